@@ -1,0 +1,55 @@
+//! `lantern`: the terminal front end over the core's Rust API (not the FFI).
+//! Scriptable: results on stdout, one-line errors on stderr, non-zero exit on failure.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "lantern",
+    version,
+    about = "Lantern: peer-support companion (course, journal, consent-gated sharing)"
+)]
+struct Cli {
+    /// Where Lantern keeps its data (default: a per-user directory).
+    #[arg(long, global = true, env = "LANTERN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints where the data directory is.
+    Where,
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(d).join("lantern");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".local/share/lantern"),
+        None => PathBuf::from(".lantern"),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
+    let result: Result<(), String> = match cli.command {
+        Command::Where => {
+            println!("{}", data_dir.display());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("lantern: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

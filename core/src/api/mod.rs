@@ -1,0 +1,30 @@
+//! The whole FFI surface. Only this module carries `#[uniffi::export]`; every method is a thin
+//! delegation to a capability module, so a reader sees the app-facing API in one place.
+//! All calls are blocking: apps call them off the main thread (see DESIGN.md "Threading").
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::LanternError;
+
+/// One installation's core, opened on a data directory the app owns.
+#[derive(uniffi::Object)]
+pub struct Lantern {
+    data_dir: PathBuf,
+}
+
+#[uniffi::export]
+impl Lantern {
+    /// Opens the core on `data_dir`, creating it if needed.
+    #[uniffi::constructor]
+    pub fn open(data_dir: String) -> Result<Arc<Self>, LanternError> {
+        let data_dir = PathBuf::from(data_dir);
+        crate::store::ensure_data_dir(&data_dir)?;
+        Ok(Arc::new(Lantern { data_dir }))
+    }
+
+    /// The data directory this core was opened on.
+    pub fn data_dir(&self) -> String {
+        self.data_dir.display().to_string()
+    }
+}

@@ -1,0 +1,1 @@
+//! Course content: bundled signed packs, progress, search.

@@ -1,0 +1,226 @@
+//! Thin, typed wrappers over `ring`. The only module in the core that imports it.
+//!
+//! Naming follows bitwarden's convention: `make_*` is random, `derive_*` is deterministic.
+//! Errors here never say why a check failed beyond "it failed": callers map that to a typed
+//! `Integrity`/`WrongPassphrase`/`ContentRejected` error with context they own.
+
+use std::num::NonZeroU32;
+
+use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{self, Ed25519KeyPair, KeyPair};
+use zeroize::Zeroizing;
+
+/// A cryptographic check failed (bad tag, bad signature, malformed key). Deliberately opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cryptographic check failed")]
+pub struct CryptoError;
+
+pub const AES_256_GCM_KEY_LEN: usize = 32;
+pub const AES_256_GCM_NONCE_LEN: usize = 12;
+pub const AES_256_GCM_TAG_LEN: usize = 16;
+pub const ED25519_PUBLIC_KEY_LEN: usize = 32;
+pub const ED25519_SIGNATURE_LEN: usize = 64;
+
+/// Fills a fresh buffer of `N` bytes from the OS random source.
+pub fn make_random<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut out)
+        .expect("the OS random source is available");
+    out
+}
+
+/// A fresh random 256-bit key, zeroized on drop.
+pub fn make_key() -> Zeroizing<[u8; AES_256_GCM_KEY_LEN]> {
+    Zeroizing::new(make_random())
+}
+
+/// SHA-256 of `data`.
+pub fn derive_sha256(data: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// PBKDF2-HMAC-SHA256 of `secret` with `salt` and `iterations`, into a 256-bit key.
+pub fn derive_pbkdf2_key(
+    secret: &[u8],
+    salt: &[u8],
+    iterations: NonZeroU32,
+) -> Zeroizing<[u8; AES_256_GCM_KEY_LEN]> {
+    let mut out = Zeroizing::new([0u8; AES_256_GCM_KEY_LEN]);
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA256,
+        iterations,
+        salt,
+        secret,
+        out.as_mut(),
+    );
+    out
+}
+
+/// HMAC-SHA256 of `data` under `key`.
+pub fn derive_hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let tag = ring::hmac::sign(&k, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
+
+/// Constant-time equality of two byte strings.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn gcm_key(key: &[u8; AES_256_GCM_KEY_LEN]) -> LessSafeKey {
+    LessSafeKey::new(UnboundKey::new(&aead::AES_256_GCM, key).expect("key length is 32 bytes"))
+}
+
+/// AES-256-GCM with a fresh random nonce. Output: `nonce || ciphertext || tag`.
+pub fn seal_aes_gcm(key: &[u8; AES_256_GCM_KEY_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let nonce_bytes: [u8; AES_256_GCM_NONCE_LEN] = make_random();
+    let mut out = Vec::with_capacity(AES_256_GCM_NONCE_LEN + plaintext.len() + AES_256_GCM_TAG_LEN);
+    out.extend_from_slice(&nonce_bytes);
+    out.extend_from_slice(plaintext);
+    let tag = gcm_key(key)
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(nonce_bytes),
+            Aad::from(aad),
+            &mut out[AES_256_GCM_NONCE_LEN..],
+        )
+        .expect("plaintext is below AES-GCM's length limit");
+    out.extend_from_slice(tag.as_ref());
+    out
+}
+
+/// Opens the output of [`seal_aes_gcm`]. Fails on a wrong key, wrong `aad` or any changed byte.
+pub fn open_aes_gcm(
+    key: &[u8; AES_256_GCM_KEY_LEN],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if sealed.len() < AES_256_GCM_NONCE_LEN + AES_256_GCM_TAG_LEN {
+        return Err(CryptoError);
+    }
+    let (nonce, body) = sealed.split_at(AES_256_GCM_NONCE_LEN);
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError)?;
+    let mut buf = Zeroizing::new(body.to_vec());
+    let len = gcm_key(key)
+        .open_in_place(nonce, Aad::from(aad), buf.as_mut_slice())
+        .map_err(|_| CryptoError)?
+        .len();
+    buf.truncate(len);
+    Ok(buf)
+}
+
+/// An Ed25519 signing key, held as its PKCS#8 document (zeroized on drop).
+pub struct SigningKey {
+    pkcs8: Zeroizing<Vec<u8>>,
+    pair: Ed25519KeyPair,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// A fresh random signing key.
+    pub fn make() -> Self {
+        let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+            .expect("the OS random source is available");
+        Self::from_pkcs8(doc.as_ref()).expect("ring parses the PKCS#8 it generated")
+    }
+
+    /// Loads a key from its PKCS#8 v2 document (as produced by [`SigningKey::pkcs8`]).
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<Self, CryptoError> {
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|_| CryptoError)?;
+        Ok(SigningKey {
+            pkcs8: Zeroizing::new(pkcs8.to_vec()),
+            pair,
+        })
+    }
+
+    /// The PKCS#8 document, for storing the key (wrapped) at rest.
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    /// The 32-byte public key.
+    pub fn public_key(&self) -> [u8; ED25519_PUBLIC_KEY_LEN] {
+        let mut out = [0u8; ED25519_PUBLIC_KEY_LEN];
+        out.copy_from_slice(self.pair.public_key().as_ref());
+        out
+    }
+
+    /// Signs `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; ED25519_SIGNATURE_LEN] {
+        let mut out = [0u8; ED25519_SIGNATURE_LEN];
+        out.copy_from_slice(self.pair.sign(message).as_ref());
+        out
+    }
+}
+
+/// Verifies an Ed25519 `signature` over `message` by `public_key`.
+pub fn verify_ed25519(
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    signature::UnparsedPublicKey::new(&signature::ED25519, public_key)
+        .verify(message, signature)
+        .map_err(|_| CryptoError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aes_gcm_round_trip_and_binding() {
+        let key = make_key();
+        let sealed = seal_aes_gcm(&key, b"id-1", b"hello");
+        assert_eq!(
+            open_aes_gcm(&key, b"id-1", &sealed)
+                .expect("opens")
+                .as_slice(),
+            b"hello"
+        );
+        assert_eq!(open_aes_gcm(&key, b"id-2", &sealed), Err(CryptoError));
+        let mut flipped = sealed.clone();
+        flipped[AES_256_GCM_NONCE_LEN] ^= 1;
+        assert_eq!(open_aes_gcm(&key, b"id-1", &flipped), Err(CryptoError));
+        assert_eq!(
+            open_aes_gcm(&make_key(), b"id-1", &sealed),
+            Err(CryptoError)
+        );
+        assert_eq!(open_aes_gcm(&key, b"id-1", &sealed[..10]), Err(CryptoError));
+    }
+
+    #[test]
+    fn ed25519_sign_verify_and_reload() {
+        let k = SigningKey::make();
+        let sig = k.sign(b"msg");
+        assert!(verify_ed25519(&k.public_key(), b"msg", &sig).is_ok());
+        assert!(verify_ed25519(&k.public_key(), b"msh", &sig).is_err());
+        let again = SigningKey::from_pkcs8(k.pkcs8()).expect("reloads");
+        assert_eq!(again.public_key(), k.public_key());
+    }
+
+    #[test]
+    fn pbkdf2_is_deterministic_and_salted() {
+        let n = NonZeroU32::new(1000).expect("non-zero");
+        assert_eq!(
+            *derive_pbkdf2_key(b"pw", b"salt", n),
+            *derive_pbkdf2_key(b"pw", b"salt", n)
+        );
+        assert_ne!(
+            *derive_pbkdf2_key(b"pw", b"salt", n),
+            *derive_pbkdf2_key(b"pw", b"tlas", n)
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! Lantern's shared core.
+//!
+//! One module per capability, each owning its tables and errors:
+//! `content` (course packs, progress, search), `crypto` (the only user of `ring`),
+//! `store` (SQLite helpers). The FFI surface lives in `api` and nowhere else.
+
+uniffi::setup_scaffolding!();
+
+pub mod api;
+pub mod content;
+pub mod crypto;
+pub mod error;
+pub mod store;
+
+pub use error::LanternError;
