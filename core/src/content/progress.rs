@@ -30,11 +30,12 @@ const MIGRATIONS: &[&str] = &["
         correct INTEGER NOT NULL, answered_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     -- section_id is '' for a bookmark on a whole lesson (NULL would defeat the primary key).
+    -- A rowid table: the rowid keeps the order bookmarks were added in.
     CREATE TABLE bookmark (
         unit_id TEXT NOT NULL, lesson_id TEXT NOT NULL, section_id TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         PRIMARY KEY (unit_id, lesson_id, section_id)
-    ) WITHOUT ROWID;
+    );
 "];
 
 /// A stored bookmark (ids only; titles come from the pack).
@@ -181,7 +182,7 @@ impl ProgressStore {
         self.with("cannot be read", |c| {
             let mut st = c.prepare_cached(
                 "SELECT unit_id, lesson_id, section_id, created_at FROM bookmark
-                 ORDER BY created_at, unit_id, lesson_id, section_id",
+                 ORDER BY rowid",
             )?;
             st.query_map([], |r| {
                 let section: String = r.get(2)?;

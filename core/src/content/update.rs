@@ -18,7 +18,8 @@ use super::ContentError;
 
 /// Largest pack accepted from the network.
 pub const MAX_PACK_BYTES: u64 = 16 * 1024 * 1024;
-const STORED_PACK: &str = "course-pack.bin";
+/// File name of the accepted downloaded pack inside the data directory.
+pub const STORED_PACK: &str = "course-pack.bin";
 const STORED_ETAG: &str = "course-pack.etag";
 
 /// What the server answered.
