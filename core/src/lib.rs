@@ -10,6 +10,7 @@ pub mod api;
 pub mod content;
 pub mod crypto;
 pub mod error;
+pub mod journal;
 pub mod store;
 pub mod vault;
 

@@ -7,10 +7,15 @@ use std::sync::Arc;
 
 use crate::LanternError;
 
+pub mod journal;
+
+pub use journal::{Journal, PlatformKeyProvider};
+
 /// One installation's core, opened on a data directory the app owns.
 #[derive(uniffi::Object)]
 pub struct Lantern {
     data_dir: PathBuf,
+    journal: Arc<Journal>,
 }
 
 #[uniffi::export]
@@ -20,7 +25,8 @@ impl Lantern {
     pub fn open(data_dir: String) -> Result<Arc<Self>, LanternError> {
         let data_dir = PathBuf::from(data_dir);
         crate::store::ensure_data_dir(&data_dir)?;
-        Ok(Arc::new(Lantern { data_dir }))
+        let journal = Arc::new(Journal::open(&data_dir, Default::default())?);
+        Ok(Arc::new(Lantern { data_dir, journal }))
     }
 
     /// The data directory this core was opened on.

@@ -152,6 +152,9 @@ pub struct Vault {
     conn: Mutex<Connection>,
     keys: RwLock<Option<VaultKeys>>,
     kdf_iterations: std::sync::atomic::AtomicU32,
+    /// Bumped on every lock and unlock, so caches of decrypted data (the journal's search
+    /// index) can tell they belong to an earlier unlock and must be dropped.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Vault {
@@ -219,6 +222,7 @@ impl Vault {
             conn: Mutex::new(conn),
             keys: RwLock::new(None),
             kdf_iterations: options.kdf_iterations.max(1).into(),
+            epoch: 0.into(),
         })
     }
 
@@ -228,7 +232,13 @@ impl Vault {
             .store(n.max(1), std::sync::atomic::Ordering::Relaxed);
     }
 
-    fn target_iterations(&self) -> u32 {
+    /// Changes on every lock and unlock (see the field's comment).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The KDF work factor for new wrappings (also used for passphrase-protected backups).
+    pub fn target_iterations(&self) -> u32 {
         self.kdf_iterations
             .load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -255,6 +265,7 @@ impl Vault {
     fn set_keys(&self, keys: Option<VaultKeys>) {
         let mut guard = self.keys.write().unwrap_or_else(|p| p.into_inner());
         *guard = keys; // the previous keys (if any) are dropped here and zeroized
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn make_slot(&self, secret: &[u8], slot: &str, dek: &[u8; AES_256_GCM_KEY_LEN]) -> Slot {
