@@ -24,7 +24,7 @@ use crate::store::{self, storage_error};
 use crate::vault::{Vault, VaultError};
 
 pub use backup::{ImportReport, PlaintextFormat};
-pub use trends::{MoodPoint, MoodTrends};
+pub use trends::{MoodPoint, MoodTrends, format_utc};
 
 /// Record kinds used in the sealed records' associated data.
 pub const KIND_ENTRY: &str = "journal.entry";
@@ -230,9 +230,11 @@ impl From<LanternError> for JournalError {
 impl From<JournalError> for LanternError {
     fn from(e: JournalError) -> Self {
         match e {
-            e @ JournalError::NotFound { .. } => LanternError::NotFound(e.to_string()),
-            e @ JournalError::InvalidInput(_) => LanternError::InvalidInput(e.to_string()),
-            e @ JournalError::BadBackup(_) => LanternError::Integrity(e.to_string()),
+            JournalError::NotFound { kind, id } => LanternError::NotFound(format!("{kind} {id}")),
+            JournalError::InvalidInput(m) => LanternError::InvalidInput(m),
+            JournalError::BadBackup(what) => {
+                LanternError::Integrity(format!("backup file: {what}"))
+            }
             JournalError::WrongBackupPassphrase => LanternError::WrongPassphrase,
             JournalError::Vault(v) => v.into(),
         }

@@ -53,7 +53,7 @@ pub(crate) fn format_day(day: i64) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM UTC` for a Unix-ms time.
-pub(crate) fn format_utc(ms: i64) -> String {
+pub fn format_utc(ms: i64) -> String {
     let day = ms.div_euclid(MS_PER_DAY);
     let minutes = ms.rem_euclid(MS_PER_DAY) / 60_000;
     format!(

@@ -116,11 +116,12 @@ impl From<VaultError> for LanternError {
                 LanternError::WrongPassphrase
             }
             VaultError::WrongRecoveryCode => LanternError::WrongRecoveryCode,
-            e @ VaultError::RecordIntegrity { .. } => LanternError::Integrity(e.to_string()),
-            e @ VaultError::KeysDamaged(_) => LanternError::Integrity(e.to_string()),
-            e @ (VaultError::InvalidInput(_) | VaultError::PlatformKeyNotEnabled) => {
-                LanternError::InvalidInput(e.to_string())
+            VaultError::RecordIntegrity { kind, id } => {
+                LanternError::Integrity(format!("record {kind}/{id}"))
             }
+            VaultError::KeysDamaged(what) => LanternError::Integrity(format!("vault {what}")),
+            VaultError::InvalidInput(m) => LanternError::InvalidInput(m),
+            e @ VaultError::PlatformKeyNotEnabled => LanternError::InvalidInput(e.to_string()),
             VaultError::Core(e) => e,
         }
     }
