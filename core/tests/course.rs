@@ -542,3 +542,28 @@ fn update_through_the_ffi_api_maps_to_typed_errors() {
     ));
     assert_eq!(c.pack_info().version, seed().version);
 }
+
+#[test]
+fn an_update_that_cannot_be_stored_is_a_storage_error_and_changes_nothing() {
+    let key = SigningKey::make();
+    let bundled = pack::seal(&seed(), &key);
+    let dir = tempfile::tempdir().unwrap();
+    // Something that is not a file sits where the accepted pack would be written.
+    std::fs::create_dir(dir.path().join(update::STORED_PACK)).unwrap();
+    let course = CourseContent::open_with(dir.path(), &bundled, &key.public_key()).unwrap();
+    let v1 = course.pack().version;
+    let state = Arc::new(Mutex::new(Served::default()));
+    let url = serve(state.clone());
+    set(
+        &state,
+        200,
+        pack::seal(&with_version(v1 + 1, "A lighthouse."), &key),
+        Some("\"v2\""),
+    );
+    assert!(matches!(
+        course.update_from_url(&url),
+        Err(ContentError::Storage(_))
+    ));
+    assert_eq!(course.pack().version, v1);
+    assert!(course.search("lighthouse").unwrap().is_empty());
+}
