@@ -11,5 +11,6 @@ pub mod content;
 pub mod crypto;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 pub use error::LanternError;
