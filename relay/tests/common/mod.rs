@@ -73,7 +73,7 @@ pub fn test_config(backend: &Backend, dir: &std::path::Path) -> Config {
         }
         Backend::Postgres(url) => {
             c.database = url.clone();
-            c.postgres_schema = Some(format!("t_{}", random_hex(8)));
+            c.postgres_schema = Some(random_schema());
         }
     }
     c
@@ -90,6 +90,39 @@ pub fn start(backend: &Backend, tweak: impl FnOnce(&mut Config)) -> TestRelay {
         config,
         backend: backend.clone(),
     }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        self.stop();
+        if let (Backend::Postgres(url), Some(schema)) =
+            (&self.backend, &self.config.postgres_schema)
+        {
+            pg_execute(url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+/// Runs one statement on PostgreSQL from a blocking test.
+pub fn pg_execute(url: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client, conn) = url
+            .parse::<tokio_postgres::Config>()
+            .unwrap()
+            .connect(tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client.batch_execute(sql).await.unwrap();
+    });
+}
+
+pub fn random_schema() -> String {
+    format!("t_{}", random_hex(8))
 }
 
 pub fn now() -> i64 {
