@@ -80,6 +80,8 @@ pub fn test_config(backend: &Backend, dir: &std::path::Path) -> Config {
 }
 
 pub fn start(backend: &Backend, tweak: impl FnOnce(&mut Config)) -> TestRelay {
+    // Raw reqwest clients below need a TLS provider even for plain HTTP.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(backend, dir.path());
     tweak(&mut config);
