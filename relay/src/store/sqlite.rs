@@ -1,23 +1,34 @@
-//! SQLite storage: one database file in WAL mode (synchronous=NORMAL), one connection guarded by
-//! a mutex and used from tokio's blocking pool, so the async workers never wait on disk.
+//! SQLite storage: one database file in WAL mode (synchronous=NORMAL), owned by one dedicated
+//! thread, so the async workers never wait on disk.
 //!
 //! One writer is SQLite's own model; a single connection also makes every post's
-//! check-then-insert trivially serial. Must never hold the mutex across an `.await`.
+//! check-then-insert trivially serial. The thread takes every request queued at that moment and
+//! runs them in ONE transaction (group commit), each inside its own savepoint so a failing
+//! request rolls back alone; answers are sent only after the COMMIT, so a 2xx always means the
+//! envelope is in the database.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
 
 /// Numbered migrations; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
 
-/// SQLite-backed store.
+/// Most requests committed together in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// A request for the database thread: runs inside the batch transaction and returns how to
+/// deliver its answer once the batch has committed (or failed to).
+type Job = Box<dyn FnOnce(&mut Connection) -> Deliver + Send>;
+type Deliver = Box<dyn FnOnce(Option<String>) + Send>;
+
+/// SQLite-backed store: a handle to the database thread.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -50,25 +61,74 @@ impl SqliteStore {
                 .map_err(failed)?;
             tx.commit().map_err(failed)?;
         }
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("relay-sqlite".into())
+            .spawn(move || database_thread(conn, queue))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start sqlite thread: {e}")))?;
+        Ok(SqliteStore { jobs })
     }
 
+    /// Runs `f` on the database thread inside its own savepoint of the current batch and
+    /// returns its result once the batch has committed.
     async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            // A panic in another holder cannot leave a transaction half-applied (rusqlite rolls
-            // back on drop), so a poisoned lock is safe to reuse.
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard).map_err(failed)
-        })
-        .await
-        .map_err(|e| StoreError::Failed(format!("sqlite task: {e}")))?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut Connection| {
+            let result = match conn.savepoint() {
+                Ok(mut sp) => match f(&sp) {
+                    Ok(v) => sp.commit().map(|()| v),
+                    Err(e) => {
+                        let _ = sp.rollback();
+                        Err(e)
+                    }
+                },
+                Err(e) => Err(e),
+            };
+            Box::new(move |commit_error: Option<String>| {
+                let answer = match commit_error {
+                    Some(e) => Err(StoreError::Failed(format!("sqlite commit: {e}"))),
+                    None => result.map_err(failed),
+                };
+                let _ = tx.send(answer);
+            })
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("sqlite thread stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Failed("sqlite thread dropped a request".into()))?
+    }
+}
+
+/// Serves jobs until every [`SqliteStore`] handle is dropped.
+fn database_thread(mut conn: Connection, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Nothing runs: dropping the jobs drops their reply channels, which their callers
+            // see as a storage failure (try later).
+            tracing::error!(error = %e, "sqlite cannot begin a transaction");
+            drop(batch);
+            continue;
+        }
+        let deliveries: Vec<Deliver> = batch.into_iter().map(|job| job(&mut conn)).collect();
+        let commit_error = conn.execute_batch("COMMIT").err().map(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            e.to_string()
+        });
+        for deliver in deliveries {
+            deliver(commit_error.clone());
+        }
     }
 }
 
@@ -138,8 +198,7 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (id, cap, hash) = (mailbox_id.to_owned(), capability_id.to_owned(), *token_hash);
         self.run(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let exists: Option<i64> = tx
+            let exists: Option<i64> = c
                 .query_row("SELECT 1 FROM mailboxes WHERE id = ?1", params![id], |r| {
                     r.get(0)
                 })
@@ -147,12 +206,11 @@ impl Store for SqliteStore {
             if exists.is_none() {
                 return Ok(false);
             }
-            tx.execute(
+            c.execute(
                 "INSERT INTO capabilities (token_hash, id, mailbox_id, created_at)
                  VALUES (?1, ?2, ?3, ?4)",
                 params![&hash[..], cap, id, now],
             )?;
-            tx.commit()?;
             Ok(true)
         })
         .await
@@ -188,8 +246,7 @@ impl Store for SqliteStore {
     ) -> Result<PostOutcome, StoreError> {
         let (id, hash, env_id) = (mailbox_id.to_owned(), *token_hash, envelope_id.to_owned());
         self.run(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mailbox: Option<(i64, i64, i64)> = tx
+            let mailbox: Option<(i64, i64, i64)> = c
                 .prepare_cached(
                     "SELECT next_seq, envelope_count, envelope_bytes FROM mailboxes WHERE id = ?1",
                 )?
@@ -198,7 +255,7 @@ impl Store for SqliteStore {
             let Some((next_seq, count, bytes)) = mailbox else {
                 return Ok(PostOutcome::MailboxNotFound);
             };
-            let cap: Option<(String, Option<i64>)> = tx
+            let cap: Option<(String, Option<i64>)> = c
                 .prepare_cached(
                     "SELECT mailbox_id, revoked_at FROM capabilities WHERE token_hash = ?1",
                 )?
@@ -210,7 +267,7 @@ impl Store for SqliteStore {
                 Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
                 Some(_) => {}
             }
-            let existing: Option<(i64, Vec<u8>)> = tx
+            let existing: Option<(i64, Vec<u8>)> = c
                 .prepare_cached(
                     "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = ?1 AND id = ?2",
                 )?
@@ -227,7 +284,7 @@ impl Store for SqliteStore {
             if count + 1 > quota.max_envelopes || bytes + len > quota.max_bytes {
                 return Ok(PostOutcome::QuotaExceeded);
             }
-            tx.prepare_cached(
+            c.prepare_cached(
                 "INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
@@ -239,12 +296,11 @@ impl Store for SqliteStore {
                 &payload_hash[..],
                 now
             ])?;
-            tx.prepare_cached(
+            c.prepare_cached(
                 "UPDATE mailboxes SET next_seq = next_seq + 1, envelope_count = envelope_count + 1,
                  envelope_bytes = envelope_bytes + ?2 WHERE id = ?1",
             )?
             .execute(params![id, len])?;
-            tx.commit()?;
             Ok(PostOutcome::Stored { seq: next_seq })
         })
         .await
@@ -282,10 +338,9 @@ impl Store for SqliteStore {
     async fn ack_envelopes(&self, mailbox_id: &str, ids: Vec<String>) -> Result<u64, StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let (mut deleted, mut bytes) = (0i64, 0i64);
             {
-                let mut del = tx.prepare_cached(
+                let mut del = c.prepare_cached(
                     "DELETE FROM envelopes WHERE mailbox_id = ?1 AND id = ?2
                      RETURNING length(payload)",
                 )?;
@@ -300,13 +355,12 @@ impl Store for SqliteStore {
                 }
             }
             if deleted > 0 {
-                tx.execute(
+                c.execute(
                     "UPDATE mailboxes SET envelope_count = envelope_count - ?2,
                      envelope_bytes = envelope_bytes - ?3 WHERE id = ?1",
                     params![id, deleted, bytes],
                 )?;
             }
-            tx.commit()?;
             Ok(deleted as u64)
         })
         .await
@@ -314,8 +368,7 @@ impl Store for SqliteStore {
 
     async fn sweep(&self, now: i64, cutoff: i64) -> Result<SweepStats, StoreError> {
         self.run(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
+            c.execute(
                 "UPDATE mailboxes SET
                    envelope_count = envelope_count - (SELECT count(*) FROM envelopes e
                        WHERE e.mailbox_id = mailboxes.id AND e.received_at < ?1),
@@ -324,15 +377,14 @@ impl Store for SqliteStore {
                  WHERE id IN (SELECT mailbox_id FROM envelopes WHERE received_at < ?1)",
                 params![cutoff],
             )?;
-            let envelopes = tx.execute(
+            let envelopes = c.execute(
                 "DELETE FROM envelopes WHERE received_at < ?1",
                 params![cutoff],
             )?;
-            let nonces = tx.execute(
+            let nonces = c.execute(
                 "DELETE FROM seen_nonces WHERE expires_at < ?1",
                 params![now],
             )?;
-            tx.commit()?;
             Ok(SweepStats {
                 envelopes_dropped: envelopes as u64,
                 nonces_dropped: nonces as u64,
