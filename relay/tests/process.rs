@@ -87,7 +87,12 @@ fn sigkill_loses_no_acknowledged_post(db_args: Vec<String>) {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(400));
+    // Kill only once posts are flowing; wait on progress, not on a fixed time, so a slow
+    // (loaded, debug-built) machine still kills mid-stream rather than before the first post.
+    let flowing = Instant::now() + Duration::from_secs(60);
+    while accepted.lock().unwrap().len() < 50 && Instant::now() < flowing {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     stop.store(true, Ordering::Relaxed);
