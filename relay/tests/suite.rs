@@ -469,6 +469,11 @@ fn malformed_bodies_refused(b: &Backend) {
     assert_eq!((r.status, r.code.as_deref()), (400, Some("malformed")));
     let r = raw(&base, "GET", "/no/such/route", &[], b"");
     assert_eq!((r.status, r.code.as_deref()), (404, Some("not_found")));
+    let r = raw(&base, "PUT", &format!("/v1/mailboxes/{id}"), &[], b"");
+    assert_eq!(
+        (r.status, r.code.as_deref()),
+        (405, Some("method_not_allowed"))
+    );
 }
 
 fn unknown_mailbox_refused(b: &Backend) {
