@@ -529,3 +529,61 @@ fn describe(e: &reqwest::Error) -> String {
         "request failed".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_tell_try_later_from_refused() {
+        let busy = RelayError::Busy {
+            status: 429,
+            code: "rate_limited".into(),
+            retry_after: Some(3),
+        };
+        assert!(busy.is_transient());
+        assert!(matches!(LanternError::from(busy), LanternError::Network(_)));
+        let refused = RelayError::Rejected {
+            status: 403,
+            code: "capability_revoked".into(),
+            message: "capability revoked".into(),
+        };
+        assert!(!refused.is_transient());
+        assert_eq!(refused.code(), Some("capability_revoked"));
+        assert!(matches!(
+            LanternError::from(refused),
+            LanternError::RelayRejected(_)
+        ));
+        assert!(matches!(
+            LanternError::from(RelayError::Unreachable("cannot connect".into())),
+            LanternError::Network(_)
+        ));
+    }
+
+    #[test]
+    fn urls_ids_and_debug_are_checked() {
+        assert!(RelayClient::new("http://127.0.0.1:8787").is_ok());
+        assert!(RelayClient::new("https://relay.example/").is_ok());
+        assert!(RelayClient::new("ftp://relay.example").is_err());
+        assert!(RelayClient::new("https://relay.example/prefix").is_err());
+        let c = RelayClient::new("http://127.0.0.1:1").expect("valid url");
+        let e = c
+            .post_envelope("short", "token", "e1", b"x")
+            .expect_err("malformed mailbox id");
+        assert!(matches!(e, RelayError::InvalidInput(_)));
+        let cap = Capability {
+            id: "cap-1".into(),
+            token: "SECRET-TOKEN".into(),
+        };
+        assert!(!format!("{cap:?}").contains("SECRET"));
+        let env = RelayEnvelope {
+            id: "e".into(),
+            seq: 1,
+            received_at: 0,
+            payload: b"CIPHERTEXT".to_vec(),
+        };
+        assert!(!format!("{env:?}").contains("CIPHERTEXT"));
+        let key = SigningKey::make();
+        assert_eq!(mailbox_id(&key.public_key()).len(), 43);
+    }
+}
