@@ -25,10 +25,15 @@ const MAX_BATCH: usize = 512;
 type Job = Box<dyn FnOnce(&mut Connection) -> Deliver + Send>;
 type Deliver = Box<dyn FnOnce(Option<String>) + Send>;
 
+/// How often the checkpoint thread copies the WAL back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// SQLite-backed store: a handle to the database thread.
 #[derive(Clone)]
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
+    /// Dropping the last handle stops the checkpoint thread.
+    _checkpoints: std::sync::Arc<mpsc::Sender<()>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -61,12 +66,29 @@ impl SqliteStore {
                 .map_err(failed)?;
             tx.commit().map_err(failed)?;
         }
+        // Checkpoints (which fsync the database file) run on their own thread and connection,
+        // so the writer never stalls on them; the writer only appends to the WAL.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(failed)?;
+        let checkpointer = Connection::open(path)
+            .map_err(|e| StoreError::Unavailable(format!("cannot open sqlite database: {e}")))?;
+        checkpointer
+            .execute_batch("PRAGMA busy_timeout=5000;")
+            .map_err(failed)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("relay-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_thread(checkpointer, stopped))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start sqlite thread: {e}")))?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("relay-sqlite".into())
             .spawn(move || database_thread(conn, queue))
             .map_err(|e| StoreError::Unavailable(format!("cannot start sqlite thread: {e}")))?;
-        Ok(SqliteStore { jobs })
+        Ok(SqliteStore {
+            jobs,
+            _checkpoints: std::sync::Arc::new(stop),
+        })
     }
 
     /// Runs `f` on the database thread inside its own savepoint of the current batch and
@@ -102,6 +124,20 @@ impl SqliteStore {
         rx.await
             .map_err(|_| StoreError::Failed("sqlite thread dropped a request".into()))?
     }
+}
+
+/// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`] (PASSIVE: never
+/// waits for the writer), until every [`SqliteStore`] handle is dropped; then a final one.
+fn checkpoint_thread(conn: Connection, stopped: mpsc::Receiver<()>) {
+    let checkpoint = || {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "sqlite checkpoint failed");
+        }
+    };
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        checkpoint();
+    }
+    checkpoint();
 }
 
 /// Serves jobs until every [`SqliteStore`] handle is dropped.
