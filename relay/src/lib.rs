@@ -133,9 +133,10 @@ async fn serve_listener(
 ) -> Result<(), String> {
     let opened = async {
         Ok::<_, String>(match config.database()? {
-            Database::Sqlite(path) => {
-                AnyStore::Sqlite(SqliteStore::open(&path).map_err(|e| e.to_string())?)
-            }
+            Database::Sqlite(path) => AnyStore::Sqlite(
+                SqliteStore::open(&path, config.sqlite_synchronous == "full")
+                    .map_err(|e| e.to_string())?,
+            ),
             Database::Postgres(url) => AnyStore::Postgres(
                 PostgresStore::open(
                     &url,
