@@ -380,22 +380,17 @@ impl Store for SqliteStore {
     async fn ack_envelopes(&self, mailbox_id: &str, ids: Vec<String>) -> Result<u64, StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            let (mut deleted, mut bytes) = (0i64, 0i64);
-            {
-                let mut del = c.prepare_cached(
-                    "DELETE FROM envelopes WHERE mailbox_id = ?1 AND id = ?2
+            // One statement for the whole list (ids travel as a JSON array).
+            let ids_json = serde_json::to_string(&ids)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            let (deleted, bytes) = c
+                .prepare_cached(
+                    "DELETE FROM envelopes WHERE mailbox_id = ?1
+                     AND id IN (SELECT value FROM json_each(?2))
                      RETURNING length(payload)",
-                )?;
-                for env_id in &ids {
-                    let len: Option<i64> = del
-                        .query_row(params![id, env_id], |r| r.get(0))
-                        .optional()?;
-                    if let Some(len) = len {
-                        deleted += 1;
-                        bytes += len;
-                    }
-                }
-            }
+                )?
+                .query_map(params![id, ids_json], |r| r.get::<_, i64>(0))?
+                .try_fold((0i64, 0i64), |(n, b), len| len.map(|len| (n + 1, b + len)))?;
             if deleted > 0 {
                 c.execute(
                     "UPDATE mailboxes SET envelope_count = envelope_count - ?2,
