@@ -226,6 +226,7 @@ fn tls_serves_the_api() {
         c.tls_key = Some(key.clone());
     });
     let addr = relay.handle.as_ref().unwrap().addr;
+    assert_eq!(relay.url(), format!("https://{addr}"));
     let pem = std::fs::read(&cert).unwrap();
     let client = RelayClient::with_options(
         &format!("https://{addr}"),
