@@ -32,6 +32,9 @@ impl std::fmt::Debug for PostgresStore {
 fn failed(e: tokio_postgres::Error) -> StoreError {
     if e.is_closed() {
         StoreError::Unavailable("postgres connection closed".into())
+    } else if let Some(db) = e.as_db_error() {
+        // Not `Display`: its DETAIL line can quote row values (ids, hashes) into logs.
+        StoreError::Failed(format!("postgres {}: {}", db.code().code(), db.message()))
     } else {
         StoreError::Failed(format!("postgres: {e}"))
     }
