@@ -114,14 +114,19 @@ fn plain_db(path: &Path) -> Connection {
     c
 }
 
-fn plain_insert(c: &Connection, i: usize, body: &[u8]) {
+/// A random 32-hex id, as the journal makes: the baseline's id index sees the same random
+/// insert pattern as the journal's.
+fn random_id() -> String {
+    hazmat::make_random::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn plain_insert(c: &Connection, id: &str, i: usize, body: &[u8]) {
     c.prepare_cached("INSERT INTO entries (id, created_at_ms, body) VALUES (?1, ?2, ?3)")
         .expect("prepare")
-        .execute(params![
-            format!("{i:032x}"),
-            1_700_000_000_000 + i as i64 * 60_000,
-            body
-        ])
+        .execute(params![id, 1_700_000_000_000 + i as i64 * 60_000, body])
         .expect("insert");
 }
 
