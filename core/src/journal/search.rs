@@ -1,24 +1,42 @@
-//! Full-text search over entries, with an index that lives only in memory: an in-memory
-//! SQLite FTS5 database (temp_store=MEMORY, so nothing spills to temp files) built from the
-//! decrypted entries after unlock and dropped on lock. It must never be attached to, or
-//! copied into, any file.
+//! Full-text search over entries with an index that lives only in memory: a small inverted
+//! index (term -> postings of (document, term frequency)) ranked by BM25, built from the
+//! decrypted entries after unlock (or on first search) and dropped on lock. It must never be
+//! written to any file. Hand-built rather than SQLite FTS5: building it is several times
+//! faster than FTS5 on the same text, and common-word queries do not rank every match
+//! through SQL (see docs/journal.md for the figures).
+//!
+//! Tokens are maximal runs of alphanumeric characters, lower-cased (Unicode). A query
+//! matches entries containing every one of its words (in the text or the tags).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, params};
-
 use super::{Entry, JournalError, JournalStore, Result};
-use crate::store::storage_error;
 use crate::vault::{Vault, VaultError};
+
+/// BM25 parameters (the usual defaults, as in SQLite FTS5 and Lucene).
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+
+struct Doc {
+    /// The entry id; `None` once the entry is deleted or replaced by an edit.
+    id: Option<String>,
+    /// Number of tokens.
+    len: u32,
+}
 
 struct BuiltIndex {
     /// The vault epoch this index was built in; a lock or re-unlock makes it stale.
     epoch: u64,
-    conn: Connection,
-    rowid_of: HashMap<String, i64>,
-    id_of: HashMap<i64, String>,
-    next_rowid: i64,
+    terms: HashMap<String, u32>,
+    /// Per term id: (document number, term frequency), in increasing document order
+    /// (documents are numbered in insertion order, so appending keeps them sorted).
+    postings: Vec<Vec<(u32, u32)>>,
+    docs: Vec<Doc>,
+    doc_of: HashMap<String, u32>,
+    live_docs: u32,
+    live_len: u64,
 }
 
 /// Holds the index while unlocked; empty when locked or not yet built.
@@ -27,60 +45,129 @@ pub(super) struct SearchIndexSlot {
     state: Mutex<Option<BuiltIndex>>,
 }
 
-fn tags_text(e: &Entry) -> String {
-    e.tags.join(" ")
+/// The tokens of `text`: alphanumeric runs, lower-cased (borrowed when already lower case).
+fn tokens(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            if t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                Cow::Borrowed(t)
+            } else {
+                Cow::Owned(t.to_lowercase())
+            }
+        })
 }
 
 impl BuiltIndex {
-    fn new(epoch: u64) -> Result<Self> {
-        let conn = Connection::open_in_memory().map_err(storage_error)?;
-        conn.execute_batch(
-            "PRAGMA temp_store = MEMORY;
-             CREATE VIRTUAL TABLE entry_text USING fts5(
-                 text, tags, tokenize = 'unicode61 remove_diacritics 2');",
-        )
-        .map_err(storage_error)?;
-        Ok(BuiltIndex {
+    fn new(epoch: u64) -> Self {
+        BuiltIndex {
             epoch,
-            conn,
-            rowid_of: HashMap::new(),
-            id_of: HashMap::new(),
-            next_rowid: 1,
-        })
-    }
-
-    fn remove(&mut self, id: &str) -> Result<()> {
-        if let Some(rowid) = self.rowid_of.remove(id) {
-            self.id_of.remove(&rowid);
-            self.conn
-                .prepare_cached("DELETE FROM entry_text WHERE rowid = ?1")?
-                .execute([rowid])?;
+            terms: HashMap::new(),
+            postings: Vec::new(),
+            docs: Vec::new(),
+            doc_of: HashMap::new(),
+            live_docs: 0,
+            live_len: 0,
         }
-        Ok(())
     }
 
-    fn upsert(&mut self, e: &Entry) -> Result<()> {
-        self.remove(&e.id)?;
-        let rowid = self.next_rowid;
-        self.next_rowid += 1;
-        self.conn
-            .prepare_cached("INSERT INTO entry_text (rowid, text, tags) VALUES (?1, ?2, ?3)")?
-            .execute(params![rowid, e.text, tags_text(e)])?;
-        self.rowid_of.insert(e.id.clone(), rowid);
-        self.id_of.insert(rowid, e.id.clone());
-        Ok(())
+    fn remove(&mut self, id: &str) {
+        if let Some(d) = self.doc_of.remove(id) {
+            let doc = &mut self.docs[d as usize];
+            doc.id = None;
+            self.live_docs -= 1;
+            self.live_len -= u64::from(doc.len);
+        }
+        // Postings of removed documents stay until the next rebuild and are skipped.
     }
-}
 
-/// Turns free text into an FTS5 query: every word must match (AND), each quoted so that
-/// FTS5 operators in the input are taken literally.
-fn fts_query(query: &str) -> Option<String> {
-    let words: Vec<String> = query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\""))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+    fn upsert(&mut self, e: &Entry) {
+        self.remove(&e.id);
+        let d = self.docs.len() as u32;
+        let mut counts: HashMap<Cow<'_, str>, u32> = HashMap::with_capacity(256);
+        let mut len = 0u32;
+        for t in tokens(&e.text).chain(e.tags.iter().flat_map(|t| tokens(t))) {
+            *counts.entry(t).or_insert(0) += 1;
+            len += 1;
+        }
+        for (term, tf) in counts {
+            let tid = match self.terms.get(term.as_ref()) {
+                Some(&tid) => tid,
+                None => {
+                    let tid = self.postings.len() as u32;
+                    self.terms.insert(term.into_owned(), tid);
+                    self.postings.push(Vec::new());
+                    tid
+                }
+            };
+            self.postings[tid as usize].push((d, tf));
+        }
+        self.docs.push(Doc {
+            id: Some(e.id.clone()),
+            len,
+        });
+        self.doc_of.insert(e.id.clone(), d);
+        self.live_docs += 1;
+        self.live_len += u64::from(len);
+    }
+
+    /// Live documents containing every term, best BM25 score first (newer first on ties).
+    fn query(&self, words: &[String], limit: usize) -> Vec<String> {
+        let mut lists: Vec<&Vec<(u32, u32)>> = Vec::with_capacity(words.len());
+        for w in words {
+            match self.terms.get(w) {
+                Some(&tid) => lists.push(&self.postings[tid as usize]),
+                None => return Vec::new(),
+            }
+        }
+        lists.sort_by_key(|l| l.len());
+        let n = f64::from(self.live_docs.max(1));
+        let avg_len = (self.live_len as f64 / n).max(1.0);
+        let idf: Vec<f64> = lists
+            .iter()
+            .map(|l| {
+                let df = l.len() as f64;
+                ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+            })
+            .collect();
+        let mut cursors = vec![0usize; lists.len()];
+        let mut scored: Vec<(f64, u32)> = Vec::new();
+        'docs: for &(d, tf0) in lists[0] {
+            let doc = &self.docs[d as usize];
+            if doc.id.is_none() {
+                continue;
+            }
+            let norm = K1 * (1.0 - B + B * f64::from(doc.len) / avg_len);
+            let term_score = |tf: u32, idf: f64| {
+                let tf = f64::from(tf);
+                idf * tf * (K1 + 1.0) / (tf + norm)
+            };
+            let mut score = term_score(tf0, idf[0]);
+            for (k, list) in lists.iter().enumerate().skip(1) {
+                // Postings are sorted by document: advance this list's cursor to `d`.
+                let c = &mut cursors[k];
+                *c += list[*c..].partition_point(|&(x, _)| x < d);
+                match list.get(*c) {
+                    Some(&(x, tf)) if x == d => score += term_score(tf, idf[k]),
+                    Some(_) => continue 'docs,
+                    None => break 'docs,
+                }
+            }
+            scored.push((score, d));
+        }
+        let by_rank = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1));
+        if scored.len() > limit {
+            scored.select_nth_unstable_by(limit, by_rank);
+            scored.truncate(limit);
+        }
+        scored.sort_by(by_rank);
+        scored
+            .into_iter()
+            .filter_map(|(_, d)| self.docs[d as usize].id.clone())
+            .collect()
+    }
 }
 
 impl SearchIndexSlot {
@@ -94,7 +181,7 @@ impl SearchIndexSlot {
         self.state().is_some()
     }
 
-    /// Drops the index (its memory is freed with the in-memory database).
+    /// Drops the index.
     pub(super) fn clear(&self) {
         *self.state() = None;
     }
@@ -107,23 +194,23 @@ impl SearchIndexSlot {
             return Ok(());
         }
         *state = None;
-        let mut built = BuiltIndex::new(epoch)?;
+        let mut built = BuiltIndex::new(epoch);
         {
             let conn = store.conn();
-            let mut stmt = conn.prepare("SELECT id, created_at_ms, body FROM journal_entries")?;
+            let mut stmt = conn.prepare(
+                "SELECT id, created_at_ms, body FROM journal_entries ORDER BY created_at_ms, id",
+            )?;
             let mut rows = stmt.query([])?;
-            built.conn.execute_batch("BEGIN")?;
             while let Some(r) = rows.next()? {
                 let id: String = r.get(0)?;
                 let body = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
                 match store.open_entry(&id, r.get(1)?, body) {
-                    Ok(e) => built.upsert(&e)?,
+                    Ok(e) => built.upsert(&e),
                     // Damaged records are reported by listing, not hidden in search.
                     Err(JournalError::Vault(VaultError::RecordIntegrity { .. })) => {}
                     Err(e) => return Err(e),
                 }
             }
-            built.conn.execute_batch("COMMIT")?;
         }
         // Locked (or re-unlocked) while building: this index belongs to no live unlock.
         if store.vault.epoch() != epoch || !store.vault.is_unlocked() {
@@ -144,61 +231,85 @@ impl SearchIndexSlot {
         query: &str,
         limit: u32,
     ) -> Result<Vec<String>> {
-        let q = fts_query(query)
-            .ok_or_else(|| JournalError::InvalidInput("the search has no words".into()))?;
+        let mut words: Vec<String> = tokens(query).map(Cow::into_owned).collect();
+        words.sort();
+        words.dedup();
+        if words.is_empty() {
+            return Err(JournalError::InvalidInput("the search has no words".into()));
+        }
         let mut state = self.state();
         Self::ensure_built_locked(store, &mut state)?;
         let built = state
             .as_ref()
             .ok_or(JournalError::Vault(VaultError::Locked))?;
-        let mut stmt = built.conn.prepare_cached(
-            "SELECT rowid FROM entry_text WHERE entry_text MATCH ?1 ORDER BY rank LIMIT ?2",
-        )?;
-        let rowids = stmt
-            .query_map(params![q, limit], |r| r.get::<_, i64>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rowids
-            .into_iter()
-            .filter_map(|r| built.id_of.get(&r).cloned())
-            .collect())
+        Ok(built.query(&words, limit as usize))
     }
 
     /// Applies an added or edited entry to a live index; a stale index is dropped instead.
     pub(super) fn upsert(&self, vault: &Vault, e: &Entry) {
         let mut state = self.state();
-        if let Some(b) = state.as_mut()
-            && (b.epoch != vault.epoch() || b.upsert(e).is_err())
-        {
+        match state.as_mut() {
+            Some(b) if b.epoch == vault.epoch() => b.upsert(e),
             // Rebuilt from the database on the next search.
-            *state = None;
+            _ => *state = None,
         }
     }
 
     /// Removes a deleted entry from a live index.
     pub(super) fn remove(&self, id: &str) {
-        let mut state = self.state();
-        if let Some(b) = state.as_mut()
-            && b.remove(id).is_err()
-        {
-            *state = None;
+        if let Some(b) = self.state().as_mut() {
+            b.remove(id);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::*;
+
+    fn entry(id: &str, text: &str, tags: &[&str]) -> Entry {
+        Entry {
+            id: id.into(),
+            text: text.into(),
+            mood: None,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            created_at_ms: 0,
+            edited_at_ms: None,
+        }
+    }
 
     #[test]
-    fn fts_query_quotes_words_and_neutralizes_operators() {
+    fn tokens_are_lowercased_alphanumeric_runs() {
+        let t: Vec<String> = tokens("Calm, RIVER-walk; Ünïcode 42x \"OR\" NEAR(b)*")
+            .map(Cow::into_owned)
+            .collect();
         assert_eq!(
-            fts_query("calm  walk").as_deref(),
-            Some("\"calm\" AND \"walk\"")
+            t,
+            ["calm", "river", "walk", "ünïcode", "42x", "or", "near", "b"]
         );
-        assert_eq!(
-            fts_query("a\" OR NEAR(b)*").as_deref(),
-            Some("\"a\" AND \"OR\" AND \"NEAR\" AND \"b\"")
-        );
-        assert_eq!(fts_query(" -- \"\" "), None);
+    }
+
+    #[test]
+    fn every_word_must_match_ranked_by_bm25_and_edits_and_deletes_apply() {
+        let mut ix = BuiltIndex::new(0);
+        ix.upsert(&entry("a", "calm river calm river calm", &[]));
+        ix.upsert(&entry(
+            "b",
+            "a calm day, the river was far away and the walk was long",
+            &[],
+        ));
+        ix.upsert(&entry("c", "calm only", &["river"]));
+        ix.upsert(&entry("d", "nothing here", &[]));
+        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // "a" has the words most often in the shortest text; "b" is long.
+        assert_eq!(ix.query(&w(&["calm", "river"]), 10), ["a", "c", "b"]);
+        assert_eq!(ix.query(&w(&["calm", "river"]), 1), ["a"]);
+        assert!(ix.query(&w(&["calm", "missing"]), 10).is_empty());
+        ix.upsert(&entry("a", "now about something else", &[]));
+        assert_eq!(ix.query(&w(&["calm", "river"]), 10), ["c", "b"]);
+        ix.remove("c");
+        assert_eq!(ix.query(&w(&["calm", "river"]), 10), ["b"]);
+        assert_eq!(ix.query(&w(&["else"]), 10), ["a"]);
+        assert_eq!((ix.live_docs, ix.doc_of.len()), (3, 3));
     }
 }
