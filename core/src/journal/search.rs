@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{Entry, JournalError, JournalStore, Result};
@@ -18,6 +19,36 @@ use crate::vault::{Vault, VaultError};
 /// BM25 parameters (the usual defaults, as in SQLite FTS5 and Lucene).
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
+
+/// A fast multiply-rotate hash (the FxHash construction) for the index's term map. Hash
+/// flooding is not a concern: the only input is the person's own journal.
+#[derive(Default, Clone, Copy)]
+struct TermHasher(u64);
+
+impl TermHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for TermHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn finish(&self) -> u64 {
+        // The multiply mixes into the high bits; the table indexes by the low bits.
+        self.0.rotate_left(26)
+    }
+}
+
+type TermMap = HashMap<String, u32, BuildHasherDefault<TermHasher>>;
 
 struct Doc {
     /// The entry id; `None` once the entry is deleted or replaced by an edit.
@@ -29,7 +60,7 @@ struct Doc {
 struct BuiltIndex {
     /// The vault epoch this index was built in; a lock or re-unlock makes it stale.
     epoch: u64,
-    terms: HashMap<String, u32>,
+    terms: TermMap,
     /// Per term id: (document number, term frequency), in increasing document order
     /// (documents are numbered in insertion order, so appending keeps them sorted).
     postings: Vec<Vec<(u32, u32)>>,
@@ -64,7 +95,7 @@ impl BuiltIndex {
     fn new(epoch: u64) -> Self {
         BuiltIndex {
             epoch,
-            terms: HashMap::new(),
+            terms: TermMap::default(),
             postings: Vec::new(),
             docs: Vec::new(),
             doc_of: HashMap::new(),
@@ -83,26 +114,29 @@ impl BuiltIndex {
         // Postings of removed documents stay until the next rebuild and are skipped.
     }
 
+    fn term_id(&mut self, term: Cow<'_, str>) -> u32 {
+        if let Some(&tid) = self.terms.get(term.as_ref()) {
+            return tid;
+        }
+        let tid = self.postings.len() as u32;
+        self.terms.insert(term.into_owned(), tid);
+        self.postings.push(Vec::new());
+        tid
+    }
+
     fn upsert(&mut self, e: &Entry) {
         self.remove(&e.id);
         let d = self.docs.len() as u32;
-        let mut counts: HashMap<Cow<'_, str>, u32> = HashMap::with_capacity(256);
-        let mut len = 0u32;
+        // One map lookup per token, then count repeats by sorting the term ids.
+        let mut tids: Vec<u32> = Vec::with_capacity(e.text.len() / 4);
         for t in tokens(&e.text).chain(e.tags.iter().flat_map(|t| tokens(t))) {
-            *counts.entry(t).or_insert(0) += 1;
-            len += 1;
+            let tid = self.term_id(t);
+            tids.push(tid);
         }
-        for (term, tf) in counts {
-            let tid = match self.terms.get(term.as_ref()) {
-                Some(&tid) => tid,
-                None => {
-                    let tid = self.postings.len() as u32;
-                    self.terms.insert(term.into_owned(), tid);
-                    self.postings.push(Vec::new());
-                    tid
-                }
-            };
-            self.postings[tid as usize].push((d, tf));
+        let len = tids.len() as u32;
+        tids.sort_unstable();
+        for run in tids.chunk_by(|a, b| a == b) {
+            self.postings[run[0] as usize].push((d, run.len() as u32));
         }
         self.docs.push(Doc {
             id: Some(e.id.clone()),
