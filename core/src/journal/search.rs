@@ -14,6 +14,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{Entry, JournalError, JournalStore, Result};
+use crate::LanternError;
 use crate::vault::{Vault, VaultError};
 
 /// BM25 parameters (the usual defaults, as in SQLite FTS5 and Lucene).
@@ -147,6 +148,23 @@ impl BuiltIndex {
         self.live_len += u64::from(len);
     }
 
+    /// Appends an index built over later entries (its documents get numbers after ours).
+    fn append(&mut self, other: BuiltIndex) {
+        let offset = self.docs.len() as u32;
+        let mut other_postings = other.postings;
+        for (term, tid) in other.terms {
+            let list = std::mem::take(&mut other_postings[tid as usize]);
+            let target = self.term_id(Cow::Owned(term));
+            self.postings[target as usize].extend(list.into_iter().map(|(d, tf)| (d + offset, tf)));
+        }
+        for (id, d) in other.doc_of {
+            self.doc_of.insert(id, d + offset);
+        }
+        self.docs.extend(other.docs);
+        self.live_docs += other.live_docs;
+        self.live_len += other.live_len;
+    }
+
     /// Live documents containing every term, best BM25 score first (newer first on ties).
     fn query(&self, words: &[String], limit: usize) -> Vec<String> {
         let mut lists: Vec<&Vec<(u32, u32)>> = Vec::with_capacity(words.len());
@@ -221,30 +239,58 @@ impl SearchIndexSlot {
     }
 
     /// Builds the index if it is missing or from an earlier unlock. Holds the slot's lock
-    /// while building so concurrent writes wait and then apply to the fresh index.
+    /// while building so concurrent writes wait and then apply to the fresh index. The
+    /// ciphertexts are read in one pass, then decrypted and indexed on up to four threads
+    /// (contiguous slices, merged in order so postings stay sorted).
     fn ensure_built_locked(store: &JournalStore, state: &mut Option<BuiltIndex>) -> Result<()> {
         let epoch = store.vault.epoch();
         if state.as_ref().is_some_and(|b| b.epoch == epoch) {
             return Ok(());
         }
         *state = None;
-        let mut built = BuiltIndex::new(epoch);
-        {
-            let conn = store.conn();
-            let mut stmt = conn.prepare(
+        let rows: Vec<(String, i64, Vec<u8>)> = store
+            .conn()
+            .prepare_cached(
                 "SELECT id, created_at_ms, body FROM journal_entries ORDER BY created_at_ms, id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let id: String = r.get(0)?;
-                let body = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-                match store.open_entry(&id, r.get(1)?, body) {
-                    Ok(e) => built.upsert(&e),
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let slice_len = rows.len().div_ceil(threads).max(1);
+        let build_slice = |slice: &[(String, i64, Vec<u8>)]| -> Result<BuiltIndex> {
+            let mut part = BuiltIndex::new(epoch);
+            for (id, created, body) in slice {
+                match store.open_entry(id, *created, body) {
+                    Ok(e) => part.upsert(&e),
                     // Damaged records are reported by listing, not hidden in search.
                     Err(JournalError::Vault(VaultError::RecordIntegrity { .. })) => {}
                     Err(e) => return Err(e),
                 }
             }
+            Ok(part)
+        };
+        let parts: Vec<Result<BuiltIndex>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rows
+                .chunks(slice_len)
+                .map(|slice| {
+                    std::thread::Builder::new()
+                        .name("lantern-search-index".into())
+                        .spawn_scoped(scope, move || build_slice(slice))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
+                        Err(LanternError::Internal("search index thread panicked".into()).into())
+                    }),
+                    Err(_) => Err(LanternError::Internal("cannot start a thread".into()).into()),
+                })
+                .collect()
+        });
+        let mut built = BuiltIndex::new(epoch);
+        for part in parts {
+            built.append(part?);
         }
         // Locked (or re-unlocked) while building: this index belongs to no live unlock.
         if store.vault.epoch() != epoch || !store.vault.is_unlocked() {
@@ -310,6 +356,37 @@ mod tests {
             created_at_ms: 0,
             edited_at_ms: None,
         }
+    }
+
+    #[test]
+    fn appended_parts_answer_like_one_index() {
+        let docs = [
+            entry("a", "calm river", &[]),
+            entry("b", "river walk", &[]),
+            entry("c", "calm walk", &["river"]),
+            entry("d", "calm calm", &[]),
+        ];
+        let mut whole = BuiltIndex::new(0);
+        docs.iter().for_each(|e| whole.upsert(e));
+        let mut merged = BuiltIndex::new(0);
+        for slice in docs.chunks(3) {
+            let mut part = BuiltIndex::new(0);
+            slice.iter().for_each(|e| part.upsert(e));
+            merged.append(part);
+        }
+        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        for q in [
+            &["calm"][..],
+            &["river"],
+            &["calm", "river"],
+            &["walk", "river"],
+        ] {
+            assert_eq!(merged.query(&w(q), 10), whole.query(&w(q), 10), "{q:?}");
+        }
+        merged.remove("d");
+        merged.upsert(&entry("a", "changed", &[]));
+        assert_eq!(merged.query(&w(&["calm"]), 10), ["c"]);
+        assert_eq!(merged.query(&w(&["changed"]), 10), ["a"]);
     }
 
     #[test]
