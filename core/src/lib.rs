@@ -7,9 +7,11 @@
 uniffi::setup_scaffolding!();
 
 pub mod api;
+pub mod consent;
 pub mod content;
 pub mod crypto;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 pub use error::LanternError;

@@ -1,0 +1,44 @@
+//! Sealing at rest for sharing data: the one seam between the sharing store and whatever key
+//! protects this installation's records (the vault's data key). Everything private the sharing
+//! store writes (identity keys, names, grant terms, received items) passes through a [`Sealer`]
+//! first, with associated data naming the record so swapped ciphertexts fail to open.
+
+use zeroize::Zeroizing;
+
+use crate::crypto::hazmat::{AES_256_GCM_KEY_LEN, CryptoError, open_aes_gcm, seal_aes_gcm};
+
+/// Encrypts and authenticates records at rest.
+pub trait Sealer: Send + Sync {
+    /// Seals `plaintext`, binding `aad` (the record's name).
+    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8>;
+    /// Opens what `seal` produced with the same `aad`.
+    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
+}
+
+/// AES-256-GCM under a 256-bit key held in memory (zeroized on drop).
+pub struct KeySealer {
+    key: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>,
+}
+
+impl std::fmt::Debug for KeySealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySealer").finish_non_exhaustive()
+    }
+}
+
+impl KeySealer {
+    /// A sealer over `key`.
+    pub fn new(key: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>) -> Self {
+        KeySealer { key }
+    }
+}
+
+impl Sealer for KeySealer {
+    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        seal_aes_gcm(&self.key, aad, plaintext)
+    }
+
+    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        open_aes_gcm(&self.key, aad, sealed)
+    }
+}
