@@ -133,7 +133,7 @@ pub fn append(
     )?;
     let mut head = seq.to_be_bytes().to_vec();
     head.extend_from_slice(&hash);
-    meta_put(conn, HEAD_KEY, &sealer.seal(HEAD_KEY.as_bytes(), &head))?;
+    meta_put(conn, HEAD_KEY, &sealer.seal(HEAD_KEY.as_bytes(), &head)?)?;
     Ok(seq)
 }
 
@@ -230,7 +230,10 @@ pub fn verify(conn: &Connection, sealer: &dyn Sealer) -> Result<usize, AuditErro
         Some(sealed) => {
             let head = sealer
                 .open(HEAD_KEY.as_bytes(), &sealed)
-                .map_err(|_| AuditError::Broken { seq: count })?;
+                .map_err(|e| match e {
+                    crate::sync::sealer::SealError::Locked => AuditError::Store("locked".into()),
+                    crate::sync::sealer::SealError::Damaged => AuditError::Broken { seq: count },
+                })?;
             let mut expect = count.to_be_bytes().to_vec();
             expect.extend_from_slice(&prev);
             if constant_time_eq(&head, &expect) {

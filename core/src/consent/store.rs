@@ -57,7 +57,7 @@ impl SharingStore {
                 terms.connection_id,
                 terms.created_at,
                 terms.expires_at,
-                self.sealer.seal(&record_aad("grant", &terms.id), &bytes)
+                self.sealer.seal(&record_aad("grant", &terms.id), &bytes)?
             ],
         )
         .map_err(StoreError::from)?;
@@ -99,7 +99,7 @@ impl SharingStore {
             let bytes = self
                 .sealer
                 .open(&record_aad("grant", &id), &sealed)
-                .map_err(|_| StoreError::Corrupt("grant"))?;
+                .map_err(|e| e.or_corrupt("grant"))?;
             let signed: SignedGrant =
                 serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("grant"))?;
             let terms: GrantTerms =

@@ -116,12 +116,11 @@ pub enum Payload {
         keys: PublicKeys,
     },
     /// Consent state and item changes. `grants` is the complete set of grants active for this
-    /// connection when sent (a grant missing from it was revoked or expired); `manifest`, on the
-    /// last envelope of a sync, lists every item key the supporter may still hold.
+    /// connection when sent: a grant missing from it was revoked or has expired, and the
+    /// supporter deletes everything it received under it.
     Update {
         grants: Vec<SignedGrant>,
         items: Vec<ItemMessage>,
-        manifest: Option<Vec<String>>,
     },
 }
 
@@ -265,7 +264,6 @@ mod tests {
                 key: "entry:1".into(),
                 version: 2,
             }],
-            manifest: Some(vec![]),
         }
     }
 

@@ -59,6 +59,12 @@ impl From<ReceiveError> for LanternError {
     }
 }
 
+impl From<super::sealer::SealError> for ReceiveError {
+    fn from(e: super::sealer::SealError) -> Self {
+        ReceiveError::Store(e.into())
+    }
+}
+
 impl From<rusqlite::Error> for ReceiveError {
     fn from(e: rusqlite::Error) -> Self {
         ReceiveError::Store(e.into())
@@ -133,12 +139,7 @@ impl SharingStore {
         if h.seq as i64 <= last_seq {
             return Err(EnvelopeError::Stale.into());
         }
-        let Payload::Update {
-            grants,
-            items,
-            manifest,
-        } = payload
-        else {
+        let Payload::Update { grants, items } = payload else {
             return Err(EnvelopeError::Malformed.into());
         };
 
@@ -196,7 +197,7 @@ impl SharingStore {
                     terms.id,
                     conn_id,
                     terms.expires_at,
-                    sealer.seal(&record_aad("received-grant", &terms.id), &bytes)
+                    sealer.seal(&record_aad("received-grant", &terms.id), &bytes)?
                 ],
             )?;
         }
@@ -234,7 +235,7 @@ impl SharingStore {
                             grant_id,
                             version as i64,
                             now,
-                            sealer.seal(&item_aad(&conn_id, &key), &plain)
+                            sealer.seal(&item_aad(&conn_id, &key), &plain)?
                         ],
                     )?;
                     stored += 1;
@@ -245,21 +246,6 @@ impl SharingStore {
                         params![conn_id, key],
                     )?;
                 }
-            }
-        }
-        if let Some(manifest) = manifest {
-            let keep: BTreeSet<String> = manifest.into_iter().collect();
-            let held: Vec<String> = {
-                let mut stmt =
-                    tx.prepare("SELECT item_key FROM received_items WHERE connection_id = ?1")?;
-                stmt.query_map([&conn_id], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?
-            };
-            for key in held.iter().filter(|k| !keep.contains(*k)) {
-                deleted += tx.execute(
-                    "DELETE FROM received_items WHERE connection_id = ?1 AND item_key = ?2",
-                    params![conn_id, key],
-                )?;
             }
         }
         tx.execute(
@@ -369,7 +355,7 @@ impl SharingStore {
                 let plain = self
                     .sealer
                     .open(&item_aad(&c, &k), &sealed)
-                    .map_err(|_| StoreError::Corrupt("received item"))?;
+                    .map_err(|e| e.or_corrupt("received item"))?;
                 let item: ReceivedItem = serde_json::from_slice(&plain)
                     .map_err(|_| StoreError::Corrupt("received item"))?;
                 if item.connection_id != c || item.meta.key() != k {
@@ -400,7 +386,7 @@ impl SharingStore {
                 let plain = self
                     .sealer
                     .open(&record_aad("received-grant", &gid), &sealed)
-                    .map_err(|_| StoreError::Corrupt("received grant"))?;
+                    .map_err(|e| e.or_corrupt("received grant"))?;
                 let signed: SignedGrant = serde_json::from_slice(&plain)
                     .map_err(|_| StoreError::Corrupt("received grant"))?;
                 let terms: GrantTerms = serde_json::from_slice(&signed.terms)

@@ -23,9 +23,12 @@ use crate::consent::{Decision, Grant, GrantState, decide};
 use crate::crypto::hazmat::{derive_hmac_sha256, make_key};
 
 /// Most items in one envelope.
-pub const MAX_ITEMS_PER_ENVELOPE: usize = 250;
-/// Most item body bytes in one envelope (keeps envelopes well under relay limits).
-pub const MAX_BODY_BYTES_PER_ENVELOPE: usize = 192 * 1024;
+pub const MAX_ITEMS_PER_ENVELOPE: usize = 100;
+/// Estimated plaintext bytes per envelope. The relay's default limit is 64 KiB of envelope;
+/// the envelope is about 4/3 of the plaintext (base64 ciphertext in JSON) plus the grants.
+pub const MAX_PAYLOAD_BYTES_PER_ENVELOPE: usize = 32 * 1024;
+/// Largest item body that can be shared (fits one envelope with room for the grants).
+pub const MAX_ITEM_BODY_BYTES: usize = 28 * 1024;
 const MAC_KEY: &str = "sent_mac_key";
 
 /// What an envelope in the outbox refers to, so it can be decided again before posting.
@@ -74,6 +77,8 @@ pub struct PrepareReport {
     pub envelopes: usize,
     pub disclosed: usize,
     pub withdrawn: usize,
+    /// Items consent allowed but too large to send.
+    pub too_large: usize,
 }
 
 struct SentRow {
@@ -102,13 +107,13 @@ impl SharingStore {
             return self
                 .sealer
                 .open(MAC_KEY.as_bytes(), &sealed)
-                .map_err(|_| StoreError::Corrupt("sent-item key"));
+                .map_err(|e| e.or_corrupt("sent-item key"));
         }
         let key = make_key();
         meta_put(
             &self.db,
             MAC_KEY,
-            &self.sealer.seal(MAC_KEY.as_bytes(), key.as_slice()),
+            &self.sealer.seal(MAC_KEY.as_bytes(), key.as_slice())?,
         )?;
         Ok(zeroize::Zeroizing::new(key.to_vec()))
     }
@@ -154,6 +159,12 @@ impl SharingStore {
             let mut allowed: BTreeMap<String, (&ShareableItem, String)> = BTreeMap::new();
             for item in items {
                 if let Decision::Allow { grant_id } = decide(&grants, &conn.id, &item.meta, now) {
+                    // Consent allows it, but an item too big for one envelope cannot travel;
+                    // it counts as not shared (a tombstone if an earlier version was sent).
+                    if item.body.len() > MAX_ITEM_BODY_BYTES {
+                        report.too_large += 1;
+                        continue;
+                    }
                     allowed.insert(item.meta.key(), (item, grant_id));
                 }
             }
@@ -188,11 +199,8 @@ impl SharingStore {
                 continue;
             }
             let signed_grants: Vec<_> = active.iter().map(|g| g.signed.clone()).collect();
-            let manifest: Vec<String> = allowed.keys().cloned().collect();
-            let chunks = chunk(changes);
-            let last = chunks.len() - 1;
             let mut seq = next_seq;
-            for (i, chunk) in chunks.into_iter().enumerate() {
+            for chunk in chunk(changes) {
                 let envelope_id = make_id();
                 let mut refs = Refs {
                     hello: false,
@@ -271,7 +279,6 @@ impl SharingStore {
                 let payload = Payload::Update {
                     grants: signed_grants.clone(),
                     items: messages,
-                    manifest: (i == last).then(|| manifest.clone()),
                 };
                 let bytes = envelope::seal(
                     &me,
@@ -502,12 +509,14 @@ fn chunk(changes: Vec<Change<'_>>) -> Vec<Vec<Change<'_>>> {
     let mut bytes = 0usize;
     for c in changes {
         let size = match &c {
-            Change::Upsert { item, .. } => item.body.len() + 200,
+            // JSON escaping inside the payload grows a body by up to a fifth.
+            Change::Upsert { item, .. } => item.body.len() * 6 / 5 + 200,
             Change::Tombstone { key, .. } => key.len() + 50,
         };
         let cur = out.last_mut().expect("out is never empty");
         if !cur.is_empty()
-            && (cur.len() >= MAX_ITEMS_PER_ENVELOPE || bytes + size > MAX_BODY_BYTES_PER_ENVELOPE)
+            && (cur.len() >= MAX_ITEMS_PER_ENVELOPE
+                || bytes + size > MAX_PAYLOAD_BYTES_PER_ENVELOPE)
         {
             out.push(Vec::new());
             bytes = 0;

@@ -81,7 +81,7 @@ impl SharingStore {
             let bytes = self
                 .sealer
                 .open(IDENTITY_KEY.as_bytes(), &sealed)
-                .map_err(|_| StoreError::Corrupt("identity"))?;
+                .map_err(|e| e.or_corrupt("identity"))?;
             return Ok(Identity::from_secret_bytes(&bytes).ok_or(StoreError::Corrupt("identity"))?);
         }
         let id = Identity::make();
@@ -90,7 +90,7 @@ impl SharingStore {
             IDENTITY_KEY,
             &self
                 .sealer
-                .seal(IDENTITY_KEY.as_bytes(), &id.to_secret_bytes()),
+                .seal(IDENTITY_KEY.as_bytes(), &id.to_secret_bytes())?,
         )?;
         Ok(id)
     }
@@ -114,7 +114,7 @@ impl SharingStore {
                 params![
                     invite.id,
                     now,
-                    self.sealer.seal(&aad("invite", &invite.id), &bytes)
+                    self.sealer.seal(&aad("invite", &invite.id), &bytes)?
                 ],
             )
             .map_err(StoreError::from)?;
@@ -135,7 +135,7 @@ impl SharingStore {
         let bytes = self
             .sealer
             .open(&aad("invite", id), &sealed)
-            .map_err(|_| StoreError::Corrupt("invite"))?;
+            .map_err(|e| e.or_corrupt("invite"))?;
         Ok(Some(
             serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("invite"))?,
         ))
@@ -216,7 +216,7 @@ impl SharingStore {
         let bytes = self
             .sealer
             .open(&aad("connection", id), sealed)
-            .map_err(|_| StoreError::Corrupt("connection"))?;
+            .map_err(|e| e.or_corrupt("connection"))?;
         let info: ConnectionInfo =
             serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("connection"))?;
         if info.id != id || info.role != Role::parse(role)? {
@@ -273,7 +273,7 @@ pub(crate) fn insert_connection(
             info.created_at,
             next_seq,
             last_applied_seq,
-            sealer.seal(&aad("connection", &info.id), &bytes)
+            sealer.seal(&aad("connection", &info.id), &bytes)?
         ],
     )?;
     Ok(())

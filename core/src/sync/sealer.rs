@@ -5,14 +5,48 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::hazmat::{AES_256_GCM_KEY_LEN, CryptoError, open_aes_gcm, seal_aes_gcm};
+use super::store::StoreError;
+use crate::crypto::hazmat::{AES_256_GCM_KEY_LEN, open_aes_gcm, seal_aes_gcm};
+
+/// Why sealing or opening failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    /// The key is not available (the vault is locked).
+    #[error("the vault is locked")]
+    Locked,
+    /// The sealed bytes are damaged or belong to another record.
+    #[error("sealed record failed its integrity check")]
+    Damaged,
+}
+
+impl SealError {
+    /// As a store error naming `what` was being opened.
+    pub fn or_corrupt(self, what: &'static str) -> StoreError {
+        match self {
+            SealError::Locked => StoreError::Locked,
+            SealError::Damaged => StoreError::Corrupt(what),
+        }
+    }
+}
+
+impl From<SealError> for StoreError {
+    fn from(e: SealError) -> Self {
+        e.or_corrupt("sealed record")
+    }
+}
+
+impl From<SealError> for crate::LanternError {
+    fn from(e: SealError) -> Self {
+        StoreError::from(e).into()
+    }
+}
 
 /// Encrypts and authenticates records at rest.
 pub trait Sealer: Send + Sync {
     /// Seals `plaintext`, binding `aad` (the record's name).
-    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8>;
+    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError>;
     /// Opens what `seal` produced with the same `aad`.
-    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
+    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError>;
 }
 
 /// AES-256-GCM under a 256-bit key held in memory (zeroized on drop).
@@ -34,11 +68,11 @@ impl KeySealer {
 }
 
 impl Sealer for KeySealer {
-    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        seal_aes_gcm(&self.key, aad, plaintext)
+    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+        Ok(seal_aes_gcm(&self.key, aad, plaintext))
     }
 
-    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        open_aes_gcm(&self.key, aad, sealed)
+    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        open_aes_gcm(&self.key, aad, sealed).map_err(|_| SealError::Damaged)
     }
 }

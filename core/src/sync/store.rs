@@ -18,6 +18,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored {0} failed its integrity check")]
     Corrupt(&'static str),
+    #[error("the vault is locked")]
+    Locked,
 }
 
 impl From<StoreError> for crate::LanternError {
@@ -25,6 +27,7 @@ impl From<StoreError> for crate::LanternError {
         match e {
             StoreError::Sqlite(_) => crate::LanternError::Storage(e.to_string()),
             StoreError::Corrupt(_) => crate::LanternError::Integrity(e.to_string()),
+            StoreError::Locked => crate::LanternError::Locked,
         }
     }
 }

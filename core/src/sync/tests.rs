@@ -318,7 +318,6 @@ fn replays_reorders_swaps_and_forgeries_are_refused() {
         &super::envelope::Payload::Update {
             grants: vec![],
             items: vec![],
-            manifest: Some(vec![]),
         },
     );
     assert!(matches!(
@@ -359,7 +358,6 @@ fn a_peer_core_that_oversteps_its_grant_is_refused_by_the_supporter() {
                 grant_id: g.terms.id.clone(),
                 body: "secret".into(),
             }],
-            manifest: None,
         },
     );
     assert!(matches!(
