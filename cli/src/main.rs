@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod journal;
+mod lessons;
+
 #[derive(Parser)]
 #[command(
     name = "lantern",
@@ -24,6 +27,16 @@ struct Cli {
 enum Command {
     /// Prints where the data directory is.
     Where,
+    /// The course: list, show, search, progress.
+    Lessons {
+        #[command(subcommand)]
+        command: lessons::LessonsCommand,
+    },
+    /// The encrypted recovery journal.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
+    /// Records a daily check-in (mood 1-5, optional note); prints its id.
+    Checkin(journal::CheckinArgs),
 }
 
 fn default_data_dir() -> PathBuf {
@@ -44,6 +57,9 @@ fn main() -> ExitCode {
             println!("{}", data_dir.display());
             Ok(())
         }
+        Command::Lessons { command } => lessons::run(&data_dir, command),
+        Command::Journal(cmd) => journal::run(&data_dir, cmd),
+        Command::Checkin(args) => journal::run_checkin(&data_dir, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

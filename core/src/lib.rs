@@ -11,7 +11,9 @@ pub mod consent;
 pub mod content;
 pub mod crypto;
 pub mod error;
+pub mod journal;
 pub mod store;
 pub mod sync;
+pub mod vault;
 
 pub use error::LanternError;

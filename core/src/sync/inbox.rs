@@ -319,6 +319,18 @@ impl SharingStore {
         })
     }
 
+    /// Supporter: ids of every envelope applied so far (pairing messages included), for
+    /// checking a peer's audit log against what actually arrived.
+    pub fn applied_envelope_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT envelope_id FROM applied_envelopes ORDER BY connection_id, seq")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
+    }
+
     /// Supporter: deletes every grant that has expired by `now` and everything received under
     /// it. Returns how many items were deleted. Runs before every read and sync.
     pub fn purge_expired(&mut self, now: i64) -> Result<usize, StoreError> {

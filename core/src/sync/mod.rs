@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod pairing;
 pub mod sealer;
+pub mod sources;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -56,7 +57,7 @@ impl std::fmt::Debug for SharingStore {
 
 impl SharingStore {
     /// Opens the sharing database in `data_dir`, sealing private records with `sealer`.
-    pub fn open(data_dir: &Path, sealer: Arc<dyn Sealer>) -> Result<Self, StoreError> {
+    pub fn open(data_dir: &Path, sealer: Arc<dyn Sealer>) -> Result<Self, crate::LanternError> {
         Ok(SharingStore {
             db: store::open(data_dir)?,
             sealer,

@@ -76,3 +76,30 @@ impl Sealer for KeySealer {
         open_aes_gcm(&self.key, aad, sealed).map_err(|_| SealError::Damaged)
     }
 }
+
+/// The vault seals sharing records under the same data key as the journal, as records of kind
+/// `sharing` named by their associated data.
+impl Sealer for crate::vault::Vault {
+    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.seal_record(
+            SHARING_RECORD_KIND,
+            &String::from_utf8_lossy(aad),
+            plaintext,
+        )
+        .map_err(vault_error)
+    }
+
+    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        self.open_record(SHARING_RECORD_KIND, &String::from_utf8_lossy(aad), sealed)
+            .map_err(vault_error)
+    }
+}
+
+const SHARING_RECORD_KIND: &str = "sharing";
+
+fn vault_error(e: crate::vault::VaultError) -> SealError {
+    match e {
+        crate::vault::VaultError::Locked | crate::vault::VaultError::NotSetUp => SealError::Locked,
+        _ => SealError::Damaged,
+    }
+}

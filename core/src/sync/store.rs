@@ -35,6 +35,9 @@ impl From<StoreError> for crate::LanternError {
 /// File name of the sharing database inside the data directory.
 pub const DB_FILE: &str = "sharing.sqlite3";
 
+/// Name of this schema in `schema_versions`.
+const COMPONENT: &str = "sharing";
+
 /// Numbered schema steps; never edit one that has shipped, add a new one.
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (
          key TEXT PRIMARY KEY NOT NULL,
@@ -114,49 +117,19 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (
          PRIMARY KEY (connection_id, item_key)
      ) WITHOUT ROWID;"];
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > MIGRATIONS.len() as i64 {
-        return Err(StoreError::Corrupt(
-            "schema version (newer than this build)",
-        ));
-    }
-    for (i, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(step)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-fn configure(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // temp_store=MEMORY keeps sort spill files off disk; secure_delete zeroes freed pages.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA secure_delete = ON;",
-    )?;
-    Ok(())
-}
-
-/// Opens (creating and migrating) the sharing database in `data_dir`.
-pub fn open(data_dir: &Path) -> Result<Connection, StoreError> {
-    let mut conn = Connection::open(data_dir.join(DB_FILE))?;
-    configure(&conn)?;
-    migrate(&mut conn)?;
+/// Opens (creating and migrating) the sharing database in `data_dir`, with the pragmas every
+/// Lantern database uses (WAL, secure_delete, temp_store=MEMORY...).
+pub fn open(data_dir: &Path) -> Result<Connection, crate::LanternError> {
+    let mut conn = crate::store::open_database(&data_dir.join(DB_FILE))?;
+    crate::store::migrate(&mut conn, COMPONENT, MIGRATIONS)?;
     Ok(conn)
 }
 
 /// An in-memory sharing database with the same schema, for unit tests.
 #[cfg(test)]
-pub fn open_in_memory() -> Result<Connection, StoreError> {
-    let mut conn = Connection::open_in_memory()?;
-    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-    migrate(&mut conn)?;
+pub fn open_in_memory() -> Result<Connection, crate::LanternError> {
+    let mut conn = Connection::open_in_memory().map_err(crate::store::storage_error)?;
+    crate::store::migrate(&mut conn, COMPONENT, MIGRATIONS)?;
     Ok(conn)
 }
 
@@ -190,7 +163,11 @@ mod tests {
         let conn = open(dir.path()).expect("reopens");
         assert_eq!(meta_get(&conn, "k").expect("reads"), Some(b"v".to_vec()));
         let v: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .query_row(
+                "SELECT version FROM schema_versions WHERE component = 'sharing'",
+                [],
+                |r| r.get(0),
+            )
             .expect("version");
         assert_eq!(v, MIGRATIONS.len() as i64);
     }

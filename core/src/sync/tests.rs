@@ -52,9 +52,12 @@ fn checkin(id: &str) -> ShareableItem {
 fn paired(peer: &mut Side, sup: &mut Side) -> String {
     let invite = sup
         .store
-        .create_invite("http://127.0.0.1:1", "mbox", "cap", "Sam", T0)
+        .create_invite("http://127.0.0.1:1", "mbox", "cap", "Sam Supportername", T0)
         .expect("invite");
-    let conn = peer.store.pair(&invite.encode(), "Pat", T0).expect("pairs");
+    let conn = peer
+        .store
+        .pair(&invite.encode(), "Pat Peername", T0)
+        .expect("pairs");
     deliver(peer, sup, T0);
     assert_eq!(
         peer.store.safety_number(&conn.id).expect("peer number"),
@@ -372,12 +375,12 @@ fn hello_needs_the_invite_secret_and_pairing_is_idempotent() {
     let (mut peer, mut sup) = (side(), side());
     let invite = sup
         .store
-        .create_invite("http://127.0.0.1:1", "mbox", "cap", "Sam", T0)
+        .create_invite("http://127.0.0.1:1", "mbox", "cap", "Sam Supportername", T0)
         .expect("invite");
     let mut tampered = invite.clone();
     tampered.pair_secret = [7u8; 32];
     peer.store
-        .pair(&tampered.encode(), "Pat", T0)
+        .pair(&tampered.encode(), "Pat Peername", T0)
         .expect("pairs locally");
     let env = &peer.store.pending_envelopes().expect("pending")[0];
     assert!(matches!(
@@ -388,7 +391,7 @@ fn hello_needs_the_invite_secret_and_pairing_is_idempotent() {
     // Pairing again with the same invite returns the same connection.
     let again = peer
         .store
-        .pair(&tampered.encode(), "Pat", T0)
+        .pair(&tampered.encode(), "Pat Peername", T0)
         .expect("pairs");
     assert_eq!(peer.store.connections().expect("list").len(), 1);
     assert_eq!(again.id, peer.store.connections().expect("list")[0].id);
@@ -417,8 +420,8 @@ fn nothing_private_reaches_the_data_directories_in_plaintext() {
                 "CANARY-TEXT-4711",
                 "canarytag",
                 "CANARY-PURPOSE",
-                "Pat",
-                "Sam",
+                "Pat Peername",
+                "Sam Supportername",
             ] {
                 assert!(
                     !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
@@ -426,5 +429,41 @@ fn nothing_private_reaches_the_data_directories_in_plaintext() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn with_the_vault_as_sealer_a_locked_vault_refuses_and_nothing_is_plaintext() {
+    use crate::vault::{Vault, VaultOptions};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vault = Arc::new(
+        Vault::open(
+            &dir.path().join("private.db"),
+            VaultOptions {
+                kdf_iterations: 1000,
+            },
+        )
+        .expect("vault"),
+    );
+    let mut store = SharingStore::open(dir.path(), vault.clone()).expect("opens");
+    // Not set up: nothing can be sealed.
+    assert!(matches!(store.identity(), Err(crate::LanternError::Locked)));
+    vault.setup("a passphrase").expect("setup");
+    let invite = store
+        .create_invite("http://127.0.0.1:1", "mbox", "cap", "SUPPORTER-NAME", T0)
+        .expect("invite");
+    let before = store.identity().expect("identity").public();
+    vault.lock();
+    assert!(matches!(
+        store.create_invite("http://127.0.0.1:1", "m", "c", "X", T0),
+        Err(crate::LanternError::Locked)
+    ));
+    vault.unlock("a passphrase").expect("unlock");
+    store = SharingStore::open(dir.path(), vault.clone()).expect("reopens");
+    assert_eq!(store.identity().expect("identity").public(), before);
+    assert!(store.open_invite(&invite.id).expect("reads").is_some());
+    for entry in std::fs::read_dir(dir.path()).expect("dir") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+        assert!(!bytes.windows(14).any(|w| w == b"SUPPORTER-NAME"));
     }
 }
