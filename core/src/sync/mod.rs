@@ -7,11 +7,13 @@
 //! Nothing here ever writes journal text, names or keys to disk unsealed, or logs them.
 
 pub mod codec;
+pub mod engine;
 pub mod envelope;
 pub mod identity;
 pub mod inbox;
 pub mod outbox;
 pub mod pairing;
+pub mod relay_client;
 pub mod sealer;
 pub mod sources;
 pub mod store;
