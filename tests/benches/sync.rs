@@ -140,12 +140,16 @@ fn main() {
         "  ratio end to end / transport only:  {:>8.2}x",
         f.as_secs_f64() / b.as_secs_f64()
     );
-    println!(
-        "  budget <= 1000 ms: {}",
-        if f <= Duration::from_secs(1) {
-            "met"
-        } else {
-            "MISSED"
-        }
-    );
+    if runs == RUNS {
+        println!(
+            "  budget <= 1000 ms: {}",
+            if f <= Duration::from_secs(1) {
+                "met"
+            } else {
+                "MISSED"
+            }
+        );
+    } else {
+        println!("  (smoke run in a test build: timings are not meaningful; use cargo bench)");
+    }
 }
