@@ -132,7 +132,7 @@ fn status(s: GrantStatus) -> &'static str {
 }
 
 /// One line for a grant.
-pub fn grant_line(g: &ConsentGrant) -> String {
+fn grant_line(g: &ConsentGrant) -> String {
     format!(
         "{}\t{}\t{}\tuntil {}\t{}\t{}",
         g.id,

@@ -250,8 +250,7 @@ impl Sharing {
         })
     }
 
-    /// Sync at an explicit time (the CLI and tests; the app uses [`Sharing::sync`]).
-    pub fn sync_at(&self, now: i64) -> Result<SyncSummary, LanternError> {
+    fn sync_at(&self, now: i64) -> Result<SyncSummary, LanternError> {
         let mut store = self.store();
         let sharing = store.connections()?.iter().any(|c| c.role == Role::Peer);
         // Only a peer's core reads the journal; a supporter-only installation sends nothing.

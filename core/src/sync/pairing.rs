@@ -70,7 +70,9 @@ impl std::fmt::Debug for ConnectionInfo {
     }
 }
 
-fn aad(kind: &str, id: &str) -> Vec<u8> {
+/// The associated data sealing a record of `kind` named `id`, so a sealed record moved to
+/// another row fails to open.
+pub(crate) fn record_aad(kind: &str, id: &str) -> Vec<u8> {
     format!("lantern-sharing/{kind}/{id}").into_bytes()
 }
 
@@ -114,7 +116,8 @@ impl SharingStore {
                 params![
                     invite.id,
                     now,
-                    self.sealer.seal(&aad("invite", &invite.id), &bytes)?
+                    self.sealer
+                        .seal(&record_aad("invite", &invite.id), &bytes)?
                 ],
             )
             .map_err(StoreError::from)?;
@@ -134,7 +137,7 @@ impl SharingStore {
         let Some(sealed) = row else { return Ok(None) };
         let bytes = self
             .sealer
-            .open(&aad("invite", id), &sealed)
+            .open(&record_aad("invite", id), &sealed)
             .map_err(|e| e.or_corrupt("invite"))?;
         Ok(Some(
             serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("invite"))?,
@@ -215,7 +218,7 @@ impl SharingStore {
     ) -> Result<ConnectionInfo, StoreError> {
         let bytes = self
             .sealer
-            .open(&aad("connection", id), sealed)
+            .open(&record_aad("connection", id), sealed)
             .map_err(|e| e.or_corrupt("connection"))?;
         let info: ConnectionInfo =
             serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("connection"))?;
@@ -273,13 +276,8 @@ pub(crate) fn insert_connection(
             info.created_at,
             next_seq,
             last_applied_seq,
-            sealer.seal(&aad("connection", &info.id), &bytes)?
+            sealer.seal(&record_aad("connection", &info.id), &bytes)?
         ],
     )?;
     Ok(())
-}
-
-/// The associated data sealing a record of `kind` named `id` (shared with `inbox`/`outbox`).
-pub(crate) fn record_aad(kind: &str, id: &str) -> Vec<u8> {
-    aad(kind, id)
 }
