@@ -15,7 +15,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
 
 /// Numbered migrations; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_ack_tombstones.sql"),
+];
 
 /// Most requests committed together in one transaction.
 const MAX_BATCH: usize = 512;
@@ -309,9 +312,13 @@ impl Store for SqliteStore {
                 Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
                 Some(_) => {}
             }
+            // A stored envelope or the tombstone of an acknowledged one (at most one exists:
+            // an id is tombstoned only by the ack that deletes it).
             let existing: Option<(i64, Vec<u8>)> = c
                 .prepare_cached(
-                    "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = ?1 AND id = ?2",
+                    "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = ?1 AND id = ?2
+                     UNION ALL
+                     SELECT seq, payload_hash FROM acked_envelopes WHERE mailbox_id = ?1 AND id = ?2",
                 )?
                 .query_row(params![id, env_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
@@ -377,12 +384,25 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn ack_envelopes(&self, mailbox_id: &str, ids: Vec<String>) -> Result<u64, StoreError> {
+    async fn ack_envelopes(
+        &self,
+        mailbox_id: &str,
+        ids: Vec<String>,
+        now: i64,
+    ) -> Result<u64, StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            // One statement for the whole list (ids travel as a JSON array).
+            // One statement per step for the whole list (ids travel as a JSON array): first the
+            // tombstones, then the payloads go. Same savepoint, so both or neither.
             let ids_json = serde_json::to_string(&ids)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            c.prepare_cached(
+                "INSERT INTO acked_envelopes
+                   (mailbox_id, id, seq, payload_hash, received_at, acked_at)
+                 SELECT mailbox_id, id, seq, payload_hash, received_at, ?3 FROM envelopes
+                 WHERE mailbox_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+            )?
+            .execute(params![id, ids_json, now])?;
             let (deleted, bytes) = c
                 .prepare_cached(
                     "DELETE FROM envelopes WHERE mailbox_id = ?1
@@ -418,12 +438,17 @@ impl Store for SqliteStore {
                 "DELETE FROM envelopes WHERE received_at < ?1",
                 params![cutoff],
             )?;
+            let tombstones = c.execute(
+                "DELETE FROM acked_envelopes WHERE received_at < ?1",
+                params![cutoff],
+            )?;
             let nonces = c.execute(
                 "DELETE FROM seen_nonces WHERE expires_at < ?1",
                 params![now],
             )?;
             Ok(SweepStats {
                 envelopes_dropped: envelopes as u64,
+                tombstones_dropped: tombstones as u64,
                 nonces_dropped: nonces as u64,
             })
         })
