@@ -30,6 +30,7 @@ suite!(
     round_trip_duplicate_and_conflict,
     acked_id_reposted_is_duplicate_never_stored_again,
     ack_tombstone_expires_with_the_ttl,
+    schema_1_storage_upgrades_in_place,
     foreign_key_cannot_read_ack_or_delete,
     bad_or_missing_signature_refused,
     stale_request_refused,
@@ -205,6 +206,48 @@ fn ack_tombstone_expires_with_the_ttl(b: &Backend) {
     let page = client.list_envelopes(&key, 0, 10).unwrap();
     assert_eq!(page.envelopes.len(), 1);
     assert_eq!(page.envelopes[0].payload, b"two");
+}
+
+/// Storage written before tombstones existed (schema 1) is migrated when a new relay starts on
+/// it: stored envelopes stay, and acknowledging them then leaves working tombstones.
+fn schema_1_storage_upgrades_in_place(b: &Backend) {
+    let mut relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    let first = client.post_envelope(&id, &cap.token, "e1", b"one").unwrap();
+    relay.stop();
+    // Back to schema 1: migration 0002 only added the tombstone table (and its index).
+    match &relay.backend {
+        Backend::Sqlite => {
+            let db = rusqlite::Connection::open(relay.dir.path().join("relay.db")).unwrap();
+            db.execute_batch("DROP TABLE acked_envelopes; PRAGMA user_version = 1;")
+                .unwrap();
+        }
+        Backend::Postgres(url) => {
+            let schema = relay.config.postgres_schema.as_deref().unwrap();
+            common::pg_execute(
+                url,
+                &format!(
+                    "SET search_path TO {schema}; DROP TABLE acked_envelopes;
+                     DELETE FROM schema_migrations WHERE version >= 2;"
+                ),
+            );
+        }
+    }
+    relay.handle = Some(lantern_relay::spawn(relay.config.clone()).unwrap());
+    let client = relay.client();
+    let page = client.list_envelopes(&key, 0, 10).unwrap();
+    assert_eq!(page.envelopes.len(), 1);
+    assert_eq!(page.envelopes[0].payload, b"one");
+    assert_eq!(client.ack_envelopes(&key, &["e1".into()]).unwrap(), 1);
+    let again = client.post_envelope(&id, &cap.token, "e1", b"one").unwrap();
+    assert_eq!((again.seq, again.duplicate), (first.seq, true));
+    assert!(
+        client
+            .list_envelopes(&key, 0, 10)
+            .unwrap()
+            .envelopes
+            .is_empty()
+    );
 }
 
 fn foreign_key_cannot_read_ack_or_delete(b: &Backend) {
