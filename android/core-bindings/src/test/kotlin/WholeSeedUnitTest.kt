@@ -73,7 +73,7 @@ class WholeSeedUnitTest {
             for (piece in expected) {
                 assertTrue(text.contains(piece), "missing from the unit read through Kotlin: $piece")
             }
-            assertFalse(text.contains("the the"), "a plain typo of the source came through")
+            assertFalse(Regex("\\bthe the\\b").containsMatchIn(text), "a plain typo of the source came through")
             assertEquals(2, videos.size)
             assertTrue(videos.all { it.url == null }, "the source has no links: none may be invented")
         }
