@@ -257,3 +257,35 @@ fn crash_between_post_and_bookkeeping_loses_and_duplicates_nothing() {
         .count();
     assert_eq!(disclosed, 2);
 }
+
+#[test]
+fn an_unreachable_supporter_relay_does_not_hold_up_the_others() {
+    let (relay_a, relay_b) = (Relay::start(), Relay::start());
+    let (mut peer, mut sup_a, mut sup_b) = (Side::new(), Side::new(), Side::new());
+    let t = now();
+    let conn_a = pair(&relay_a, &mut peer, &mut sup_a, t);
+    let conn_b = pair(&relay_b, &mut peer, &mut sup_b, t);
+    for c in [&conn_a, &conn_b] {
+        peer.s()
+            .grant(c, vec![Scope::CheckIns], "p", t + DAY, t)
+            .unwrap();
+    }
+    drop(relay_b);
+    let items = vec![checkin("k1", "a")];
+    let err = peer.s().sync(&items, t + 1).unwrap_err();
+    assert!(
+        matches!(err, lantern_core::LanternError::Network(_)),
+        "{err}"
+    );
+    sup_a.s().sync(&[], t + 1).unwrap();
+    assert_eq!(sup_a.held(t + 1), vec!["checkin:k1"]);
+    // B's envelope stays queued, in order, for when its relay is back.
+    let queued: Vec<_> = peer
+        .s()
+        .pending_envelopes()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.connection_id)
+        .collect();
+    assert_eq!(queued, vec![conn_b]);
+}

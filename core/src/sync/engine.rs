@@ -105,16 +105,31 @@ impl SharingStore {
         report.too_large = prepared.too_large as u64;
 
         let mut clients: BTreeMap<String, RelayClient> = BTreeMap::new();
+        // A connection whose post fails keeps its envelopes queued, in order, for the next
+        // sync; the other connections and the fetch still run. The first failure is returned
+        // at the end.
+        let mut post_error: Option<LanternError> = None;
+        let mut stalled: std::collections::BTreeSet<String> = Default::default();
         for env in self.pending_envelopes()? {
+            if stalled.contains(&env.connection_id) {
+                continue;
+            }
             let client = match clients.get(&env.relay_url) {
                 Some(c) => c,
                 None => clients
                     .entry(env.relay_url.clone())
                     .or_insert(RelayClient::new(&env.relay_url)?),
             };
-            client.post_envelope(&env.mailbox_id, &env.capability, &env.id, &env.bytes)?;
-            self.mark_posted(&env.id)?;
-            report.posted += 1;
+            match client.post_envelope(&env.mailbox_id, &env.capability, &env.id, &env.bytes) {
+                Ok(_) => {
+                    self.mark_posted(&env.id)?;
+                    report.posted += 1;
+                }
+                Err(e) => {
+                    stalled.insert(env.connection_id.clone());
+                    post_error.get_or_insert(e.into());
+                }
+            }
         }
 
         let mut own = self.own_mailboxes()?;
@@ -160,6 +175,9 @@ impl SharingStore {
             }
         }
         report.deleted += self.purge_expired(now)? as u64;
-        Ok(report)
+        match post_error {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
     }
 }
