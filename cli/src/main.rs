@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod lessons;
+
 #[derive(Parser)]
 #[command(
     name = "lantern",
@@ -24,6 +26,11 @@ struct Cli {
 enum Command {
     /// Prints where the data directory is.
     Where,
+    /// The course: list, show, search, progress.
+    Lessons {
+        #[command(subcommand)]
+        command: lessons::LessonsCommand,
+    },
 }
 
 fn default_data_dir() -> PathBuf {
@@ -44,6 +51,7 @@ fn main() -> ExitCode {
             println!("{}", data_dir.display());
             Ok(())
         }
+        Command::Lessons { command } => lessons::run(&data_dir, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,8 @@
 //! delegation to a capability module, so a reader sees the app-facing API in one place.
 //! All calls are blocking: apps call them off the main thread (see DESIGN.md "Threading").
 
+pub mod course;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use crate::LanternError;
 #[derive(uniffi::Object)]
 pub struct Lantern {
     data_dir: PathBuf,
+    course: Arc<course::Course>,
 }
 
 #[uniffi::export]
@@ -20,7 +23,8 @@ impl Lantern {
     pub fn open(data_dir: String) -> Result<Arc<Self>, LanternError> {
         let data_dir = PathBuf::from(data_dir);
         crate::store::ensure_data_dir(&data_dir)?;
-        Ok(Arc::new(Lantern { data_dir }))
+        let course = Arc::new(course::Course::open(&data_dir)?);
+        Ok(Arc::new(Lantern { data_dir, course }))
     }
 
     /// The data directory this core was opened on.

@@ -1,0 +1,198 @@
+//! Loading content packs: the bundled one (compiled by `build.rs`) and downloaded ones.
+//!
+//! A pack is trusted only after its Ed25519 signature verifies under the publisher key compiled
+//! into the core; the payload is not even parsed before that. After parsing, the pack's shape is
+//! checked (format number, unique ids, well-formed self-checks) so the rest of the core can rely
+//! on it. Never accept a pack on any other path.
+
+use std::collections::HashSet;
+
+use super::envelope;
+use super::model::{Block, PACK_FORMAT, Pack};
+use crate::crypto::hazmat;
+
+include!(concat!(env!("OUT_DIR"), "/trusted_key.rs"));
+
+/// The pack compiled from `content/` at build time, signed by the build's publisher key.
+pub static BUNDLED_PACK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/course.pack"));
+
+/// Why a pack was refused. Messages name the problem, never the pack's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PackError {
+    #[error("not a Lantern content pack (unsigned or truncated)")]
+    NotAPack,
+    #[error("signature does not verify under the trusted publisher key")]
+    BadSignature,
+    #[error("malformed pack: {0}")]
+    Malformed(String),
+    #[error("pack format {0} is not supported")]
+    UnsupportedFormat(u32),
+}
+
+/// Verifies `bytes` against `trusted_key`, then parses and checks the pack.
+pub fn open(bytes: &[u8], trusted_key: &[u8]) -> Result<Pack, PackError> {
+    let (signature, payload) = envelope::split(bytes).ok_or(PackError::NotAPack)?;
+    hazmat::verify_ed25519(trusted_key, &envelope::signed_message(payload), signature)
+        .map_err(|_| PackError::BadSignature)?;
+    let pack: Pack = serde_json::from_slice(payload).map_err(|e| {
+        PackError::Malformed(format!("payload is not a pack ({})", json_error_kind(&e)))
+    })?;
+    check_shape(&pack)?;
+    Ok(pack)
+}
+
+/// Signs `pack` into an envelope. Used by tests and publishing tools; the bundled pack is signed
+/// by `build.rs` with the same layout.
+pub fn seal(pack: &Pack, key: &hazmat::SigningKey) -> Vec<u8> {
+    let payload = serde_json::to_vec(pack).expect("a pack always serialises to JSON");
+    let signature = key.sign(&envelope::signed_message(&payload));
+    envelope::seal(&payload, &signature)
+}
+
+/// The bundled pack's payload, parsed without checking the signature: only for tests and tools
+/// that re-sign it (for example to publish a newer version).
+pub fn bundled_unverified() -> Result<Pack, PackError> {
+    let (_, payload) = envelope::split(BUNDLED_PACK).ok_or(PackError::NotAPack)?;
+    serde_json::from_slice(payload).map_err(|_| PackError::Malformed("bundled payload".into()))
+}
+
+/// The kind of JSON error, without echoing any of the payload.
+fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "I/O",
+        serde_json::error::Category::Syntax => "bad JSON",
+        serde_json::error::Category::Data => "wrong fields",
+        serde_json::error::Category::Eof => "truncated JSON",
+    }
+}
+
+fn check_shape(pack: &Pack) -> Result<(), PackError> {
+    let bad = |m: &str| Err(PackError::Malformed(m.to_string()));
+    if pack.format != PACK_FORMAT {
+        return Err(PackError::UnsupportedFormat(pack.format));
+    }
+    if pack.language.is_empty() || pack.units.is_empty() || pack.version == 0 {
+        return bad("missing language, version or units");
+    }
+    let mut units = HashSet::new();
+    let mut exercises = HashSet::new();
+    for unit in &pack.units {
+        if !units.insert(unit.id.as_str()) || unit.lessons.is_empty() {
+            return bad("duplicate or empty unit");
+        }
+        let mut lessons = HashSet::new();
+        for lesson in &unit.lessons {
+            if !lessons.insert(lesson.id.as_str()) || lesson.sections.is_empty() {
+                return bad("duplicate or empty lesson");
+            }
+            let mut sections = HashSet::new();
+            for section in &lesson.sections {
+                if !sections.insert(section.id.as_str()) {
+                    return bad("duplicate section");
+                }
+                for block in &section.blocks {
+                    match block {
+                        Block::SelfCheck { id, choices, .. } => {
+                            let right = choices.iter().filter(|c| c.correct).count();
+                            if !exercises.insert(id.as_str()) || right != 1 || choices.len() < 2 {
+                                return bad("self-check with a duplicate id or no single answer");
+                            }
+                        }
+                        Block::ReflectionPrompt { id, .. } if !exercises.insert(id.as_str()) => {
+                            return bad("duplicate exercise id");
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_pack_verifies_and_holds_the_seed_unit() {
+        let pack = open(BUNDLED_PACK, &TRUSTED_PUBLISHER_KEY).expect("bundled pack verifies");
+        assert_eq!(pack.language, "en");
+        assert!(pack.version >= 1);
+        let unit = &pack.units[0];
+        assert_eq!(unit.id, "peer-supporter");
+        let principles = unit
+            .lessons
+            .iter()
+            .flat_map(|l| &l.sections)
+            .flat_map(|s| &s.blocks)
+            .find_map(|b| match b {
+                Block::Principles { items, source } => Some((items, source)),
+                _ => None,
+            })
+            .expect("principles present");
+        assert_eq!(principles.0.len(), 8);
+        assert_eq!(principles.1, "National Certification Handbook, 2016");
+        assert!(!pack.help.resources.is_empty());
+    }
+
+    #[test]
+    fn refuses_tampered_wrongly_signed_unsigned_and_malformed() {
+        let pack = bundled_unverified().expect("bundled payload parses");
+        let key = hazmat::SigningKey::make();
+        let good = seal(&pack, &key);
+        assert_eq!(open(&good, &key.public_key()), Ok(pack.clone()));
+
+        // Wrong key.
+        assert_eq!(
+            open(&good, &TRUSTED_PUBLISHER_KEY),
+            Err(PackError::BadSignature)
+        );
+        // One byte of the payload flipped.
+        let mut tampered = good.clone();
+        let last = tampered.len() - 2;
+        tampered[last] ^= 0x20;
+        assert_eq!(
+            open(&tampered, &key.public_key()),
+            Err(PackError::BadSignature)
+        );
+        // Plain JSON without an envelope.
+        let unsigned = serde_json::to_vec(&pack).expect("serialises");
+        assert_eq!(open(&unsigned, &key.public_key()), Err(PackError::NotAPack));
+        assert_eq!(
+            open(b"LNTPACK1", &key.public_key()),
+            Err(PackError::NotAPack)
+        );
+        // Correctly signed garbage.
+        let payload = b"{not json";
+        let garbage = envelope::seal(payload, &key.sign(&envelope::signed_message(payload)));
+        assert!(matches!(
+            open(&garbage, &key.public_key()),
+            Err(PackError::Malformed(_))
+        ));
+        // Correctly signed, unknown format.
+        let mut future = pack.clone();
+        future.format = 99;
+        assert_eq!(
+            open(&seal(&future, &key), &key.public_key()),
+            Err(PackError::UnsupportedFormat(99))
+        );
+        // Correctly signed, a self-check without a right answer.
+        let mut broken = pack;
+        for b in broken
+            .units
+            .iter_mut()
+            .flat_map(|u| &mut u.lessons)
+            .flat_map(|l| &mut l.sections)
+            .flat_map(|s| &mut s.blocks)
+        {
+            if let Block::SelfCheck { choices, .. } = b {
+                choices.iter_mut().for_each(|c| c.correct = false);
+            }
+        }
+        assert!(matches!(
+            open(&seal(&broken, &key), &key.public_key()),
+            Err(PackError::Malformed(_))
+        ));
+    }
+}
