@@ -16,6 +16,9 @@ class LanternCore private constructor(
     /** The directory the core keeps its databases in. */
     val dataDir: String get() = core.dataDir()
 
+    /** The course: units, lessons, progress, self-checks, bookmarks, search, help. */
+    val course: CourseService by lazy { CourseService(core.course(), calls) }
+
     override fun close() = core.close()
 
     companion object {
