@@ -48,7 +48,9 @@ fn cargo() -> Command {
 
 fn run(what: &str, cmd: &mut Command) -> Result {
     eprintln!("xtask: == {what}");
-    let status = cmd.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{what}: cannot start: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -61,7 +63,14 @@ fn run(what: &str, cmd: &mut Command) -> Result {
 fn bindings() -> Result<PathBuf> {
     run(
         "release build of the core library",
-        cargo().args(["build", "--release", "-p", "lantern-core", "-p", "uniffi-bindgen"]),
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "lantern-core",
+            "-p",
+            "uniffi-bindgen",
+        ]),
     )?;
     let target = root().join("target");
     // liblantern_core.so on Linux, .dylib on macOS (where ios/scripts/build-xcframework.sh runs).
@@ -123,10 +132,20 @@ fn postgres_url() -> Result<String> {
 }
 
 fn test() -> Result {
-    run("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
     run(
         "cargo clippy",
-        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
     let pg = postgres_url()?;
     eprintln!("xtask: PostgreSQL for the relay suite is up");
@@ -160,7 +179,15 @@ fn demo(extra: &[String]) -> Result {
     run(
         "lantern demo",
         cargo()
-            .args(["run", "--quiet", "--release", "-p", "lantern-cli", "--", "demo"])
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "lantern-cli",
+                "--",
+                "demo",
+            ])
             .args(extra),
     )
 }
