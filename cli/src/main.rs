@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod journal;
 mod lessons;
 
 #[derive(Parser)]
@@ -31,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: lessons::LessonsCommand,
     },
+    /// The encrypted recovery journal.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
+    /// Records a daily check-in (mood 1-5, optional note); prints its id.
+    Checkin(journal::CheckinArgs),
 }
 
 fn default_data_dir() -> PathBuf {
@@ -52,6 +58,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Lessons { command } => lessons::run(&data_dir, command),
+        Command::Journal(cmd) => journal::run(&data_dir, cmd),
+        Command::Checkin(args) => journal::run_checkin(&data_dir, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

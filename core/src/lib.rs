@@ -10,6 +10,8 @@ pub mod api;
 pub mod content;
 pub mod crypto;
 pub mod error;
+pub mod journal;
 pub mod store;
+pub mod vault;
 
 pub use error::LanternError;

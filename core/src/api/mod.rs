@@ -3,17 +3,21 @@
 //! All calls are blocking: apps call them off the main thread (see DESIGN.md "Threading").
 
 pub mod course;
+pub mod journal;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::LanternError;
 
+pub use journal::{Journal, PlatformKeyProvider};
+
 /// One installation's core, opened on a data directory the app owns.
 #[derive(uniffi::Object)]
 pub struct Lantern {
     data_dir: PathBuf,
     course: Arc<course::Course>,
+    journal: Arc<Journal>,
 }
 
 #[uniffi::export]
@@ -24,7 +28,12 @@ impl Lantern {
         let data_dir = PathBuf::from(data_dir);
         crate::store::ensure_data_dir(&data_dir)?;
         let course = Arc::new(course::Course::open(&data_dir)?);
-        Ok(Arc::new(Lantern { data_dir, course }))
+        let journal = Arc::new(Journal::open(&data_dir, Default::default())?);
+        Ok(Arc::new(Lantern {
+            data_dir,
+            course,
+            journal,
+        }))
     }
 
     /// The data directory this core was opened on.

@@ -1,0 +1,389 @@
+//! The `lantern journal` and `lantern checkin` commands, run as real processes on temporary
+//! data directories. `LANTERN_KDF_ITERATIONS` (honoured by debug builds only) keeps the KDF
+//! cheap here.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn lantern(dir: &Path, pass: Option<&str>, extra_env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lantern"));
+    cmd.args(args)
+        .env("LANTERN_DATA_DIR", dir)
+        .env("LANTERN_KDF_ITERATIONS", "2")
+        .env_remove("LANTERN_PASSPHRASE")
+        .env_remove("LANTERN_NEW_PASSPHRASE")
+        .env_remove("LANTERN_RECOVERY_CODE")
+        .env_remove("LANTERN_BACKUP_PASSPHRASE")
+        .stdin(Stdio::null());
+    if let Some(p) = pass {
+        cmd.env("LANTERN_PASSPHRASE", p);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    Run {
+        ok: status.success(),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn ok(r: Run) -> String {
+    assert!(r.ok, "command failed: {}", r.stderr);
+    r.stdout
+}
+
+fn fails_with(r: Run, msg: &str) {
+    assert!(!r.ok, "command should have failed");
+    assert!(
+        r.stderr.starts_with("lantern: ") && r.stderr.contains(msg),
+        "stderr: {}",
+        r.stderr
+    );
+}
+
+fn init(dir: &Path, pass: &str) -> String {
+    let code = ok(lantern(dir, Some(pass), &[], &["journal", "init"]))
+        .trim()
+        .to_string();
+    assert_eq!(
+        code.len(),
+        39,
+        "recovery code XXXX-... printed once: {code}"
+    );
+    code
+}
+
+#[test]
+fn add_list_show_edit_search_delete_trends_checkin() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let pw = Some("pw");
+    init(dir, "pw");
+    fails_with(
+        lantern(dir, pw, &[], &["journal", "init"]),
+        "already set up",
+    );
+    let a = ok(lantern(
+        dir,
+        pw,
+        &[],
+        &[
+            "journal",
+            "add",
+            "--text",
+            "A calm walk by the river",
+            "--mood",
+            "4",
+            "--tag",
+            "Outdoors",
+            "--tag",
+            "sleep",
+        ],
+    ))
+    .trim()
+    .to_string();
+    assert_eq!(a.len(), 32);
+    let b = ok(lantern(
+        dir,
+        pw,
+        &[],
+        &["journal", "add", "--text", "Hard meeting today"],
+    ))
+    .trim()
+    .to_string();
+    let list = ok(lantern(dir, pw, &[], &["journal", "list"]));
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with(&b) || lines[1].starts_with(&b));
+    let tagged = ok(lantern(
+        dir,
+        pw,
+        &[],
+        &["journal", "list", "--tag", "outdoors"],
+    ));
+    assert_eq!(tagged.lines().count(), 1);
+    assert!(tagged.starts_with(&a) && tagged.contains("\t4\toutdoors,sleep\tA calm walk"));
+    assert_eq!(
+        ok(lantern(dir, pw, &[], &["journal", "list", "--limit", "1"]))
+            .lines()
+            .count(),
+        1
+    );
+
+    let show = ok(lantern(dir, pw, &[], &["journal", "show", &a]));
+    assert!(
+        show.contains("mood: 4")
+            && show.contains("tags: outdoors, sleep")
+            && show.ends_with("A calm walk by the river\n")
+    );
+    assert_eq!(
+        ok(lantern(
+            dir,
+            pw,
+            &[],
+            &["journal", "edit", &a, "--text", "A quiet walk by the lake"]
+        ))
+        .trim(),
+        a
+    );
+    let show = ok(lantern(dir, pw, &[], &["journal", "show", &a]));
+    assert!(show.contains("edited: ") && show.contains("quiet walk by the lake"));
+
+    assert!(ok(lantern(dir, pw, &[], &["journal", "search", "quiet lake"])).starts_with(&a));
+    assert_eq!(
+        ok(lantern(dir, pw, &[], &["journal", "search", "river"])),
+        ""
+    );
+
+    let c = ok(lantern(
+        dir,
+        pw,
+        &[],
+        &["checkin", "--mood", "2", "--note", "tired"],
+    ));
+    assert_eq!(c.trim().len(), 32);
+    fails_with(
+        lantern(dir, pw, &[], &["checkin", "--mood", "9"]),
+        "mood must be 1 to 5",
+    );
+    let trends = ok(lantern(dir, pw, &[], &["journal", "trends"]));
+    assert!(
+        trends
+            .lines()
+            .any(|l| l.starts_with("day\t") && l.ends_with("\t3.00\t2")),
+        "{trends}"
+    );
+    assert!(trends.lines().any(|l| l.starts_with("week\t")));
+
+    ok(lantern(dir, pw, &[], &["journal", "delete", &b]));
+    fails_with(lantern(dir, pw, &[], &["journal", "show", &b]), "not found");
+    fails_with(
+        lantern(dir, pw, &[], &["journal", "delete", "nonsense"]),
+        "malformed id",
+    );
+    assert_eq!(
+        ok(lantern(dir, pw, &[], &["journal", "list"]))
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn wrong_or_missing_passphrase_fails_cleanly_and_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fails_with(
+        lantern(dir, Some("pw"), &[], &["journal", "list"]),
+        "not set up",
+    );
+    init(dir, "pw");
+    ok(lantern(
+        dir,
+        Some("pw"),
+        &[],
+        &["journal", "add", "--text", "one"],
+    ));
+    fails_with(
+        lantern(dir, Some("nope"), &[], &["journal", "add", "--text", "two"]),
+        "wrong passphrase",
+    );
+    fails_with(
+        lantern(dir, None, &[], &["journal", "list"]),
+        "set LANTERN_PASSPHRASE",
+    );
+    assert_eq!(
+        ok(lantern(dir, Some("pw"), &[], &["journal", "list"]))
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn passphrase_change_and_recovery() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let code = init(dir, "old");
+    ok(lantern(
+        dir,
+        Some("old"),
+        &[],
+        &["journal", "add", "--text", "kept"],
+    ));
+    fails_with(
+        lantern(
+            dir,
+            Some("wrong"),
+            &[("LANTERN_NEW_PASSPHRASE", "new")],
+            &["journal", "passphrase"],
+        ),
+        "wrong passphrase",
+    );
+    ok(lantern(
+        dir,
+        Some("old"),
+        &[("LANTERN_NEW_PASSPHRASE", "new")],
+        &["journal", "passphrase"],
+    ));
+    fails_with(
+        lantern(dir, Some("old"), &[], &["journal", "list"]),
+        "wrong passphrase",
+    );
+    assert!(ok(lantern(dir, Some("new"), &[], &["journal", "list"])).contains("kept"));
+
+    let bogus = "0000-0000-0000-0000-0000-0000-0000-0000";
+    fails_with(
+        lantern(
+            dir,
+            None,
+            &[
+                ("LANTERN_RECOVERY_CODE", bogus),
+                ("LANTERN_NEW_PASSPHRASE", "x"),
+            ],
+            &["journal", "recover"],
+        ),
+        "wrong recovery code",
+    );
+    let next = ok(lantern(
+        dir,
+        None,
+        &[
+            ("LANTERN_RECOVERY_CODE", &code),
+            ("LANTERN_NEW_PASSPHRASE", "fresh"),
+        ],
+        &["journal", "recover"],
+    ));
+    assert_eq!(next.trim().len(), 39);
+    assert_ne!(next.trim(), code);
+    assert!(ok(lantern(dir, Some("fresh"), &[], &["journal", "list"])).contains("kept"));
+    fails_with(
+        lantern(
+            dir,
+            None,
+            &[
+                ("LANTERN_RECOVERY_CODE", &code),
+                ("LANTERN_NEW_PASSPHRASE", "y"),
+            ],
+            &["journal", "recover"],
+        ),
+        "wrong recovery code",
+    );
+}
+
+#[test]
+fn encrypted_backup_import_and_explicit_plaintext_export() {
+    let d = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init(dir, "pw");
+    ok(lantern(
+        dir,
+        Some("pw"),
+        &[],
+        &[
+            "journal",
+            "add",
+            "--text",
+            "CANARY-CLI-31 first",
+            "--tag",
+            "t1",
+        ],
+    ));
+    ok(lantern(dir, Some("pw"), &[], &["checkin", "--mood", "5"]));
+    let backup = out.path().join("journal.backup");
+    let bk = backup.to_str().unwrap();
+    ok(lantern(
+        dir,
+        Some("pw"),
+        &[("LANTERN_BACKUP_PASSPHRASE", "bpw")],
+        &["journal", "export", "--out", bk],
+    ));
+    let raw = std::fs::read(&backup).unwrap();
+    assert!(!raw.windows(9).any(|w| w == b"CANARY-CL"));
+
+    let d2 = tempfile::tempdir().unwrap();
+    init(d2.path(), "other");
+    fails_with(
+        lantern(d2.path(), Some("other"), &[], &["journal", "import", bk]),
+        "wrong passphrase",
+    );
+    let r = ok(lantern(
+        d2.path(),
+        Some("other"),
+        &[("LANTERN_BACKUP_PASSPHRASE", "bpw")],
+        &["journal", "import", bk],
+    ));
+    assert_eq!(
+        r.trim(),
+        "entries added 1 skipped 0; check-ins added 1 skipped 0"
+    );
+    let r = ok(lantern(
+        d2.path(),
+        Some("other"),
+        &[("LANTERN_BACKUP_PASSPHRASE", "bpw")],
+        &["journal", "import", bk],
+    ));
+    assert_eq!(
+        r.trim(),
+        "entries added 0 skipped 1; check-ins added 0 skipped 1"
+    );
+    assert!(
+        ok(lantern(
+            d2.path(),
+            Some("other"),
+            &[],
+            &["journal", "list", "--tag", "t1"]
+        ))
+        .contains("CANARY-CLI-31")
+    );
+
+    let md = out.path().join("journal.md");
+    ok(lantern(
+        dir,
+        Some("pw"),
+        &[],
+        &[
+            "journal",
+            "export",
+            "--out",
+            md.to_str().unwrap(),
+            "--plaintext",
+        ],
+    ));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.starts_with("# Lantern journal") && text.contains("CANARY-CLI-31 first"));
+    let json = out.path().join("journal.json");
+    ok(lantern(
+        dir,
+        Some("pw"),
+        &[],
+        &[
+            "journal",
+            "export",
+            "--out",
+            json.to_str().unwrap(),
+            "--plaintext",
+            "--format",
+            "json",
+        ],
+    ));
+    assert!(
+        std::fs::read_to_string(&json)
+            .unwrap()
+            .contains("\"text\": \"CANARY-CLI-31 first\"")
+    );
+}

@@ -1,0 +1,211 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+const FAST: VaultOptions = VaultOptions { kdf_iterations: 2 };
+
+fn vault() -> (tempfile::TempDir, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let v = Vault::open(&dir.path().join("private.db"), FAST).unwrap();
+    (dir, v)
+}
+
+#[test]
+fn setup_unlock_lock_and_typed_errors() {
+    let (_d, v) = vault();
+    assert!(!v.is_set_up().unwrap());
+    assert!(matches!(v.unlock("pw"), Err(VaultError::NotSetUp)));
+    assert!(matches!(
+        v.seal_record("k", "1", b"x"),
+        Err(VaultError::Locked)
+    ));
+    v.setup("correct horse").unwrap();
+    assert!(v.is_unlocked());
+    assert!(matches!(v.setup("again"), Err(VaultError::AlreadySetUp)));
+    let sealed = v.seal_record("entry", "a", b"hello").unwrap();
+    v.lock();
+    assert!(!v.is_unlocked());
+    assert!(matches!(
+        v.open_record("entry", "a", &sealed),
+        Err(VaultError::Locked)
+    ));
+    assert!(matches!(
+        v.unlock("wrong"),
+        Err(VaultError::WrongPassphrase)
+    ));
+    assert!(!v.is_unlocked());
+    v.unlock("correct horse").unwrap();
+    assert_eq!(
+        v.open_record("entry", "a", &sealed).unwrap().as_slice(),
+        b"hello"
+    );
+}
+
+#[test]
+fn records_are_bound_to_kind_and_id_and_tamper_evident() {
+    let (_d, v) = vault();
+    v.setup("pw").unwrap();
+    let a = v.seal_record("entry", "a", b"alpha").unwrap();
+    let b = v.seal_record("entry", "b", b"beta").unwrap();
+    assert_ne!(
+        v.seal_record("entry", "a", b"alpha").unwrap(),
+        a,
+        "fresh nonce"
+    );
+    match v.open_record("entry", "a", &b) {
+        Err(VaultError::RecordIntegrity { kind, id }) => {
+            assert_eq!((kind.as_str(), id.as_str()), ("entry", "a"))
+        }
+        other => panic!("expected integrity error, got {other:?}"),
+    }
+    assert!(v.open_record("checkin", "a", &a).is_err());
+    let mut flipped = a.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x40;
+    assert!(matches!(
+        v.open_record("entry", "a", &flipped),
+        Err(VaultError::RecordIntegrity { .. })
+    ));
+    assert_eq!(v.open_record("entry", "b", &b).unwrap().as_slice(), b"beta");
+}
+
+#[test]
+fn change_passphrase_rewraps_and_keeps_data() {
+    let (_d, v) = vault();
+    v.setup("old").unwrap();
+    let sealed = v.seal_record("entry", "x", b"kept").unwrap();
+    v.lock();
+    assert!(matches!(
+        v.change_passphrase("nope", "new"),
+        Err(VaultError::WrongPassphrase)
+    ));
+    v.unlock("old").unwrap();
+    v.lock();
+    v.change_passphrase("old", "new").unwrap();
+    v.lock();
+    assert!(matches!(v.unlock("old"), Err(VaultError::WrongPassphrase)));
+    v.unlock("new").unwrap();
+    assert_eq!(
+        v.open_record("entry", "x", &sealed).unwrap().as_slice(),
+        b"kept"
+    );
+}
+
+#[test]
+fn recovery_code_resets_passphrase_once() {
+    let (_d, v) = vault();
+    let code = v.setup("forgotten").unwrap();
+    let sealed = v.seal_record("entry", "x", b"kept").unwrap();
+    v.lock();
+    let bogus = RecoveryCode::make();
+    assert!(matches!(
+        v.recover(&bogus.display(), "new"),
+        Err(VaultError::WrongRecoveryCode)
+    ));
+    assert!(matches!(
+        v.recover("not a code", "new"),
+        Err(VaultError::WrongRecoveryCode)
+    ));
+    v.unlock("forgotten").unwrap(); // nothing changed
+    v.lock();
+    let next = v.recover(&code.display().to_lowercase(), "fresh").unwrap();
+    assert_eq!(
+        v.open_record("entry", "x", &sealed).unwrap().as_slice(),
+        b"kept"
+    );
+    v.lock();
+    assert!(matches!(
+        v.unlock("forgotten"),
+        Err(VaultError::WrongPassphrase)
+    ));
+    v.unlock("fresh").unwrap();
+    v.lock();
+    assert!(
+        matches!(
+            v.recover(&code.display(), "again"),
+            Err(VaultError::WrongRecoveryCode)
+        ),
+        "one-time"
+    );
+    v.recover(&next.display(), "again").unwrap();
+}
+
+#[test]
+fn kdf_work_factor_is_raised_on_unlock() {
+    let (_d, v) = vault();
+    v.setup("pw").unwrap();
+    assert_eq!(v.passphrase_kdf_iterations().unwrap(), 2);
+    v.set_kdf_iterations(50);
+    v.lock();
+    v.unlock("pw").unwrap();
+    assert_eq!(v.passphrase_kdf_iterations().unwrap(), 50);
+    v.lock();
+    v.unlock("pw").unwrap();
+    assert_eq!(
+        VaultOptions::default().kdf_iterations,
+        DEFAULT_KDF_ITERATIONS
+    );
+    const { assert!(DEFAULT_KDF_ITERATIONS >= 600_000) };
+}
+
+#[test]
+fn damaged_wrapped_key_is_integrity_not_wrong_passphrase() {
+    let (_d, v) = vault();
+    v.setup("pw").unwrap();
+    v.lock();
+    v.conn()
+        .execute(
+            "UPDATE vault_slots SET wrapped_dek = zeroblob(60) WHERE slot = 'passphrase'",
+            [],
+        )
+        .unwrap();
+    assert!(matches!(v.unlock("pw"), Err(VaultError::KeysDamaged(_))));
+    assert!(matches!(
+        v.unlock("other"),
+        Err(VaultError::WrongPassphrase)
+    ));
+}
+
+#[test]
+fn platform_key_is_a_second_way_in() {
+    let (_d, v) = vault();
+    v.setup("pw").unwrap();
+    let sealed = v.seal_record("entry", "x", b"kept").unwrap();
+    let platform = hazmat::make_key();
+    let wrap = |dek: &[u8]| Ok(hazmat::seal_aes_gcm(&platform, b"platform", dek));
+    let unwrap = |blob: &[u8]| {
+        hazmat::open_aes_gcm(&platform, b"platform", blob)
+            .map(|b| b.to_vec())
+            .map_err(|_| LanternError::Internal("keystore".into()))
+    };
+    v.lock();
+    assert!(matches!(
+        v.enable_platform_key(wrap),
+        Err(VaultError::Locked)
+    ));
+    assert!(matches!(
+        v.unlock_with_platform_key(unwrap),
+        Err(VaultError::PlatformKeyNotEnabled)
+    ));
+    v.unlock("pw").unwrap();
+    v.enable_platform_key(wrap).unwrap();
+    v.lock();
+    v.unlock_with_platform_key(unwrap).unwrap();
+    assert_eq!(
+        v.open_record("entry", "x", &sealed).unwrap().as_slice(),
+        b"kept"
+    );
+    v.lock();
+    assert!(matches!(
+        v.unlock_with_platform_key(|_| Ok(vec![7u8; 32])),
+        Err(VaultError::PlatformKeyRejected)
+    ));
+    assert!(!v.is_unlocked());
+    v.unlock("pw").unwrap();
+    v.disable_platform_key().unwrap();
+    v.lock();
+    assert!(matches!(
+        v.unlock_with_platform_key(unwrap),
+        Err(VaultError::PlatformKeyNotEnabled)
+    ));
+}
