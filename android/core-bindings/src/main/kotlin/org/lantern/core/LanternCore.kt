@@ -19,6 +19,9 @@ class LanternCore private constructor(
     /** The course: units, lessons, progress, self-checks, bookmarks, search, help. */
     val course: CourseService by lazy { CourseService(core.course(), calls) }
 
+    /** The encrypted journal and its vault; [JournalService.vault] says whether it is unlocked. */
+    val journal: JournalService by lazy { JournalService(core.journal(), calls) }
+
     override fun close() = core.close()
 
     companion object {
