@@ -202,3 +202,74 @@ fn corrupt_progress_database_still_lets_the_course_be_read() {
     assert!(ok(&dir, &["lessons", "show", "1", "3"]).contains("Guiding principles"));
     assert!(!ok(&dir, &["lessons", "search", "hope"]).is_empty());
 }
+
+/// Serves `body` with status 200 to every request on 127.0.0.1; returns the URL.
+fn serve_forever(body: Vec<u8>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/course.pack", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+#[test]
+fn update_installs_a_newer_pack_from_the_trusted_publisher_only() {
+    use lantern_core::content::model::Block;
+    use lantern_core::content::pack;
+    use lantern_core::crypto::hazmat::SigningKey;
+    if !pack::TRUSTED_KEY_IS_DEVELOPMENT {
+        eprintln!("skipped: this build trusts a release publisher key");
+        return;
+    }
+    let hex = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../content/keys/dev-publisher.pkcs8.hex"
+    ))
+    .unwrap();
+    let hex = hex.trim();
+    let der: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let publisher = SigningKey::from_pkcs8(&der).unwrap();
+    let mut next = pack::bundled_unverified().unwrap();
+    next.version += 1;
+    next.units[0].lessons[0].sections[0]
+        .blocks
+        .push(Block::Paragraph {
+            text: "A paragraph published later.".into(),
+        });
+
+    let dir = tempfile::tempdir().unwrap();
+    let forged = serve_forever(pack::seal(&next, &SigningKey::make()));
+    fails(
+        &dir,
+        &["lessons", "update", &forged],
+        "content pack refused",
+    );
+    let real = serve_forever(pack::seal(&next, &publisher));
+    let out = ok(&dir, &["lessons", "update", &real]);
+    assert!(out.contains(&format!("version {}", next.version)), "{out}");
+    assert!(ok(&dir, &["lessons", "show", "1", "1"]).contains("A paragraph published later."));
+    // The same version again is refused, and the installed one stays.
+    fails(&dir, &["lessons", "update", &real], "not newer");
+    fails(
+        &dir,
+        &["lessons", "update", "http://example.org/p"],
+        "https",
+    );
+}

@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod error;
 pub mod journal;
 pub mod store;
+pub mod sync;
 pub mod vault;
 
 pub use error::LanternError;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use lantern_core::LanternError;
 use lantern_core::api::Lantern;
-use lantern_core::api::course::LessonBlock;
+use lantern_core::api::course::{ContentUpdate, LessonBlock};
 use lantern_core::content::model::{Block, Pack};
 use lantern_core::content::{ContentError, CourseContent, UpdateOutcome, pack, update};
 use lantern_core::crypto::hazmat::SigningKey;
@@ -541,4 +541,82 @@ fn update_through_the_ffi_api_maps_to_typed_errors() {
         Err(LanternError::InvalidInput(_))
     ));
     assert_eq!(c.pack_info().version, seed().version);
+}
+
+#[test]
+fn an_update_that_cannot_be_stored_is_a_storage_error_and_changes_nothing() {
+    let key = SigningKey::make();
+    let bundled = pack::seal(&seed(), &key);
+    let dir = tempfile::tempdir().unwrap();
+    // Something that is not a file sits where the accepted pack would be written.
+    std::fs::create_dir(dir.path().join(update::STORED_PACK)).unwrap();
+    let course = CourseContent::open_with(dir.path(), &bundled, &key.public_key()).unwrap();
+    let v1 = course.pack().version;
+    let state = Arc::new(Mutex::new(Served::default()));
+    let url = serve(state.clone());
+    set(
+        &state,
+        200,
+        pack::seal(&with_version(v1 + 1, "A lighthouse."), &key),
+        Some("\"v2\""),
+    );
+    assert!(matches!(
+        course.update_from_url(&url),
+        Err(ContentError::Storage(_))
+    ));
+    assert_eq!(course.pack().version, v1);
+    assert!(course.search("lighthouse").unwrap().is_empty());
+}
+
+/// The committed development publisher key, which development builds trust.
+fn dev_publisher_key() -> Option<SigningKey> {
+    if !pack::TRUSTED_KEY_IS_DEVELOPMENT {
+        eprintln!("skipped: this build trusts a release publisher key");
+        return None;
+    }
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../content/keys/dev-publisher.pkcs8.hex"
+    );
+    let hex = std::fs::read_to_string(path).unwrap();
+    let hex = hex.trim();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    Some(SigningKey::from_pkcs8(&bytes).unwrap())
+}
+
+#[test]
+fn an_accepted_update_is_used_on_the_next_open_of_the_core() {
+    let Some(key) = dev_publisher_key() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = open(&dir).course().pack_info().version;
+    let state = Arc::new(Mutex::new(Served::default()));
+    let url = serve(state.clone());
+    set(
+        &state,
+        200,
+        pack::seal(
+            &with_version(v1 + 1, "Newly published lighthouse text."),
+            &key,
+        ),
+        Some("\"next\""),
+    );
+    assert_eq!(
+        open(&dir).course().update_from_url(url.clone()).unwrap(),
+        ContentUpdate::Updated { version: v1 + 1 }
+    );
+    let reopened = open(&dir);
+    let c = reopened.course();
+    assert_eq!(c.pack_info().version, v1 + 1);
+    let lesson = c
+        .open_lesson("peer-supporter".into(), "role-model".into())
+        .unwrap();
+    assert!(lesson.sections[0].blocks.contains(&LessonBlock::Paragraph {
+        text: "Newly published lighthouse text.".into()
+    }));
+    assert_eq!(c.update_from_url(url).unwrap(), ContentUpdate::NotModified);
 }

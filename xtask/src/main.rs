@@ -125,10 +125,9 @@ fn postgres_url() -> Result<String> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
         .lines()
-        .rev()
-        .find(|l| l.starts_with("postgres://"))
-        .map(str::to_string)
-        .ok_or_else(|| "start-postgres.sh printed no postgres:// URL".into())
+        .find_map(|l| l.strip_prefix("export LANTERN_TEST_POSTGRES_URL="))
+        .map(|url| url.trim_matches(|c| c == '\'' || c == '"').to_string())
+        .ok_or_else(|| "start-postgres.sh printed no LANTERN_TEST_POSTGRES_URL".into())
 }
 
 fn test() -> Result {

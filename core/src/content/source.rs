@@ -711,4 +711,27 @@ Think.
         .expect_err("duplicate unit");
         assert_eq!(e.file, "b.txt");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC*") {
+            if let Err(e) = parse_unit("p.txt", &text) {
+                proptest::prop_assert!(e.line <= text.lines().count());
+            }
+            let _ = parse_help("h.txt", &text);
+        }
+
+        #[test]
+        fn shuffled_source_lines_never_panic(
+            lines in proptest::collection::vec(
+                proptest::sample::select(GOOD.lines().collect::<Vec<_>>()),
+                0..60,
+            )
+        ) {
+            let text = lines.join("\n");
+            if let Err(e) = parse_unit("p.txt", &text) {
+                proptest::prop_assert!(e.line <= lines.len());
+            }
+        }
+    }
 }

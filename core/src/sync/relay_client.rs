@@ -1,0 +1,531 @@
+//! Blocking client for the Lantern relay API (see docs/relay-api.md).
+//!
+//! Owner requests are signed with the mailbox's Ed25519 key over method, path+query, timestamp,
+//! a fresh nonce and the body's SHA-256; posts carry a capability token. Transient failures
+//! (connect errors, timeouts, 5xx, 429) are retried with bounded exponential backoff, honouring
+//! `Retry-After`; refusals are returned at once. Errors tell "try later"
+//! ([`LanternError::Network`]) from "refused" ([`LanternError::RelayRejected`]).
+//!
+//! Must never be called from inside a tokio runtime (blocking reqwest panics there), never logs
+//! or formats payloads, keys or tokens, and never sends plaintext: payloads are ciphertext.
+
+use std::sync::Once;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use lantern_protocol::relay::{
+    self as wire, AckRequest, AckResponse, Base64Bytes, CreateMailboxRequest,
+    CreateMailboxResponse, ErrorBody, IssueCapabilityResponse, ListEnvelopesResponse,
+    PostEnvelopeRequest, PostEnvelopeResponse,
+};
+use reqwest::blocking::{Client, Response};
+use reqwest::{Method, StatusCode};
+
+use crate::LanternError;
+use crate::crypto::hazmat::{self, SigningKey};
+
+/// How often and how patiently transient failures are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total tries, including the first (1 = no retry).
+    pub max_attempts: u32,
+    /// Wait before the second try; doubles each time.
+    pub initial_backoff: Duration,
+    /// Longest single wait (also the longest `Retry-After` honoured before giving up).
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A relay client failure. `Display` never contains payloads, keys or tokens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RelayError {
+    /// The relay could not be reached or did not answer in time: try later.
+    #[error("relay unreachable: {0}")]
+    Unreachable(String),
+    /// The relay is overloaded, rate-limiting or failing (429/5xx): try later.
+    #[error("relay busy ({status} {code})")]
+    Busy {
+        status: u16,
+        code: String,
+        /// Seconds the relay asked us to wait, if it said.
+        retry_after: Option<u64>,
+    },
+    /// The relay refused the request for good (4xx other than 429).
+    #[error("relay refused ({status} {code}): {message}")]
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The relay answered something this client cannot understand.
+    #[error("unexpected relay answer: {0}")]
+    Protocol(String),
+    /// Bad input from the caller (malformed id, key...).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+}
+
+impl RelayError {
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            RelayError::Unreachable(_) | RelayError::Busy { .. } | RelayError::Protocol(_)
+        )
+    }
+
+    /// The relay's error code for a refusal (`capability_revoked`, `quota_exceeded`...).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            RelayError::Busy { code, .. } | RelayError::Rejected { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl From<RelayError> for LanternError {
+    fn from(e: RelayError) -> Self {
+        match e {
+            RelayError::InvalidInput(m) => LanternError::InvalidInput(m),
+            RelayError::Rejected { .. } => LanternError::RelayRejected(e.to_string()),
+            RelayError::Unreachable(_) | RelayError::Busy { .. } | RelayError::Protocol(_) => {
+                LanternError::Network(e.to_string())
+            }
+        }
+    }
+}
+
+/// A posting capability: hand `token` to the sender inside an invite; keep `id` to revoke it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Capability {
+    pub id: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for Capability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capability")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a post did: stored now, or already stored earlier under the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostReceipt {
+    pub seq: i64,
+    pub duplicate: bool,
+}
+
+/// An envelope fetched from the owner's mailbox.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RelayEnvelope {
+    pub id: String,
+    pub seq: i64,
+    pub received_at: i64,
+    /// Ciphertext as posted by the sender.
+    pub payload: Vec<u8>,
+}
+
+impl std::fmt::Debug for RelayEnvelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayEnvelope")
+            .field("id", &self.id)
+            .field("seq", &self.seq)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopePage {
+    pub envelopes: Vec<RelayEnvelope>,
+    /// Pass as `after` for the next page (and persist it once the page is applied).
+    pub next_cursor: i64,
+    /// More envelopes wait beyond this page.
+    pub more: bool,
+}
+
+static INSTALL_PROVIDER: Once = Once::new();
+
+/// Installs rustls' ring provider process-wide once (reqwest is built without a provider).
+fn install_crypto_provider() {
+    INSTALL_PROVIDER.call_once(|| {
+        // An error means another part of the process installed one already: fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The mailbox id the relay derives from an owner's public key.
+pub fn mailbox_id(public_key: &[u8; hazmat::ED25519_PUBLIC_KEY_LEN]) -> String {
+    wire::mailbox_id_from_key_digest(&hazmat::derive_sha256(public_key))
+}
+
+/// Blocking client for one relay.
+#[derive(Debug, Clone)]
+pub struct RelayClient {
+    base: String,
+    http: Client,
+    retry: RetryPolicy,
+}
+
+struct Request<'a> {
+    method: Method,
+    path_and_query: String,
+    body: Vec<u8>,
+    owner: Option<&'a SigningKey>,
+    capability: Option<&'a str>,
+}
+
+impl RelayClient {
+    /// A client for the relay at `base_url` (`http://host:port` or `https://host`, no path).
+    pub fn new(base_url: &str) -> Result<Self, LanternError> {
+        Self::with_options(base_url, RetryPolicy::default(), None)
+    }
+
+    /// Like [`RelayClient::new`] with a retry policy and optionally an extra trusted root
+    /// certificate in PEM (a relay with a private CA, or tests).
+    pub fn with_options(
+        base_url: &str,
+        retry: RetryPolicy,
+        extra_root_pem: Option<&[u8]>,
+    ) -> Result<Self, LanternError> {
+        let base = base_url.trim_end_matches('/');
+        let parsed = reqwest::Url::parse(base)
+            .map_err(|_| LanternError::InvalidInput("relay url is malformed".into()))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
+            return Err(LanternError::InvalidInput(
+                "relay url must be http(s)://host[:port] without a path".into(),
+            ));
+        }
+        install_crypto_provider();
+        let mut builder = Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30));
+        if let Some(pem) = extra_root_pem {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|_| LanternError::InvalidInput("root certificate is not PEM".into()))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| LanternError::Internal(format!("http client: {e}")))?;
+        Ok(RelayClient {
+            base: base.to_owned(),
+            http,
+            retry,
+        })
+    }
+
+    /// Creates (or confirms) the mailbox owned by `key`; returns its id.
+    pub fn create_mailbox(&self, key: &SigningKey) -> Result<String, RelayError> {
+        let body = to_json(&CreateMailboxRequest {
+            public_key: Base64Bytes(key.public_key().to_vec()),
+        })?;
+        let resp: CreateMailboxResponse = self.call(Request {
+            method: Method::POST,
+            path_and_query: "/v1/mailboxes".into(),
+            body,
+            owner: Some(key),
+            capability: None,
+        })?;
+        Ok(resp.mailbox_id)
+    }
+
+    /// Deletes the mailbox owned by `key` with everything in it.
+    pub fn delete_mailbox(&self, key: &SigningKey) -> Result<(), RelayError> {
+        self.call_empty(Request {
+            method: Method::DELETE,
+            path_and_query: format!("/v1/mailboxes/{}", mailbox_id(&key.public_key())),
+            body: Vec::new(),
+            owner: Some(key),
+            capability: None,
+        })
+    }
+
+    /// Issues a new posting capability for the mailbox owned by `key`.
+    pub fn issue_capability(&self, key: &SigningKey) -> Result<Capability, RelayError> {
+        let resp: IssueCapabilityResponse = self.call(Request {
+            method: Method::POST,
+            path_and_query: format!(
+                "/v1/mailboxes/{}/capabilities",
+                mailbox_id(&key.public_key())
+            ),
+            body: Vec::new(),
+            owner: Some(key),
+            capability: None,
+        })?;
+        Ok(Capability {
+            id: resp.capability_id,
+            token: resp.token,
+        })
+    }
+
+    /// Revokes a capability: its holder can no longer post.
+    pub fn revoke_capability(
+        &self,
+        key: &SigningKey,
+        capability_id: &str,
+    ) -> Result<(), RelayError> {
+        if !wire::is_valid_envelope_id(capability_id) {
+            return Err(RelayError::InvalidInput("malformed capability id".into()));
+        }
+        self.call_empty(Request {
+            method: Method::DELETE,
+            path_and_query: format!(
+                "/v1/mailboxes/{}/capabilities/{capability_id}",
+                mailbox_id(&key.public_key())
+            ),
+            body: Vec::new(),
+            owner: Some(key),
+            capability: None,
+        })
+    }
+
+    /// Posts ciphertext to `mailbox_id` under the sender-chosen `envelope_id`. Posting the same
+    /// id and payload again is safe (answered as a duplicate), so retries never duplicate.
+    pub fn post_envelope(
+        &self,
+        mailbox_id: &str,
+        capability_token: &str,
+        envelope_id: &str,
+        payload: &[u8],
+    ) -> Result<PostReceipt, RelayError> {
+        check_mailbox_id(mailbox_id)?;
+        if !wire::is_valid_envelope_id(envelope_id) {
+            return Err(RelayError::InvalidInput(
+                "envelope id must be [A-Za-z0-9_-]{1,128}".into(),
+            ));
+        }
+        let body = to_json(&PostEnvelopeRequest {
+            id: envelope_id.to_owned(),
+            payload: Base64Bytes(payload.to_vec()),
+        })?;
+        let resp: PostEnvelopeResponse = self.call(Request {
+            method: Method::POST,
+            path_and_query: format!("/v1/mailboxes/{mailbox_id}/envelopes"),
+            body,
+            owner: None,
+            capability: Some(capability_token),
+        })?;
+        Ok(PostReceipt {
+            seq: resp.seq,
+            duplicate: resp.duplicate,
+        })
+    }
+
+    /// Lists envelopes in `key`'s mailbox with `seq > after`, oldest first, at most `limit`.
+    pub fn list_envelopes(
+        &self,
+        key: &SigningKey,
+        after: i64,
+        limit: u32,
+    ) -> Result<EnvelopePage, RelayError> {
+        let resp: ListEnvelopesResponse = self.call(Request {
+            method: Method::GET,
+            path_and_query: format!(
+                "/v1/mailboxes/{}/envelopes?after={}&limit={}",
+                mailbox_id(&key.public_key()),
+                after.max(0),
+                limit.clamp(1, wire::MAX_LIST_LIMIT)
+            ),
+            body: Vec::new(),
+            owner: Some(key),
+            capability: None,
+        })?;
+        Ok(EnvelopePage {
+            envelopes: resp
+                .envelopes
+                .into_iter()
+                .map(|e| RelayEnvelope {
+                    id: e.id,
+                    seq: e.seq,
+                    received_at: e.received_at,
+                    payload: e.payload.0,
+                })
+                .collect(),
+            next_cursor: resp.next_cursor,
+            more: resp.more,
+        })
+    }
+
+    /// Acknowledges (deletes) envelopes by id; returns how many were still there. Sent in
+    /// chunks of the relay's maximum; acknowledging twice is harmless.
+    pub fn ack_envelopes(&self, key: &SigningKey, ids: &[String]) -> Result<u64, RelayError> {
+        let mut deleted = 0;
+        for chunk in ids.chunks(wire::MAX_ACK_IDS) {
+            let body = to_json(&AckRequest {
+                ids: chunk.to_vec(),
+            })?;
+            let resp: AckResponse = self.call(Request {
+                method: Method::POST,
+                path_and_query: format!("/v1/mailboxes/{}/ack", mailbox_id(&key.public_key())),
+                body,
+                owner: Some(key),
+                capability: None,
+            })?;
+            deleted += resp.deleted;
+        }
+        Ok(deleted)
+    }
+
+    /// Whether the relay answers its health check.
+    pub fn health(&self) -> Result<(), RelayError> {
+        let resp = self.send_with_retry(&Request {
+            method: Method::GET,
+            path_and_query: "/healthz".into(),
+            body: Vec::new(),
+            owner: None,
+            capability: None,
+        })?;
+        drop(resp);
+        Ok(())
+    }
+
+    fn call<T: serde::de::DeserializeOwned>(&self, req: Request<'_>) -> Result<T, RelayError> {
+        let resp = self.send_with_retry(&req)?;
+        let bytes = resp
+            .bytes()
+            .map_err(|e| RelayError::Unreachable(format!("reading answer: {}", describe(&e))))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|_| RelayError::Protocol("answer is not the expected JSON".into()))
+    }
+
+    fn call_empty(&self, req: Request<'_>) -> Result<(), RelayError> {
+        self.send_with_retry(&req).map(drop)
+    }
+
+    fn send_with_retry(&self, req: &Request<'_>) -> Result<Response, RelayError> {
+        let mut backoff = self.retry.initial_backoff;
+        let mut attempt = 1;
+        loop {
+            let err = match self.send_once(req) {
+                Ok(resp) => return Ok(resp),
+                Err(e) => e,
+            };
+            if !err.is_transient() || attempt >= self.retry.max_attempts.max(1) {
+                return Err(err);
+            }
+            let wait = match &err {
+                RelayError::Busy {
+                    retry_after: Some(secs),
+                    ..
+                } => {
+                    let asked = Duration::from_secs(*secs);
+                    if asked > self.retry.max_backoff {
+                        return Err(err); // the caller schedules a later sync instead
+                    }
+                    asked.max(backoff)
+                }
+                _ => backoff,
+            };
+            std::thread::sleep(wait.min(self.retry.max_backoff));
+            backoff = (backoff * 2).min(self.retry.max_backoff);
+            attempt += 1;
+        }
+    }
+
+    /// One attempt. Owner requests are signed afresh (new timestamp and nonce) every time, so a
+    /// retry is never mistaken for a replay.
+    fn send_once(&self, req: &Request<'_>) -> Result<Response, RelayError> {
+        let url = format!("{}{}", self.base, req.path_and_query);
+        let mut builder = self
+            .http
+            .request(req.method.clone(), &url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(req.body.clone());
+        if let Some(key) = req.owner {
+            let ts = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let nonce = URL_SAFE_NO_PAD.encode(hazmat::make_random::<16>());
+            let message = wire::signing_message(
+                req.method.as_str(),
+                &req.path_and_query,
+                ts,
+                &nonce,
+                &hazmat::derive_sha256(&req.body),
+            );
+            builder = builder
+                .header(wire::HEADER_TIMESTAMP, ts.to_string())
+                .header(wire::HEADER_NONCE, nonce)
+                .header(wire::HEADER_SIGNATURE, STANDARD.encode(key.sign(&message)));
+        }
+        if let Some(token) = req.capability {
+            builder = builder.header(wire::HEADER_CAPABILITY, token);
+        }
+        let resp = builder
+            .send()
+            .map_err(|e| RelayError::Unreachable(describe(&e)))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let body: Option<ErrorBody> = resp
+            .bytes()
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let (code, message) = body.map_or_else(
+            || ("unknown".to_owned(), String::new()),
+            |b| (b.error, b.message),
+        );
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            Err(RelayError::Busy {
+                status: status.as_u16(),
+                code,
+                retry_after,
+            })
+        } else {
+            Err(RelayError::Rejected {
+                status: status.as_u16(),
+                code,
+                message,
+            })
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, RelayError> {
+    serde_json::to_vec(value).map_err(|_| RelayError::InvalidInput("cannot encode request".into()))
+}
+
+fn check_mailbox_id(id: &str) -> Result<(), RelayError> {
+    if id.len() == 43
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(())
+    } else {
+        Err(RelayError::InvalidInput("malformed mailbox id".into()))
+    }
+}
+
+/// A transport error without the URL (it holds mailbox ids) or any body.
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "cannot connect".into()
+    } else if e.is_body() || e.is_decode() {
+        "connection broken while reading".into()
+    } else {
+        "request failed".into()
+    }
+}

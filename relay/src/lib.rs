@@ -1,0 +1,257 @@
+//! `lantern-relay`: a store-and-forward mailbox server that only ever holds ciphertext.
+//!
+//! Owners (identified by an Ed25519 key) create mailboxes, hand out posting capabilities in
+//! invites, list and acknowledge envelopes with signed requests; senders post opaque envelopes
+//! with a capability. Storage is SQLite (default) or PostgreSQL behind [`store::Store`].
+//!
+//! Use as a binary (`lantern-relay --help`) or in-process: [`spawn`] starts a relay with its own
+//! tokio runtime on a background thread, so blocking callers (tests, the CLI demo) can use it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod api;
+pub mod config;
+pub mod limits;
+pub mod metrics;
+pub mod store;
+
+pub use config::{Config, Database};
+
+use api::AppState;
+use limits::RateLimiter;
+use metrics::Metrics;
+use store::Store;
+use store::postgres::PostgresStore;
+use store::sqlite::SqliteStore;
+
+/// A relay running on a background thread. Dropping it shuts the relay down gracefully.
+#[derive(Debug)]
+pub struct RelayHandle {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    handle: axum_server::Handle<SocketAddr>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl RelayHandle {
+    /// `http://addr` (or `https://` when TLS is configured is the caller's knowledge).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits for the thread.
+    pub fn shutdown(mut self) -> Result<(), String> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Result<(), String> {
+        self.handle.graceful_shutdown(Some(Duration::from_secs(10)));
+        match self.thread.take() {
+            Some(t) => t.join().map_err(|_| "relay thread panicked".to_owned())?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RelayHandle {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+/// Starts a relay for `config` on a new thread with its own tokio runtime and returns once it
+/// listens (bind `127.0.0.1:0` for a free port).
+pub fn spawn(config: Config) -> Result<RelayHandle, String> {
+    config.validate()?;
+    let listener = std::net::TcpListener::bind(config.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("no local address: {e}"))?;
+    let handle = axum_server::Handle::new();
+    let server_handle = handle.clone();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+    let thread = std::thread::Builder::new()
+        .name("lantern-relay".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start runtime: {e}"))?;
+            rt.block_on(serve_listener(
+                config,
+                listener,
+                server_handle,
+                Some(ready_tx),
+            ))
+        })
+        .map_err(|e| format!("cannot start relay thread: {e}"))?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok(RelayHandle {
+            addr,
+            handle,
+            thread: Some(thread),
+        }),
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            Err(e)
+        }
+        Err(_) => Err(match thread.join() {
+            Ok(Err(e)) => e,
+            _ => "relay thread ended before starting".into(),
+        }),
+    }
+}
+
+/// Runs a relay until `shutdown` completes, then drains requests in flight (for `main`).
+pub async fn serve(
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    config.validate()?;
+    let listener = std::net::TcpListener::bind(config.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let handle = axum_server::Handle::new();
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down, finishing requests in flight");
+        h.graceful_shutdown(Some(grace));
+    });
+    serve_listener(config, listener, handle, None).await
+}
+
+async fn serve_listener(
+    config: Config,
+    listener: std::net::TcpListener,
+    handle: axum_server::Handle<SocketAddr>,
+    ready: Option<std::sync::mpsc::Sender<Result<(), String>>>,
+) -> Result<(), String> {
+    let opened = async {
+        Ok::<_, String>(match config.database()? {
+            Database::Sqlite(path) => {
+                AnyStore::Sqlite(SqliteStore::open(&path).map_err(|e| e.to_string())?)
+            }
+            Database::Postgres(url) => AnyStore::Postgres(
+                PostgresStore::open(
+                    &url,
+                    config.postgres_schema.as_deref(),
+                    config.postgres_pool_size,
+                )
+                .await
+                .map_err(|e| e.to_string())?,
+            ),
+        })
+    }
+    .await;
+    let store = match opened {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some(r) = ready {
+                let _ = r.send(Err(e.clone()));
+            }
+            return Err(e);
+        }
+    };
+    match store {
+        AnyStore::Sqlite(s) => run(s, config, listener, handle, ready).await,
+        AnyStore::Postgres(s) => run(s, config, listener, handle, ready).await,
+    }
+}
+
+enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+async fn run<S: Store>(
+    store: S,
+    config: Config,
+    listener: std::net::TcpListener,
+    handle: axum_server::Handle<SocketAddr>,
+    ready: Option<std::sync::mpsc::Sender<Result<(), String>>>,
+) -> Result<(), String> {
+    let fail = |e: String, ready: Option<std::sync::mpsc::Sender<Result<(), String>>>| {
+        if let Some(r) = ready {
+            let _ = r.send(Err(e.clone()));
+        }
+        Err(e)
+    };
+    let state = AppState {
+        store: Arc::new(store),
+        per_ip: Arc::new(RateLimiter::new(config.rate_per_ip, config.burst_per_ip)),
+        per_key: Arc::new(RateLimiter::new(config.rate_per_key, config.burst_per_key)),
+        metrics: Arc::new(Metrics::default()),
+        config: Arc::new(config),
+    };
+    let sweeper = tokio::spawn(sweep_loop(state.clone()));
+    let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let config = &state.config;
+    tracing::info!(
+        listen = %listener.local_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
+        database = %config.redacted_database(),
+        tls = config.tls_cert.is_some(),
+        "lantern-relay listening"
+    );
+    let served = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            let tls = match axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await {
+                Ok(t) => t,
+                Err(e) => return fail(format!("cannot load TLS certificate/key: {e}"), ready),
+            };
+            let server = match axum_server::from_tcp_rustls(listener, tls) {
+                Ok(s) => s,
+                Err(e) => return fail(format!("cannot serve: {e}"), ready),
+            };
+            if let Some(r) = ready {
+                let _ = r.send(Ok(()));
+            }
+            server.handle(handle).serve(app).await
+        }
+        _ => {
+            let server = match axum_server::from_tcp(listener) {
+                Ok(s) => s,
+                Err(e) => return fail(format!("cannot serve: {e}"), ready),
+            };
+            if let Some(r) = ready {
+                let _ = r.send(Ok(()));
+            }
+            server.handle(handle).serve(app).await
+        }
+    };
+    sweeper.abort();
+    served.map_err(|e| format!("server failed: {e}"))
+}
+
+/// Drops envelopes past their TTL and expired nonces, and forgets idle rate buckets.
+async fn sweep_loop<S: Store>(state: AppState<S>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(state.config.sweep_interval_secs));
+    loop {
+        tick.tick().await;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        match state
+            .store
+            .sweep(now, now - state.config.envelope_ttl_secs)
+            .await
+        {
+            Ok(stats) => {
+                state.metrics.add_ttl_dropped(stats.envelopes_dropped);
+                if stats.envelopes_dropped > 0 {
+                    tracing::info!(
+                        dropped = stats.envelopes_dropped,
+                        "expired envelopes dropped"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "sweep failed"),
+        }
+        state.per_ip.prune();
+        state.per_key.prune();
+    }
+}

@@ -1,0 +1,158 @@
+//! Storage behind one trait: SQLite (default, one WAL file) and PostgreSQL (several relays, one
+//! database). Every operation is one transaction: it either happens whole or not at all.
+//!
+//! The store keeps only what a relay needs across requests and processes: mailboxes (public key
+//! and counters), capability token HASHES, ciphertext envelopes and recently seen request nonces.
+//! It never stores a capability token itself and never interprets a payload.
+
+use std::future::Future;
+
+pub mod postgres;
+pub mod sqlite;
+
+/// A storage failure. The message names the operation, never a payload or key.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage failed: {0}")]
+    Failed(String),
+}
+
+/// Mailbox quota applied when posting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub max_envelopes: i64,
+    pub max_bytes: i64,
+}
+
+/// What a post did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    Stored {
+        seq: i64,
+    },
+    /// Same id and same payload already stored: nothing written.
+    Duplicate {
+        seq: i64,
+    },
+    /// Same id already stored with a different payload: nothing written.
+    Conflict,
+    MailboxNotFound,
+    /// No capability with this hash, or it belongs to another mailbox.
+    CapabilityInvalid,
+    CapabilityRevoked,
+    QuotaExceeded,
+}
+
+/// An envelope row as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeRow {
+    pub id: String,
+    pub seq: i64,
+    pub received_at: i64,
+    pub payload: Vec<u8>,
+}
+
+/// What a TTL sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepStats {
+    pub envelopes_dropped: u64,
+    pub nonces_dropped: u64,
+}
+
+/// Totals for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub mailboxes: i64,
+    pub envelopes: i64,
+    pub bytes: i64,
+}
+
+/// The relay's storage. Implementations must be safe to share between many relay processes
+/// (PostgreSQL) or at least between all tasks of one process (SQLite).
+pub trait Store: Send + Sync + 'static {
+    /// Creates a mailbox; `Ok(false)` when it already exists with this key.
+    /// `Err` never; a different key for the same id cannot happen (the id is the key's hash).
+    fn create_mailbox(
+        &self,
+        mailbox_id: &str,
+        public_key: &[u8],
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The owner's public key, or `None` for an unknown mailbox.
+    fn mailbox_key(
+        &self,
+        mailbox_id: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
+
+    /// Records a request nonce; `Ok(false)` when it was already seen (a replay).
+    fn record_nonce(
+        &self,
+        mailbox_id: &str,
+        nonce: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Deletes a mailbox with its envelopes and capabilities; `Ok(false)` if unknown.
+    fn delete_mailbox(
+        &self,
+        mailbox_id: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores a capability's token hash; `Ok(false)` if the mailbox is unknown.
+    fn add_capability(
+        &self,
+        mailbox_id: &str,
+        capability_id: &str,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Revokes a capability; `Ok(false)` if the mailbox has no such capability.
+    fn revoke_capability(
+        &self,
+        mailbox_id: &str,
+        capability_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Checks the capability and quota and stores the envelope, all in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn post_envelope(
+        &self,
+        mailbox_id: &str,
+        token_hash: &[u8; 32],
+        envelope_id: &str,
+        payload: Vec<u8>,
+        payload_hash: [u8; 32],
+        now: i64,
+        quota: Quota,
+    ) -> impl Future<Output = Result<PostOutcome, StoreError>> + Send;
+
+    /// Envelopes with `seq > after`, oldest first, at most `limit`; plus whether more exist.
+    fn list_envelopes(
+        &self,
+        mailbox_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<EnvelopeRow>, bool), StoreError>> + Send;
+
+    /// Deletes the listed envelopes; returns how many existed.
+    fn ack_envelopes(
+        &self,
+        mailbox_id: &str,
+        ids: Vec<String>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Drops envelopes received before `cutoff` and nonces expired before `now`.
+    fn sweep(
+        &self,
+        now: i64,
+        cutoff: i64,
+    ) -> impl Future<Output = Result<SweepStats, StoreError>> + Send;
+
+    /// Counts for `/metrics`.
+    fn totals(&self) -> impl Future<Output = Result<Totals, StoreError>> + Send;
+}

@@ -1,0 +1,462 @@
+//! PostgreSQL storage for several relay processes sharing one database. All state a request
+//! needs lives in the database: mailboxes, capability hashes, envelopes and seen nonces.
+//!
+//! Posts and acknowledgements lock their mailbox row first (`FOR UPDATE`), so per-mailbox
+//! sequence numbers are handed out in commit order and a listing cursor can never skip a
+//! late-committing envelope. Must never build SQL from request data (parameters only).
+
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
+
+/// Numbered migrations, recorded in `schema_migrations`.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+
+/// Advisory lock ids: one for migrations, one so only one relay sweeps at a time.
+const MIGRATION_LOCK: i64 = 0x4c61_6e74_0001;
+const SWEEP_LOCK: i64 = 0x4c61_6e74_0002;
+
+/// PostgreSQL-backed store (a small connection pool).
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+fn failed(e: tokio_postgres::Error) -> StoreError {
+    if e.is_closed() {
+        StoreError::Unavailable("postgres connection closed".into())
+    } else {
+        StoreError::Failed(format!("postgres: {e}"))
+    }
+}
+
+fn pool_failed(e: deadpool_postgres::PoolError) -> StoreError {
+    StoreError::Unavailable(format!("postgres pool: {e}"))
+}
+
+/// Whether `schema` is a safe bare identifier (it is spliced into `CREATE SCHEMA`).
+pub fn is_valid_schema_name(schema: &str) -> bool {
+    !schema.is_empty()
+        && schema.len() <= 63
+        && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl PostgresStore {
+    /// Connects to `url`, optionally inside `schema` (created if missing), and migrates.
+    pub async fn open(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: usize,
+    ) -> Result<Self, StoreError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|_| StoreError::Unavailable("malformed postgres url".into()))?;
+        if let Some(schema) = schema {
+            if !is_valid_schema_name(schema) {
+                return Err(StoreError::Unavailable(
+                    "postgres schema must match [a-z_][a-z0-9_]{0,62}".into(),
+                ));
+            }
+            config.options(format!("-c search_path={schema}"));
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("postgres pool: {e}")))?;
+        let store = PostgresStore { pool };
+        store.migrate(schema).await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self, schema: Option<&str>) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_failed)?;
+        if let Some(schema) = schema {
+            // Validated above: a bare lowercase identifier.
+            client
+                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .await
+                .map_err(failed)?;
+        }
+        let tx = client.transaction().await.map_err(failed)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(failed)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .await
+        .map_err(failed)?;
+        let done: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await
+            .map_err(failed)?
+            .get(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+            tx.batch_execute(sql).await.map_err(failed)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[&((i + 1) as i32)],
+            )
+            .await
+            .map_err(failed)?;
+        }
+        tx.commit().await.map_err(failed)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(pool_failed)
+    }
+}
+
+/// Locks the mailbox row and returns `(next_seq, envelope_count, envelope_bytes)`.
+async fn lock_mailbox<C: GenericClient>(
+    c: &C,
+    mailbox_id: &str,
+) -> Result<Option<(i64, i64, i64)>, StoreError> {
+    let stmt = c
+        .prepare_cached(
+            "SELECT next_seq, envelope_count, envelope_bytes FROM mailboxes WHERE id = $1
+             FOR UPDATE",
+        )
+        .await
+        .map_err(failed)?;
+    Ok(c.query_opt(&stmt, &[&mailbox_id])
+        .await
+        .map_err(failed)?
+        .map(|r| (r.get(0), r.get(1), r.get(2))))
+}
+
+impl Store for PostgresStore {
+    async fn create_mailbox(
+        &self,
+        mailbox_id: &str,
+        public_key: &[u8],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "INSERT INTO mailboxes (id, public_key, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO NOTHING",
+                &[&mailbox_id, &public_key, &now],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(n == 1)
+    }
+
+    async fn mailbox_key(&self, mailbox_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached("SELECT public_key FROM mailboxes WHERE id = $1")
+            .await
+            .map_err(failed)?;
+        Ok(c.query_opt(&stmt, &[&mailbox_id])
+            .await
+            .map_err(failed)?
+            .map(|r| r.get(0)))
+    }
+
+    async fn record_nonce(
+        &self,
+        mailbox_id: &str,
+        nonce: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "INSERT INTO seen_nonces (mailbox_id, nonce, expires_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(failed)?;
+        let n = c
+            .execute(&stmt, &[&mailbox_id, &nonce, &expires_at])
+            .await
+            .map_err(failed)?;
+        Ok(n == 1)
+    }
+
+    async fn delete_mailbox(&self, mailbox_id: &str) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let n = c
+            .execute("DELETE FROM mailboxes WHERE id = $1", &[&mailbox_id])
+            .await
+            .map_err(failed)?;
+        Ok(n == 1)
+    }
+
+    async fn add_capability(
+        &self,
+        mailbox_id: &str,
+        capability_id: &str,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(failed)?;
+        if lock_mailbox(&tx, mailbox_id).await?.is_none() {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO capabilities (token_hash, id, mailbox_id, created_at)
+             VALUES ($1, $2, $3, $4)",
+            &[&&token_hash[..], &capability_id, &mailbox_id, &now],
+        )
+        .await
+        .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        Ok(true)
+    }
+
+    async fn revoke_capability(
+        &self,
+        mailbox_id: &str,
+        capability_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE capabilities SET revoked_at = coalesce(revoked_at, $3)
+                 WHERE mailbox_id = $1 AND id = $2",
+                &[&mailbox_id, &capability_id, &now],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(n == 1)
+    }
+
+    async fn post_envelope(
+        &self,
+        mailbox_id: &str,
+        token_hash: &[u8; 32],
+        envelope_id: &str,
+        payload: Vec<u8>,
+        payload_hash: [u8; 32],
+        now: i64,
+        quota: Quota,
+    ) -> Result<PostOutcome, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(failed)?;
+        let Some((next_seq, count, bytes)) = lock_mailbox(&tx, mailbox_id).await? else {
+            return Ok(PostOutcome::MailboxNotFound);
+        };
+        let stmt = tx
+            .prepare_cached("SELECT mailbox_id, revoked_at FROM capabilities WHERE token_hash = $1")
+            .await
+            .map_err(failed)?;
+        let cap = tx
+            .query_opt(&stmt, &[&&token_hash[..]])
+            .await
+            .map_err(failed)?
+            .map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1)));
+        match cap {
+            None => return Ok(PostOutcome::CapabilityInvalid),
+            Some((owner, _)) if owner != mailbox_id => return Ok(PostOutcome::CapabilityInvalid),
+            Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
+            Some(_) => {}
+        }
+        let stmt = tx
+            .prepare_cached(
+                "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = $1 AND id = $2",
+            )
+            .await
+            .map_err(failed)?;
+        if let Some(row) = tx
+            .query_opt(&stmt, &[&mailbox_id, &envelope_id])
+            .await
+            .map_err(failed)?
+        {
+            let stored: Vec<u8> = row.get(1);
+            return Ok(if stored == payload_hash {
+                PostOutcome::Duplicate { seq: row.get(0) }
+            } else {
+                PostOutcome::Conflict
+            });
+        }
+        let len = payload.len() as i64;
+        if count + 1 > quota.max_envelopes || bytes + len > quota.max_bytes {
+            return Ok(PostOutcome::QuotaExceeded);
+        }
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .await
+            .map_err(failed)?;
+        tx.execute(
+            &insert,
+            &[
+                &mailbox_id,
+                &next_seq,
+                &envelope_id,
+                &payload,
+                &&payload_hash[..],
+                &now,
+            ],
+        )
+        .await
+        .map_err(failed)?;
+        let update = tx
+            .prepare_cached(
+                "UPDATE mailboxes SET next_seq = next_seq + 1, envelope_count = envelope_count + 1,
+                 envelope_bytes = envelope_bytes + $2 WHERE id = $1",
+            )
+            .await
+            .map_err(failed)?;
+        tx.execute(&update, &[&mailbox_id, &len])
+            .await
+            .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        Ok(PostOutcome::Stored { seq: next_seq })
+    }
+
+    async fn list_envelopes(
+        &self,
+        mailbox_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<EnvelopeRow>, bool), StoreError> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, seq, received_at, payload FROM envelopes
+                 WHERE mailbox_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            )
+            .await
+            .map_err(failed)?;
+        let rows = c
+            .query(&stmt, &[&mailbox_id, &after, &(i64::from(limit) + 1)])
+            .await
+            .map_err(failed)?;
+        let more = rows.len() > limit as usize;
+        let rows = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|r| EnvelopeRow {
+                id: r.get(0),
+                seq: r.get(1),
+                received_at: r.get(2),
+                payload: r.get(3),
+            })
+            .collect();
+        Ok((rows, more))
+    }
+
+    async fn ack_envelopes(&self, mailbox_id: &str, ids: Vec<String>) -> Result<u64, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(failed)?;
+        if lock_mailbox(&tx, mailbox_id).await?.is_none() {
+            return Ok(0);
+        }
+        let row = tx
+            .query_one(
+                "WITH gone AS (DELETE FROM envelopes WHERE mailbox_id = $1 AND id = ANY($2)
+                   RETURNING octet_length(payload)::bigint AS len)
+                 SELECT count(*)::bigint, coalesce(sum(len), 0)::bigint FROM gone",
+                &[&mailbox_id, &ids],
+            )
+            .await
+            .map_err(failed)?;
+        let (deleted, bytes): (i64, i64) = (row.get(0), row.get(1));
+        if deleted > 0 {
+            tx.execute(
+                "UPDATE mailboxes SET envelope_count = envelope_count - $2,
+                 envelope_bytes = envelope_bytes - $3 WHERE id = $1",
+                &[&mailbox_id, &deleted, &bytes],
+            )
+            .await
+            .map_err(failed)?;
+        }
+        tx.commit().await.map_err(failed)?;
+        Ok(deleted as u64)
+    }
+
+    async fn sweep(&self, now: i64, cutoff: i64) -> Result<SweepStats, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(failed)?;
+        let got: bool = tx
+            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&SWEEP_LOCK])
+            .await
+            .map_err(failed)?
+            .get(0);
+        if !got {
+            return Ok(SweepStats::default()); // another relay is sweeping right now
+        }
+        // Lock affected mailboxes in id order first: posts and acks lock one mailbox row before
+        // touching envelopes, so this order cannot deadlock with them.
+        tx.execute(
+            "SELECT id FROM mailboxes WHERE id IN
+               (SELECT DISTINCT mailbox_id FROM envelopes WHERE received_at < $1)
+             ORDER BY id FOR UPDATE",
+            &[&cutoff],
+        )
+        .await
+        .map_err(failed)?;
+        let row = tx
+            .query_one(
+                "WITH gone AS (DELETE FROM envelopes WHERE received_at < $1
+                   RETURNING mailbox_id, octet_length(payload)::bigint AS len),
+                 agg AS (SELECT mailbox_id, count(*)::bigint AS n, sum(len)::bigint AS b
+                   FROM gone GROUP BY mailbox_id),
+                 upd AS (UPDATE mailboxes m SET envelope_count = m.envelope_count - agg.n,
+                   envelope_bytes = m.envelope_bytes - agg.b FROM agg WHERE m.id = agg.mailbox_id
+                   RETURNING agg.n)
+                 SELECT coalesce(sum(n), 0)::bigint FROM upd",
+                &[&cutoff],
+            )
+            .await
+            .map_err(failed)?;
+        let envelopes: i64 = row.get(0);
+        let nonces = tx
+            .execute("DELETE FROM seen_nonces WHERE expires_at < $1", &[&now])
+            .await
+            .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        Ok(SweepStats {
+            envelopes_dropped: envelopes as u64,
+            nonces_dropped: nonces,
+        })
+    }
+
+    async fn totals(&self) -> Result<Totals, StoreError> {
+        let c = self.client().await?;
+        let row = c
+            .query_one(
+                "SELECT count(*)::bigint, coalesce(sum(envelope_count), 0)::bigint,
+                 coalesce(sum(envelope_bytes), 0)::bigint FROM mailboxes",
+                &[],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(Totals {
+            mailboxes: row.get(0),
+            envelopes: row.get(1),
+            bytes: row.get(2),
+        })
+    }
+}

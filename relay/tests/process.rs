@@ -1,0 +1,291 @@
+//! The real `lantern-relay` binary: SIGKILL loses no envelope whose post was answered 2xx,
+//! SIGTERM shuts down cleanly, and TLS (rustls) serves the same API.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::Backend;
+use lantern_core::crypto::hazmat::SigningKey;
+use lantern_core::sync::relay_client::{RelayClient, RetryPolicy};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the binary and waits until `/healthz` answers.
+fn start_binary(db_args: &[String], port: u16) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lantern-relay"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--rate-per-ip",
+            "0",
+            "--rate-per-key",
+            "0",
+        ])
+        .args(db_args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = RelayClient::with_options(
+        &format!("http://127.0.0.1:{port}"),
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        None,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.health().is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "relay exited at start");
+        assert!(Instant::now() < deadline, "relay did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn sigkill_loses_no_acknowledged_post(db_args: Vec<String>) {
+    let port = free_port();
+    let mut child = start_binary(&db_args, port);
+    let url = format!("http://127.0.0.1:{port}");
+    let client = RelayClient::new(&url).unwrap();
+    let key = SigningKey::make();
+    let id = client.create_mailbox(&key).unwrap();
+    let cap = client.issue_capability(&key).unwrap();
+    let accepted = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let posters: Vec<_> = (0..4)
+        .map(|t| {
+            let (url, id, token) = (url.clone(), id.clone(), cap.token.clone());
+            let (accepted, stop) = (Arc::clone(&accepted), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let once = RetryPolicy {
+                    max_attempts: 1,
+                    ..RetryPolicy::default()
+                };
+                let c = RelayClient::with_options(&url, once, None).unwrap();
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let eid = format!("t{t}-{i}");
+                    match c.post_envelope(&id, &token, &eid, eid.as_bytes()) {
+                        Ok(_) => accepted.lock().unwrap().push(eid),
+                        Err(_) => return, // the relay is gone
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for p in posters {
+        p.join().unwrap();
+    }
+    let accepted = accepted.lock().unwrap().clone();
+    assert!(
+        accepted.len() > 20,
+        "posts were flowing before the kill ({})",
+        accepted.len()
+    );
+    let mut child = start_binary(&db_args, port);
+    let mut stored = std::collections::HashSet::new();
+    let mut cursor = 0;
+    loop {
+        let page = client.list_envelopes(&key, cursor, 1000).unwrap();
+        stored.extend(page.envelopes.into_iter().map(|e| e.id));
+        cursor = page.next_cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let lost: Vec<_> = accepted.iter().filter(|e| !stored.contains(*e)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged envelopes lost: {lost:?}",
+        lost.len()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn sqlite_sigkill_loses_no_acknowledged_post() {
+    let dir = tempfile::tempdir().unwrap();
+    sigkill_loses_no_acknowledged_post(vec![
+        "--database".into(),
+        format!("sqlite:{}", dir.path().join("relay.db").display()),
+    ]);
+}
+
+#[test]
+fn postgres_sigkill_loses_no_acknowledged_post() {
+    let Some(Backend::Postgres(url)) = common::postgres_backend() else {
+        return;
+    };
+    let schema = common::random_schema();
+    sigkill_loses_no_acknowledged_post(vec![
+        "--database".into(),
+        url.clone(),
+        "--postgres-schema".into(),
+        schema.clone(),
+    ]);
+    common::pg_execute(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = start_binary(
+        &[
+            "--database".into(),
+            format!("sqlite:{}", dir.path().join("r.db").display()),
+        ],
+        port,
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "relay ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[test]
+fn bad_configuration_is_refused_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lantern-relay"))
+        .args(["--database", "mysql://nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database must be"));
+}
+
+#[test]
+fn tls_serves_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    // A self-signed leaf marked CA:FALSE: webpki refuses a CA certificate as the server's own.
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !matches!(made, Ok(s) if s.success()) {
+        eprintln!("skipped: openssl is not available to make a test certificate");
+        return;
+    }
+    let relay = common::start(&Backend::Sqlite, |c| {
+        c.tls_cert = Some(cert.clone());
+        c.tls_key = Some(key.clone());
+    });
+    let addr = relay.handle.as_ref().unwrap().addr;
+    let pem = std::fs::read(&cert).unwrap();
+    let client = RelayClient::with_options(
+        &format!("https://{addr}"),
+        RetryPolicy::default(),
+        Some(&pem),
+    )
+    .unwrap();
+    let owner = SigningKey::make();
+    let id = client.create_mailbox(&owner).unwrap();
+    let cap = client.issue_capability(&owner).unwrap();
+    client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
+    assert_eq!(
+        client
+            .list_envelopes(&owner, 0, 10)
+            .unwrap()
+            .envelopes
+            .len(),
+        1
+    );
+    // Without trusting the certificate the client refuses to talk.
+    let untrusting = RelayClient::with_options(
+        &format!("https://{addr}"),
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(untrusting.health().is_err());
+    // Plain HTTP to the TLS port gets no answer.
+    let plain = RelayClient::with_options(
+        &format!("http://{addr}"),
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(plain.health().is_err());
+}
+
+#[test]
+fn unreachable_relay_is_try_later() {
+    let port = free_port();
+    let client = RelayClient::with_options(
+        &format!("http://127.0.0.1:{port}"),
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(40),
+        },
+        None,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let err = client.create_mailbox(&SigningKey::make()).unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(30),
+        "it backed off between tries"
+    );
+    assert!(matches!(
+        lantern_core::LanternError::from(err),
+        lantern_core::LanternError::Network(_)
+    ));
+}

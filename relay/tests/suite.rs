@@ -1,0 +1,721 @@
+//! The relay's behaviour over real HTTP on 127.0.0.1, run against SQLite and PostgreSQL
+//! (the latter when `LANTERN_TEST_POSTGRES_URL` is set; otherwise those tests say "skipped").
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use common::{Backend, TestRelay, fresh_nonce, now, raw, sign_headers, signed, start};
+use lantern_core::LanternError;
+use lantern_core::crypto::hazmat::{self, SigningKey};
+use lantern_core::sync::relay_client::{self, RelayClient, RelayError, RetryPolicy};
+
+/// Instantiates every case once per backend.
+macro_rules! suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $case() { super::$case(&super::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $case() {
+                if let Some(b) = super::common::postgres_backend() { super::$case(&b) }
+            } )*
+        }
+    };
+}
+
+suite!(
+    round_trip_duplicate_and_conflict,
+    foreign_key_cannot_read_ack_or_delete,
+    bad_or_missing_signature_refused,
+    stale_request_refused,
+    replayed_request_refused,
+    revoked_and_foreign_capabilities_cannot_post,
+    oversize_envelope_refused,
+    over_quota_refused_without_partial_write,
+    over_rate_refused_with_retry_after,
+    malformed_bodies_refused,
+    unknown_mailbox_refused,
+    concurrent_posts_listed_and_acked_exactly_once,
+    storage_holds_no_plaintext,
+    deleted_mailbox_is_gone,
+    envelopes_expire_after_ttl,
+    metrics_and_health,
+);
+
+/// Owner key, mailbox and one capability on a fresh relay.
+fn mailbox(relay: &TestRelay) -> (RelayClient, SigningKey, String, relay_client::Capability) {
+    let client = relay.client();
+    let key = SigningKey::make();
+    let id = client.create_mailbox(&key).unwrap();
+    assert_eq!(id, relay_client::mailbox_id(&key.public_key()));
+    let cap = client.issue_capability(&key).unwrap();
+    (client, key, id, cap)
+}
+
+fn rejected_code(e: &RelayError) -> (u16, &str) {
+    match e {
+        RelayError::Rejected { status, code, .. } => (*status, code.as_str()),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn round_trip_duplicate_and_conflict(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    // Creating again is idempotent.
+    assert_eq!(client.create_mailbox(&key).unwrap(), id);
+    let r1 = client
+        .post_envelope(&id, &cap.token, "e1", b"ct-1")
+        .unwrap();
+    let r2 = client
+        .post_envelope(&id, &cap.token, "e2", b"ct-2")
+        .unwrap();
+    assert!(!r1.duplicate && r2.seq > r1.seq);
+    let again = client
+        .post_envelope(&id, &cap.token, "e1", b"ct-1")
+        .unwrap();
+    assert_eq!(
+        again,
+        relay_client::PostReceipt {
+            seq: r1.seq,
+            duplicate: true
+        }
+    );
+    let conflict = client
+        .post_envelope(&id, &cap.token, "e1", b"other")
+        .unwrap_err();
+    assert_eq!(rejected_code(&conflict), (409, "conflict"));
+    let page = client.list_envelopes(&key, 0, 1).unwrap();
+    assert_eq!(page.envelopes.len(), 1);
+    assert!(page.more);
+    assert_eq!(page.envelopes[0].payload, b"ct-1");
+    let page2 = client.list_envelopes(&key, page.next_cursor, 10).unwrap();
+    assert_eq!(page2.envelopes.len(), 1);
+    assert_eq!(page2.envelopes[0].id, "e2");
+    assert!(!page2.more);
+    assert_eq!(
+        client
+            .ack_envelopes(&key, &["e1".into(), "e2".into()])
+            .unwrap(),
+        2
+    );
+    assert_eq!(client.ack_envelopes(&key, &["e1".into()]).unwrap(), 0);
+    assert!(
+        client
+            .list_envelopes(&key, 0, 10)
+            .unwrap()
+            .envelopes
+            .is_empty()
+    );
+}
+
+fn foreign_key_cannot_read_ack_or_delete(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, _key, id, cap) = mailbox(&relay);
+    client
+        .post_envelope(&id, &cap.token, "e1", b"secret-ct")
+        .unwrap();
+    let stranger = SigningKey::make();
+    let base = relay.url();
+    for (method, path, body) in [
+        (
+            "GET",
+            format!("/v1/mailboxes/{id}/envelopes?after=0&limit=10"),
+            Vec::new(),
+        ),
+        (
+            "POST",
+            format!("/v1/mailboxes/{id}/ack"),
+            br#"{"ids":["e1"]}"#.to_vec(),
+        ),
+        ("DELETE", format!("/v1/mailboxes/{id}"), Vec::new()),
+        (
+            "POST",
+            format!("/v1/mailboxes/{id}/capabilities"),
+            Vec::new(),
+        ),
+    ] {
+        let r = signed(&base, &stranger, method, &path, &body);
+        assert_eq!(
+            (r.status, r.code.as_deref()),
+            (401, Some("signature_invalid")),
+            "{method} {path}"
+        );
+    }
+    // Still there, untouched.
+    let owner_view = signed(
+        &base,
+        &_key,
+        "GET",
+        &format!("/v1/mailboxes/{id}/envelopes?after=0&limit=10"),
+        b"",
+    );
+    assert_eq!(owner_view.status, 200);
+    assert_eq!(owner_view.body["envelopes"].as_array().unwrap().len(), 1);
+}
+
+fn bad_or_missing_signature_refused(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (_client, key, id, _cap) = mailbox(&relay);
+    let base = relay.url();
+    let path = format!("/v1/mailboxes/{id}/envelopes?after=0&limit=10");
+    let r = raw(&base, "GET", &path, &[], b"");
+    assert_eq!(
+        (r.status, r.code.as_deref()),
+        (401, Some("signature_missing"))
+    );
+    // Signed for a different path (query changed after signing).
+    let h = sign_headers(
+        &key,
+        "GET",
+        &format!("/v1/mailboxes/{id}/envelopes?after=5&limit=10"),
+        b"",
+        now(),
+        &fresh_nonce(),
+    );
+    let r = raw(&base, "GET", &path, &h, b"");
+    assert_eq!(
+        (r.status, r.code.as_deref()),
+        (401, Some("signature_invalid"))
+    );
+    // Body changed after signing.
+    let ack = format!("/v1/mailboxes/{id}/ack");
+    let h = sign_headers(
+        &key,
+        "POST",
+        &ack,
+        br#"{"ids":["a"]}"#,
+        now(),
+        &fresh_nonce(),
+    );
+    let r = raw(&base, "POST", &ack, &h, br#"{"ids":["b"]}"#);
+    assert_eq!(
+        (r.status, r.code.as_deref()),
+        (401, Some("signature_invalid"))
+    );
+    // Garbage signature.
+    let mut h = sign_headers(&key, "GET", &path, b"", now(), &fresh_nonce());
+    h[2].1 = "AAAA".into();
+    let r = raw(&base, "GET", &path, &h, b"");
+    assert_eq!(
+        (r.status, r.code.as_deref()),
+        (401, Some("signature_invalid"))
+    );
+    // Creating a mailbox for a key one does not hold.
+    let victim = SigningKey::make();
+    let body = serde_json::to_vec(&serde_json::json!({
+        "public_key": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, victim.public_key())
+    }))
+    .unwrap();
+    let r = signed(&base, &key, "POST", "/v1/mailboxes", &body);
+    assert_eq!(
+        (r.status, r.code.as_deref()),
+        (401, Some("signature_invalid"))
+    );
+}
+
+fn stale_request_refused(b: &Backend) {
+    let relay = start(b, |c| c.signature_window_secs = 120);
+    let (_client, key, id, _cap) = mailbox(&relay);
+    let path = format!("/v1/mailboxes/{id}/envelopes?after=0&limit=10");
+    for ts in [now() - 500, now() + 500] {
+        let h = sign_headers(&key, "GET", &path, b"", ts, &fresh_nonce());
+        let r = raw(&relay.url(), "GET", &path, &h, b"");
+        assert_eq!((r.status, r.code.as_deref()), (401, Some("stale_request")));
+    }
+    let h = sign_headers(&key, "GET", &path, b"", now() - 60, &fresh_nonce());
+    assert_eq!(raw(&relay.url(), "GET", &path, &h, b"").status, 200);
+}
+
+fn replayed_request_refused(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    client.post_envelope(&id, &cap.token, "e1", b"x").unwrap();
+    let path = format!("/v1/mailboxes/{id}/ack");
+    let body = br#"{"ids":["e1"]}"#;
+    let h = sign_headers(&key, "POST", &path, body, now(), &fresh_nonce());
+    let first = raw(&relay.url(), "POST", &path, &h, body);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body["deleted"], 1);
+    let replay = raw(&relay.url(), "POST", &path, &h, body);
+    assert_eq!(
+        (replay.status, replay.code.as_deref()),
+        (409, Some("replay"))
+    );
+}
+
+fn revoked_and_foreign_capabilities_cannot_post(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    let other_cap = client.issue_capability(&key).unwrap();
+    client
+        .post_envelope(&id, &cap.token, "before", b"x")
+        .unwrap();
+    client.revoke_capability(&key, &cap.id).unwrap();
+    let e = client
+        .post_envelope(&id, &cap.token, "after", b"x")
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (403, "capability_revoked"));
+    assert!(matches!(
+        LanternError::from(e),
+        LanternError::RelayRejected(_)
+    ));
+    // The other capability still works.
+    client
+        .post_envelope(&id, &other_cap.token, "after", b"x")
+        .unwrap();
+    // A capability of another mailbox cannot post here.
+    let key2 = SigningKey::make();
+    client.create_mailbox(&key2).unwrap();
+    let cap2 = client.issue_capability(&key2).unwrap();
+    let e = client
+        .post_envelope(&id, &cap2.token, "x2", b"x")
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (403, "capability_invalid"));
+    // A made-up or missing token.
+    let fake = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, [1u8; 32]);
+    let e = client.post_envelope(&id, &fake, "x3", b"x").unwrap_err();
+    assert_eq!(rejected_code(&e), (403, "capability_invalid"));
+    let r = raw(
+        &relay.url(),
+        "POST",
+        &format!("/v1/mailboxes/{id}/envelopes"),
+        &[],
+        br#"{"id":"x4","payload":""}"#,
+    );
+    assert_eq!(
+        (r.status, r.code.as_deref()),
+        (403, Some("capability_invalid"))
+    );
+    // Revoking an unknown capability is a 404.
+    let e = client.revoke_capability(&key, "nope").unwrap_err();
+    assert_eq!(rejected_code(&e), (404, "capability_not_found"));
+    let ids: Vec<String> = client
+        .list_envelopes(&key, 0, 10)
+        .unwrap()
+        .envelopes
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, vec!["before", "after"]);
+}
+
+fn oversize_envelope_refused(b: &Backend) {
+    let relay = start(b, |c| c.max_envelope_bytes = 1000);
+    let (client, key, id, cap) = mailbox(&relay);
+    client
+        .post_envelope(&id, &cap.token, "ok", &[7u8; 1000])
+        .unwrap();
+    let e = client
+        .post_envelope(&id, &cap.token, "big", &[7u8; 1001])
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (413, "too_large"));
+    let e = client
+        .post_envelope(&id, &cap.token, "huge", &[7u8; 100_000])
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (413, "too_large"));
+    assert_eq!(
+        client.list_envelopes(&key, 0, 10).unwrap().envelopes.len(),
+        1
+    );
+}
+
+fn over_quota_refused_without_partial_write(b: &Backend) {
+    let relay = start(b, |c| {
+        c.mailbox_max_envelopes = 3;
+        c.mailbox_max_bytes = 250;
+    });
+    let (client, key, id, cap) = mailbox(&relay);
+    for i in 0..3 {
+        client
+            .post_envelope(&id, &cap.token, &format!("e{i}"), &[1u8; 10])
+            .unwrap();
+    }
+    let e = client
+        .post_envelope(&id, &cap.token, "e3", &[1u8; 10])
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (413, "quota_exceeded"));
+    // A duplicate of a stored envelope is still answered (nothing new is stored).
+    assert!(
+        client
+            .post_envelope(&id, &cap.token, "e0", &[1u8; 10])
+            .unwrap()
+            .duplicate
+    );
+    // Acknowledging frees the quota.
+    client
+        .ack_envelopes(&key, &["e0".into(), "e1".into(), "e2".into()])
+        .unwrap();
+    client
+        .post_envelope(&id, &cap.token, "b1", &[1u8; 200])
+        .unwrap();
+    let e = client
+        .post_envelope(&id, &cap.token, "b2", &[1u8; 51])
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (413, "quota_exceeded"));
+    client
+        .post_envelope(&id, &cap.token, "b3", &[1u8; 50])
+        .unwrap();
+    let ids: Vec<String> = client
+        .list_envelopes(&key, 0, 10)
+        .unwrap()
+        .envelopes
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, vec!["b1", "b3"]);
+}
+
+fn over_rate_refused_with_retry_after(b: &Backend) {
+    let relay = start(b, |c| {
+        c.rate_per_key = 1.0;
+        c.burst_per_key = 3.0;
+    });
+    let (_c, key, id, cap) = mailbox(&relay);
+    let no_retry = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let client = RelayClient::with_options(&relay.url(), no_retry, None).unwrap();
+    let mut refused = None;
+    for i in 0..6 {
+        if let Err(e) = client.post_envelope(&id, &cap.token, &format!("r{i}"), b"x") {
+            refused = Some(e);
+            break;
+        }
+    }
+    let e = refused.expect("the capability's rate limit refuses within 6 posts");
+    assert!(
+        matches!(
+            e,
+            RelayError::Busy {
+                status: 429,
+                retry_after: Some(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(matches!(LanternError::from(e), LanternError::Network(_)));
+    // Owner requests have their own bucket (per mailbox key).
+    let path = format!("/v1/mailboxes/{id}/envelopes?after=0&limit=1");
+    let codes: Vec<u16> = (0..6)
+        .map(|_| signed(&relay.url(), &key, "GET", &path, b"").status)
+        .collect();
+    assert!(codes.contains(&429), "{codes:?}");
+    drop(relay);
+    // Per address.
+    let relay = start(b, |c| {
+        c.rate_per_ip = 1.0;
+        c.burst_per_ip = 2.0;
+    });
+    let statuses: Vec<(u16, Option<String>)> = (0..5)
+        .map(|_| {
+            let r = raw(&relay.url(), "POST", "/v1/mailboxes", &[], b"{}");
+            (r.status, r.retry_after)
+        })
+        .collect();
+    let limited = statuses
+        .iter()
+        .find(|(s, _)| *s == 429)
+        .expect("rate limited per address");
+    assert!(limited.1.as_deref().unwrap().parse::<u64>().unwrap() >= 1);
+}
+
+fn malformed_bodies_refused(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (_client, key, id, cap) = mailbox(&relay);
+    let base = relay.url();
+    let post = format!("/v1/mailboxes/{id}/envelopes");
+    let capability = [("x-lantern-capability", cap.token.clone())];
+    for body in [
+        &b"not json"[..],
+        br#"{"id":"a"}"#,
+        br#"{"id":"a","payload":"***"}"#,
+        br#"{"id":"a/b","payload":""}"#,
+        br#"{"id":"a","payload":"","extra":1}"#,
+    ] {
+        let r = raw(&base, "POST", &post, &capability, body);
+        assert_eq!(
+            (r.status, r.code.as_deref()),
+            (400, Some("malformed")),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    let ack = format!("/v1/mailboxes/{id}/ack");
+    let r = signed(&base, &key, "POST", &ack, br#"{"ids":"e1"}"#);
+    assert_eq!((r.status, r.code.as_deref()), (400, Some("malformed")));
+    let r = signed(
+        &base,
+        &key,
+        "GET",
+        &format!("/v1/mailboxes/{id}/envelopes?after=-1"),
+        b"",
+    );
+    assert_eq!((r.status, r.code.as_deref()), (400, Some("malformed")));
+    let r = signed(
+        &base,
+        &key,
+        "POST",
+        "/v1/mailboxes",
+        br#"{"public_key":"AAAA"}"#,
+    );
+    assert_eq!((r.status, r.code.as_deref()), (400, Some("malformed")));
+    let r = raw(&base, "GET", "/v1/mailboxes/short/envelopes", &[], b"");
+    assert_eq!((r.status, r.code.as_deref()), (400, Some("malformed")));
+    let r = raw(&base, "GET", "/no/such/route", &[], b"");
+    assert_eq!((r.status, r.code.as_deref()), (404, Some("not_found")));
+}
+
+fn unknown_mailbox_refused(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, _key, _id, cap) = mailbox(&relay);
+    let stranger = SigningKey::make();
+    let unknown = relay_client::mailbox_id(&stranger.public_key());
+    let e = client
+        .post_envelope(&unknown, &cap.token, "e1", b"x")
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (404, "mailbox_not_found"));
+    let e = client.list_envelopes(&stranger, 0, 10).unwrap_err();
+    assert_eq!(rejected_code(&e), (404, "mailbox_not_found"));
+    let e = client.delete_mailbox(&stranger).unwrap_err();
+    assert_eq!(rejected_code(&e), (404, "mailbox_not_found"));
+}
+
+fn concurrent_posts_listed_and_acked_exactly_once(b: &Backend) {
+    const SENDERS: usize = 12;
+    const EACH: usize = 40;
+    let relay = start(b, |_| {});
+    let (client, key, id, _cap) = mailbox(&relay);
+    let caps: Vec<_> = (0..SENDERS)
+        .map(|_| client.issue_capability(&key).unwrap())
+        .collect();
+    let url = Arc::new(relay.url());
+    let threads: Vec<_> = caps
+        .into_iter()
+        .enumerate()
+        .map(|(s, cap)| {
+            let (url, id) = (Arc::clone(&url), id.clone());
+            std::thread::spawn(move || {
+                let c = RelayClient::new(&url).unwrap();
+                for i in 0..EACH {
+                    let eid = format!("s{s}-{i}");
+                    c.post_envelope(&id, &cap.token, &eid, eid.as_bytes())
+                        .unwrap();
+                    if i % 10 == 0 {
+                        // A retried post must not duplicate.
+                        assert!(
+                            c.post_envelope(&id, &cap.token, &eid, eid.as_bytes())
+                                .unwrap()
+                                .duplicate
+                        );
+                    }
+                }
+            })
+        })
+        .collect();
+    // The owner drains while senders are still posting.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut cursor = 0;
+    let mut acked = 0;
+    let mut finished = false;
+    let mut last_seq = 0;
+    loop {
+        let page = client.list_envelopes(&key, cursor, 37).unwrap();
+        for e in &page.envelopes {
+            assert!(e.seq > last_seq, "sequence strictly increases");
+            last_seq = e.seq;
+            assert_eq!(e.payload, e.id.as_bytes());
+            *seen.entry(e.id.clone()).or_default() += 1;
+        }
+        let ids: Vec<String> = page.envelopes.iter().map(|e| e.id.clone()).collect();
+        acked += client.ack_envelopes(&key, &ids).unwrap();
+        cursor = page.next_cursor;
+        if page.envelopes.is_empty() && !page.more {
+            if finished {
+                break;
+            }
+            if threads.iter().all(|t| t.is_finished()) {
+                finished = true; // one more pass after every sender is done
+            } else {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(seen.len(), SENDERS * EACH);
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "every envelope listed exactly once"
+    );
+    assert_eq!(
+        acked,
+        (SENDERS * EACH) as u64,
+        "every envelope acknowledged exactly once"
+    );
+    assert!(
+        client
+            .list_envelopes(&key, 0, 10)
+            .unwrap()
+            .envelopes
+            .is_empty()
+    );
+}
+
+fn storage_holds_no_plaintext(b: &Backend) {
+    const CANARY: &[u8] = b"CANARY-lantern-journal-7f3a91";
+    const CONTROL: &[u8] = b"CONTROL-plaintext-posted-4c2e";
+    let relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    let dek = hazmat::make_key();
+    for i in 0..20 {
+        let mut plaintext = CANARY.to_vec();
+        plaintext.extend_from_slice(format!(" entry {i}").as_bytes());
+        let sealed = hazmat::seal_aes_gcm(&dek, format!("c{i}").as_bytes(), &plaintext);
+        client
+            .post_envelope(&id, &cap.token, &format!("c{i}"), &sealed)
+            .unwrap();
+    }
+    // Positive control: what a broken client would post in the clear is found by the scan.
+    client
+        .post_envelope(&id, &cap.token, "control", CONTROL)
+        .unwrap();
+    // The owner can still open what arrived.
+    let page = client.list_envelopes(&key, 0, 100).unwrap();
+    let first = page.envelopes.iter().find(|e| e.id == "c0").unwrap();
+    assert!(
+        hazmat::open_aes_gcm(&dek, b"c0", &first.payload)
+            .unwrap()
+            .starts_with(CANARY)
+    );
+    let found = |needle: &[u8]| -> bool {
+        match &relay.backend {
+            Backend::Sqlite => std::fs::read_dir(relay.dir.path()).unwrap().any(|f| {
+                let bytes = std::fs::read(f.unwrap().path()).unwrap();
+                bytes.windows(needle.len()).any(|w| w == needle)
+            }),
+            Backend::Postgres(url) => {
+                let schema = relay.config.postgres_schema.as_deref().unwrap();
+                let hex: String = needle.iter().map(|b| format!("{b:02x}")).collect();
+                let text = String::from_utf8_lossy(needle).into_owned();
+                ["mailboxes", "capabilities", "envelopes", "seen_nonces"]
+                    .iter()
+                    .any(|t| {
+                        // Every column of every row, as text (bytea shows as \x-hex).
+                        common::pg_rows_as_text(url, schema, &format!("SELECT t::text FROM {t} t"))
+                            .iter()
+                            .any(|row| row.contains(&text) || row.contains(&hex))
+                    })
+            }
+        }
+    };
+    assert!(
+        found(CONTROL),
+        "the scan finds plaintext when there is some"
+    );
+    assert!(
+        !found(CANARY),
+        "client-encrypted canary never stored in the clear"
+    );
+}
+
+fn deleted_mailbox_is_gone(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    client.post_envelope(&id, &cap.token, "e1", b"x").unwrap();
+    client.delete_mailbox(&key).unwrap();
+    let e = client
+        .post_envelope(&id, &cap.token, "e2", b"x")
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (404, "mailbox_not_found"));
+    let e = client.list_envelopes(&key, 0, 10).unwrap_err();
+    assert_eq!(rejected_code(&e), (404, "mailbox_not_found"));
+    // A fresh mailbox for the same key starts empty and old capabilities are void.
+    client.create_mailbox(&key).unwrap();
+    let e = client
+        .post_envelope(&id, &cap.token, "e3", b"x")
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (403, "capability_invalid"));
+    assert!(
+        client
+            .list_envelopes(&key, 0, 10)
+            .unwrap()
+            .envelopes
+            .is_empty()
+    );
+}
+
+fn envelopes_expire_after_ttl(b: &Backend) {
+    let relay = start(b, |c| {
+        c.envelope_ttl_secs = 1;
+        c.sweep_interval_secs = 1;
+    });
+    let (client, key, id, cap) = mailbox(&relay);
+    client
+        .post_envelope(&id, &cap.token, "old", &[9u8; 100])
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if client
+            .list_envelopes(&key, 0, 10)
+            .unwrap()
+            .envelopes
+            .is_empty()
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "envelope not dropped after its TTL"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Counters were released with it: the full quota is usable again.
+    let metrics = reqwest::blocking::get(format!("{}/metrics", relay.url()))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("lantern_relay_stored_envelopes 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("lantern_relay_ttl_dropped_total 1"),
+        "{metrics}"
+    );
+}
+
+fn metrics_and_health(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, _key, id, cap) = mailbox(&relay);
+    client.health().unwrap();
+    client
+        .post_envelope(&id, &cap.token, "e1", &[5u8; 123])
+        .unwrap();
+    let _ = client.post_envelope(&id, "bad", "e2", b"x");
+    let m = reqwest::blocking::get(format!("{}/metrics", relay.url()))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(m.contains("lantern_relay_stored_envelopes 1"), "{m}");
+    assert!(m.contains("lantern_relay_stored_bytes 123"), "{m}");
+    assert!(
+        m.contains("lantern_relay_refusals_total{reason=\"capability_invalid\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("route=\"/v1/mailboxes/{mailbox}/envelopes\",status=\"201\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("lantern_relay_request_duration_seconds_count"),
+        "{m}"
+    );
+    assert!(!m.contains(&id), "metrics never name a mailbox");
+}
