@@ -16,6 +16,7 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.material3.TopAppBar
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.vector.ImageVector
@@ -27,6 +28,7 @@ import androidx.navigation.compose.currentBackStackEntryAsState
 import androidx.navigation.compose.rememberNavController
 import org.lantern.app.R
 import org.lantern.core.LanternCore
+import org.lantern.core.VaultState
 import org.lantern.presentation.AutoLock
 
 private data class Tab(val route: String, val label: Int, val icon: ImageVector)
@@ -45,6 +47,14 @@ private val tabs = listOf(
 fun LanternNavHost(core: LanternCore, autoLock: AutoLock) {
     val nav = rememberNavController()
     val entry by nav.currentBackStackEntryAsState()
+    // When the journal locks (auto-lock, or a call found it locked), private screens that
+    // need it give way to the journal's lock screen.
+    LaunchedEffect(core) {
+        core.journal.vault.collect { state ->
+            val route = nav.currentDestination?.route
+            if (state == VaultState.Locked && route in JOURNAL_ROUTES) nav.navigateTab("journal")
+        }
+    }
     Scaffold(
         topBar = {
             TopAppBar(
@@ -91,6 +101,8 @@ fun LanternNavHost(core: LanternCore, autoLock: AutoLock) {
         }
     }
 }
+
+private val JOURNAL_ROUTES = setOf("entry", "entry/{id}", "checkin", "trends", "settings")
 
 private fun NavHostController.navigateTab(route: String) = navigate(route) {
     popUpTo(graph.startDestinationId) { saveState = true }
