@@ -4,10 +4,10 @@ import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
-import android.security.keystore.StrongBoxUnavailableException
 import android.security.keystore.UserNotAuthenticatedException
 import java.security.GeneralSecurityException
 import java.security.KeyStore
+import java.security.ProviderException
 import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
@@ -23,7 +23,9 @@ import uniffi.lantern.PlatformKeyProvider
  * new fingerprint or face is enrolled, so the person then unlocks with the passphrase again.
  *
  * Android-only (this source set is not part of the desktop JVM build). Wrapped format:
- * version byte || 12-byte IV || ciphertext || tag.
+ * version byte || 12-byte IV || ciphertext || tag. Both wrapping and unwrapping need the
+ * biometric prompt first (a symmetric Keystore key that requires authentication needs it for
+ * every use). Its typed failures reach the app through JournalService's guard.
  */
 class KeystoreKeyProvider(
     private val alias: String,
@@ -57,9 +59,11 @@ class KeystoreKeyProvider(
     private fun secretKey(create: Boolean): SecretKey? {
         (keyStore().getKey(alias, null) as? SecretKey)?.let { return it }
         if (!create) return null
+        if (Build.VERSION.SDK_INT < Build.VERSION_CODES.P) return generate(strongBox = false)
         return try {
-            generate(strongBox = Build.VERSION.SDK_INT >= Build.VERSION_CODES.P)
-        } catch (_: StrongBoxUnavailableException) {
+            generate(strongBox = true)
+        } catch (e: ProviderException) {
+            // StrongBoxUnavailableException (API 28+) is a ProviderException: no secure element.
             generate(strongBox = false)
         }
     }
@@ -94,9 +98,9 @@ class KeystoreKeyProvider(
         block()
     } catch (e: LanternException) {
         throw e
-    } catch (_: UserNotAuthenticatedException) {
+    } catch (e: UserNotAuthenticatedException) {
         throw LanternException.Cancelled("biometric authentication required")
-    } catch (_: KeyPermanentlyInvalidatedException) {
+    } catch (e: KeyPermanentlyInvalidatedException) {
         delete()
         throw LanternException.WrongPassphrase("platform key invalidated by a biometric change")
     } catch (e: GeneralSecurityException) {

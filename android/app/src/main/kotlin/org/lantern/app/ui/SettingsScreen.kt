@@ -29,9 +29,11 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.unit.dp
+import androidx.fragment.app.FragmentActivity
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import kotlinx.coroutines.launch
 import org.lantern.app.R
+import org.lantern.app.platform.Biometrics
 import org.lantern.app.platform.DocumentFiles
 import org.lantern.core.KeystoreKeyProvider
 import org.lantern.core.LanternCore
@@ -46,6 +48,7 @@ fun SettingsScreen(core: LanternCore, autoLock: AutoLock) {
     val vm = rememberScreenModel("settings") { SettingsViewModel(core.journal, autoLock, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     val context = LocalContext.current
+    val activity = context as? FragmentActivity
     val scope = rememberCoroutineScope()
     LaunchedEffect(Unit) { vm.load() }
 
@@ -111,7 +114,14 @@ fun SettingsScreen(core: LanternCore, autoLock: AutoLock) {
         }
         Row(Modifier.padding(top = 8.dp)) {
             Text(stringResource(R.string.settings_biometric), Modifier.weight(1f))
-            Switch(checked = s.platformKeyEnabled, onCheckedChange = { on -> vm.setPlatformKey(if (on) KeystoreKeyProvider.forJournal() else null) })
+            Switch(
+                checked = s.platformKeyEnabled,
+                onCheckedChange = { on ->
+                    // Wrapping the key with the Keystore key needs a fresh biometric check too.
+                    if (!on) vm.setPlatformKey(null)
+                    else if (activity != null) Biometrics.authenticate(activity) { vm.setPlatformKey(KeystoreKeyProvider.forJournal()) }
+                },
+            )
         }
 
         s.done?.let { done ->
