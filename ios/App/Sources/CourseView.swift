@@ -61,7 +61,7 @@ struct CourseView: View {
     }
 
     private func highlighted(_ snippet: String) -> Text {
-        highlightRuns(snippet).reduce(Text("")) { acc, run in acc + (run.match ? Text(run.text).bold() : Text(run.text)) }
+        highlightRuns(snippet).reduce(Text(verbatim: "")) { acc, run in acc + (run.match ? Text(run.text).bold() : Text(run.text)) }
     }
 }
 

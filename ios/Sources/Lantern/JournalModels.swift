@@ -195,7 +195,8 @@ public final class CheckInModel {
         let start = Calendar.current.startOfDay(for: Date())
         let end = Calendar.current.date(byAdding: .day, value: 1, to: start) ?? start
         do {
-            checkedInToday = !(try await journal.checkIns(from: start.unixMs, to: end.unixMs)).isEmpty
+            let today = try await journal.checkIns(from: start.unixMs, to: end.unixMs)
+            checkedInToday = !today.isEmpty
         } catch { self.error = UIError(error) }
     }
     public func pick(mood value: Int) { if (1...5).contains(value) { mood = value; error = nil } else { error = .moodMissing } }

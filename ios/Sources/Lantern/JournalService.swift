@@ -50,12 +50,12 @@ public final class JournalService: @unchecked Sendable {
     }
 
     public func add(text: String, mood: Int?, tags: [String]) async throws -> Entry {
-        try await call { try self.journal.addEntry(entry: NewEntry(text: text, mood: mood.map(UInt8.init), tags: tags, createdAtMs: nil)) }
+        try await call { try self.journal.addEntry(entry: NewEntry(text: text, mood: mood.map { UInt8($0) }, tags: tags, createdAtMs: nil)) }
     }
     public func get(id: String) async throws -> Entry { try await call { try self.journal.getEntry(id: id) } }
     public func edit(id: String, text: String, mood: Int?, tags: [String]) async throws -> Entry {
         try await call {
-            try self.journal.editEntry(id: id, update: EntryUpdate(text: text, mood: mood.map(UInt8.init), clearMood: mood == nil, tags: tags))
+            try self.journal.editEntry(id: id, update: EntryUpdate(text: text, mood: mood.map { UInt8($0) }, clearMood: mood == nil, tags: tags))
         }
     }
     public func delete(id: String) async throws { try await call { try self.journal.deleteEntry(id: id) } }
