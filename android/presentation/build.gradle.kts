@@ -29,6 +29,7 @@ kotlin {
 dependencies {
     api(project(":core-bindings"))
     api(libs.kotlinx.coroutines.core)
+    implementation(libs.kotlinx.serialization.json)
 
     testImplementation(libs.jna)
     testImplementation(platform(libs.junit.bom))
