@@ -27,7 +27,7 @@ class MainActivity : FragmentActivity() {
                 if (ready == null) {
                     Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
                 } else {
-                    LanternNavHost(ready, app.autoLock)
+                    LanternNavHost(ready, app)
                 }
             }
         }

@@ -26,10 +26,10 @@ import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.currentBackStackEntryAsState
 import androidx.navigation.compose.rememberNavController
+import org.lantern.app.LanternApplication
 import org.lantern.app.R
 import org.lantern.core.LanternCore
 import org.lantern.core.VaultState
-import org.lantern.presentation.AutoLock
 
 private data class Tab(val route: String, val label: Int, val icon: ImageVector)
 
@@ -44,7 +44,7 @@ private val tabs = listOf(
 /** Bottom tabs for the five areas; "Get help now" is one tap away on every screen. */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun LanternNavHost(core: LanternCore, autoLock: AutoLock) {
+fun LanternNavHost(core: LanternCore, app: LanternApplication) {
     val nav = rememberNavController()
     val entry by nav.currentBackStackEntryAsState()
     // When the journal locks (auto-lock, or a call found it locked), private screens that
@@ -94,9 +94,9 @@ fun LanternNavHost(core: LanternCore, autoLock: AutoLock) {
             composable("entry/{id}") { e -> EntryEditorScreen(core, e.arguments?.getString("id"), onDone = { nav.popBackStack() }) }
             composable("checkin") { CheckInScreen(core, onDone = { nav.popBackStack() }) }
             composable("trends") { MoodTrendScreen(core) }
-            composable("sharing") { SharingScreen(core) }
+            composable("sharing") { SharingScreen(core, app) }
             composable("inbox") { InboxScreen(core) }
-            composable("settings") { SettingsScreen(core, autoLock) }
+            composable("settings") { SettingsScreen(core, app.autoLock) }
             composable("help") { HelpScreen(core) }
         }
     }
