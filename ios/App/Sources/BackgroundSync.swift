@@ -1,19 +1,24 @@
 import BackgroundTasks
 import Foundation
+import Lantern
 import UserNotifications
 
 /// Periodic background sync with BGTaskScheduler. The sync itself and the decision to notify
 /// are the core's and the screen models'; the notification never carries private text.
 enum BackgroundSync {
     static let identifier = "org.lantern.sync"
+    /// Set once the core is open; background launches before that do nothing.
+    nonisolated(unsafe) static var client: LanternClient?
 
     static func register() {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             schedule()
             let work = Task {
-                let newItems = await SyncRunner.syncOnce()
-                if newItems > 0 { await notifyNewUpdates() }
-                task.setTaskCompleted(success: true)
+                guard let client else { task.setTaskCompleted(success: true); return }
+                // The decision (notify, retry, wait for unlock) is the wrapper's backgroundSync().
+                let outcome = await backgroundSync(client.sharing)
+                if outcome == .newUpdates { await notifyNewUpdates() }
+                task.setTaskCompleted(success: outcome != .failed && outcome != .retryLater)
             }
             task.expirationHandler = { work.cancel() }
         }

@@ -19,7 +19,10 @@ struct LanternApp: App {
                 if let client {
                     RootView(client: client, autoLock: autoLock)
                 } else {
-                    ProgressView().task { client = try? await LanternClient.open() }
+                    ProgressView().task {
+                        client = try? await LanternClient.open()
+                        BackgroundSync.client = client
+                    }
                 }
                 // Privacy cover: the app switcher snapshot never shows private text.
                 if covered { PrivacyCover() }
@@ -62,6 +65,8 @@ struct RootView: View {
         TabView {
             tab(CourseView(course: client.course), "tab.course", "book")
             tab(JournalView(journal: client.journal), "tab.journal", "heart.text.square")
+            tab(SharingView(sharing: client.sharing), "tab.sharing", "person.2")
+            tab(InboxView(sharing: client.sharing), "tab.inbox", "tray")
             tab(SettingsView(journal: client.journal, autoLock: autoLock), "tab.settings", "gear")
         }
         .sheet(isPresented: $showHelp) { NavigationStack { HelpView(course: client.course) } }

@@ -19,11 +19,13 @@ public final class LanternClient: Sendable {
     let core: Lantern
     public let course: CourseService
     public let journal: JournalService
+    public let sharing: SharingService
 
     private init(core: Lantern) {
         self.core = core
         self.course = CourseService(core.course())
         self.journal = JournalService(core.journal())
+        self.sharing = SharingService(core.sharing())
     }
 
     /// Opens the core in Application Support/Lantern (created if needed), off the main actor.
