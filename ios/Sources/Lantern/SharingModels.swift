@@ -56,6 +56,9 @@ public final class SharingModel {
             self.comparing = try await self.sharing.pair(invite: self.inviteText.trimmingCharacters(in: .whitespacesAndNewlines), name: self.myName)
             self.inviteText = ""
         }
+        // The supporter learns of the pairing from a message this sync posts; if the relay is
+        // down it stays queued for the next sync, so a failure here is not shown.
+        if comparing != nil, let summary = try? await sharing.sync() { lastSync = summary }
         await load()
     }
 
