@@ -34,10 +34,15 @@ fn crash_child() {
     let dir = std::env::var("LANTERN_CRASH_DIR").unwrap();
     let j = Journal::open(Path::new(&dir), FAST).unwrap();
     let mut out = std::io::stdout().lock();
+    if mode == "add" {
+        j.unlock(PASS_A.into()).unwrap();
+    }
+    // The parent starts its random delay from here, so kills land in the work, not in start-up.
+    writeln!(out, "READY END").unwrap();
+    out.flush().unwrap();
     match mode.as_str() {
         "add" => {
             let run: u32 = std::env::var("LANTERN_CRASH_RUN").unwrap().parse().unwrap();
-            j.unlock(PASS_A.into()).unwrap();
             for n in 0.. {
                 let e = j
                     .store()
@@ -97,8 +102,8 @@ impl Rng {
     }
 }
 
-/// Runs the child in `mode`, kills it with SIGKILL after `delay`, and returns the complete
-/// lines it printed before dying.
+/// Runs the child in `mode`, kills it with SIGKILL `delay` after it is ready, and returns
+/// the complete lines it printed before dying.
 fn run_child_and_kill(
     dir: &Path,
     mode: &str,
@@ -123,17 +128,30 @@ fn run_child_and_kill(
     }
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
     let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter(|l| l.ends_with(" END"))
-            .collect::<Vec<_>>()
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
     });
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(l) if l == "READY END" => break,
+            Ok(_) => {}
+            Err(e) => {
+                child.kill().unwrap();
+                panic!("the child never became ready: {e}");
+            }
+        }
+    }
     std::thread::sleep(delay);
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
-    reader.join().unwrap()
+    reader.join().unwrap();
+    // Only complete lines count: a line cut by the kill has no " END".
+    rx.into_iter().filter(|l| l.ends_with(" END")).collect()
 }
 
 fn integrity_ok(dir: &Path) {
@@ -157,7 +175,7 @@ fn killed_while_adding_entries_loses_nothing_that_was_acknowledged() {
     let mut acked: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let mut kills_mid_stream = 0;
     for run in 0..30u32 {
-        let delay = Duration::from_millis(5 + rng.below(60));
+        let delay = Duration::from_millis(rng.below(40));
         let lines = run_child_and_kill(
             dir.path(),
             "add",
@@ -187,7 +205,7 @@ fn killed_while_adding_entries_loses_nothing_that_was_acknowledged() {
         assert!(all.len() >= acked.len());
     }
     assert!(
-        kills_mid_stream >= 10,
+        kills_mid_stream >= 5,
         "the child was killed while adding ({kills_mid_stream} runs)"
     );
     assert!(
@@ -255,7 +273,7 @@ fn killed_while_changing_passphrase_opens_with_old_or_new_and_keeps_entries() {
             dir.path(),
             "passphrase",
             &[],
-            Duration::from_millis(10 + rng.below(60)),
+            Duration::from_millis(rng.below(40)),
         );
         changes += lines.len();
         seen.insert(count_and_unlock_with_either(dir.path(), n));
@@ -282,7 +300,7 @@ fn killed_while_recovering_opens_with_a_passphrase_and_keeps_entries() {
             dir.path(),
             "recover",
             &[("LANTERN_CRASH_CODE", code.clone())],
-            Duration::from_millis(10 + rng.below(60)),
+            Duration::from_millis(rng.below(40)),
         );
         recoveries += lines.len();
         count_and_unlock_with_either(dir.path(), n);

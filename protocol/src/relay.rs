@@ -204,6 +204,8 @@ pub mod codes {
     pub const CAPABILITY_NOT_FOUND: &str = "capability_not_found";
     /// 404: no such route.
     pub const NOT_FOUND: &str = "not_found";
+    /// 405: the route exists but not with this method.
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// 409: this signed request was already seen.
     pub const REPLAY: &str = "replay";
     /// 409: the envelope id is taken by different content.

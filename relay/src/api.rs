@@ -188,6 +188,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::<S>))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe::<S>))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)
@@ -224,6 +225,14 @@ async fn limit_per_ip<S: Store>(
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
+        "method not allowed on this route",
+    )
 }
 
 async fn healthz() -> &'static str {

@@ -40,6 +40,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite:PATH` or `postgres://user@host:port/db`.
     pub database: String,
+    /// SQLite durability: `normal` (a 2xx survives a relay crash; the OS may lose the last
+    /// commits on power loss) or `full` (fsync per group commit: survives power loss).
+    pub sqlite_synchronous: String,
     /// PostgreSQL schema to use (created if missing); default: the server's search_path.
     pub postgres_schema: Option<String>,
     /// PostgreSQL connection pool size per relay process.
@@ -79,6 +82,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             database: "sqlite:lantern-relay.db".into(),
+            sqlite_synchronous: "normal".into(),
             postgres_schema: None,
             postgres_pool_size: 16,
             tls_cert: None,
@@ -142,6 +146,9 @@ impl Config {
         {
             return Err("ttl, sweep interval and signature window must be positive".into());
         }
+        if !matches!(self.sqlite_synchronous.as_str(), "normal" | "full") {
+            return Err("sqlite synchronous must be normal or full".into());
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err("log format must be text or json".into());
         }
@@ -174,6 +181,9 @@ pub struct Args {
     /// sqlite:PATH or postgres://... [default: sqlite:lantern-relay.db].
     #[arg(long, env = "LANTERN_RELAY_DATABASE")]
     pub database: Option<String>,
+    /// SQLite durability, normal or full [default: normal].
+    #[arg(long, env = "LANTERN_RELAY_SQLITE_SYNCHRONOUS")]
+    pub sqlite_synchronous: Option<String>,
     /// PostgreSQL schema (created if missing).
     #[arg(long, env = "LANTERN_RELAY_POSTGRES_SCHEMA")]
     pub postgres_schema: Option<String>,

@@ -31,14 +31,16 @@ use store::sqlite::SqliteStore;
 pub struct RelayHandle {
     /// The address it listens on (useful with port 0).
     pub addr: SocketAddr,
+    tls: bool,
     handle: axum_server::Handle<SocketAddr>,
     thread: Option<std::thread::JoinHandle<Result<(), String>>>,
 }
 
 impl RelayHandle {
-    /// `http://addr` (or `https://` when TLS is configured is the caller's knowledge).
+    /// `http://addr`, or `https://addr` when a TLS certificate was configured.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the thread.
@@ -70,6 +72,7 @@ pub fn spawn(config: Config) -> Result<RelayHandle, String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("no local address: {e}"))?;
+    let tls = config.tls_cert.is_some();
     let handle = axum_server::Handle::new();
     let server_handle = handle.clone();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
@@ -92,6 +95,7 @@ pub fn spawn(config: Config) -> Result<RelayHandle, String> {
     match ready_rx.recv() {
         Ok(Ok(())) => Ok(RelayHandle {
             addr,
+            tls,
             handle,
             thread: Some(thread),
         }),
@@ -133,9 +137,10 @@ async fn serve_listener(
 ) -> Result<(), String> {
     let opened = async {
         Ok::<_, String>(match config.database()? {
-            Database::Sqlite(path) => {
-                AnyStore::Sqlite(SqliteStore::open(&path).map_err(|e| e.to_string())?)
-            }
+            Database::Sqlite(path) => AnyStore::Sqlite(
+                SqliteStore::open(&path, config.sqlite_synchronous == "full")
+                    .map_err(|e| e.to_string())?,
+            ),
             Database::Postgres(url) => AnyStore::Postgres(
                 PostgresStore::open(
                     &url,
@@ -191,6 +196,11 @@ async fn run<S: Store>(
     let sweeper = tokio::spawn(sweep_loop(state.clone()));
     let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let config = &state.config;
+    if config.tls_cert.is_none() && !config.listen.ip().is_loopback() {
+        tracing::warn!(
+            "plain HTTP on a non-loopback address: put a TLS proxy in front or pass --tls-cert/--tls-key"
+        );
+    }
     tracing::info!(
         listen = %listener.local_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
         database = %config.redacted_database(),

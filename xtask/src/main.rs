@@ -105,29 +105,59 @@ fn bindings() -> Result<PathBuf> {
     Ok(lib)
 }
 
-/// Starts (or reuses) the PostgreSQL server the relay's Postgres suite runs against.
-fn postgres_url() -> Result<String> {
-    if let Ok(url) = env::var("LANTERN_TEST_POSTGRES_URL") {
-        return Ok(url);
+/// The PostgreSQL server the relay's Postgres suite runs against: the one named by
+/// `LANTERN_TEST_POSTGRES_URL`, or a throwaway cluster from `scripts/start-postgres.sh`
+/// that is stopped again when this guard drops.
+struct Postgres {
+    url: String,
+    cluster_dir: Option<String>,
+}
+
+impl Postgres {
+    fn start() -> Result<Self> {
+        if let Ok(url) = env::var("LANTERN_TEST_POSTGRES_URL") {
+            return Ok(Postgres {
+                url,
+                cluster_dir: None,
+            });
+        }
+        let out = Command::new("bash")
+            .arg(root().join("scripts/start-postgres.sh"))
+            .current_dir(root())
+            .output()
+            .map_err(|e| format!("start-postgres.sh: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "start-postgres.sh failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let exported = |name: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .map(|v| v.trim_matches(|c| c == '\'' || c == '"').to_string())
+        };
+        let url = exported("LANTERN_TEST_POSTGRES_URL")
+            .ok_or("start-postgres.sh printed no LANTERN_TEST_POSTGRES_URL")?;
+        Ok(Postgres {
+            url,
+            cluster_dir: exported("LANTERN_PG_DIR"),
+        })
     }
-    let script = root().join("scripts/start-postgres.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .current_dir(root())
-        .output()
-        .map_err(|e| format!("start-postgres.sh: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "start-postgres.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.cluster_dir {
+            let _ = Command::new("bash")
+                .arg(root().join("scripts/start-postgres.sh"))
+                .args(["--stop", dir])
+                .status();
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("export LANTERN_TEST_POSTGRES_URL="))
-        .map(|url| url.trim_matches(|c| c == '\'' || c == '"').to_string())
-        .ok_or_else(|| "start-postgres.sh printed no LANTERN_TEST_POSTGRES_URL".into())
 }
 
 fn test() -> Result {
@@ -146,13 +176,13 @@ fn test() -> Result {
             "warnings",
         ]),
     )?;
-    let pg = postgres_url()?;
+    let pg = Postgres::start()?;
     eprintln!("xtask: PostgreSQL for the relay suite is up");
     run(
         "Rust tests",
         cargo()
             .args(["test", "--workspace", "--all-targets"])
-            .env("LANTERN_TEST_POSTGRES_URL", &pg),
+            .env("LANTERN_TEST_POSTGRES_URL", &pg.url),
     )?;
     let lib = bindings()?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();

@@ -189,6 +189,11 @@ impl Journal {
         Ok(self.store.add_checkin(mood, note, None)?)
     }
 
+    /// Deletes a check-in.
+    pub fn delete_checkin(&self, id: String) -> Result<(), LanternError> {
+        Ok(self.store.delete_checkin(&id)?)
+    }
+
     /// Check-ins created in `[from_ms, to_ms)`, newest first.
     pub fn list_checkins(&self, from_ms: i64, to_ms: i64) -> Result<Vec<CheckIn>, LanternError> {
         Ok(self.store.checkins_between(from_ms, to_ms)?)

@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, params};
 
 use super::ContentError;
-use crate::store::sqlite;
+use crate::store;
 
 /// File name of the progress database inside the data directory.
 pub const DB_FILE: &str = "course.db";
@@ -88,8 +88,13 @@ impl ProgressStore {
             .map_err(|_| ContentError::Storage("progress database lock poisoned".into()))?;
         if guard.is_none() {
             // Not cached on failure: a later call retries (the file may have been repaired).
-            let conn = sqlite::open_with_migrations(&self.path, MIGRATIONS)
-                .map_err(|e| storage("cannot be opened", &e))?;
+            let opened = store::open_database(&self.path).and_then(|mut conn| {
+                store::migrate(&mut conn, "course", MIGRATIONS)?;
+                Ok(conn)
+            });
+            let conn = opened.map_err(|e| {
+                ContentError::Storage(format!("progress database cannot be opened ({e})"))
+            })?;
             *guard = Some(conn);
         }
         let conn = guard

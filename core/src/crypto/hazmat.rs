@@ -81,11 +81,15 @@ fn gcm_key(key: &[u8; AES_256_GCM_KEY_LEN]) -> LessSafeKey {
 
 /// AES-256-GCM with a fresh random nonce. Output: `nonce || ciphertext || tag`.
 pub fn seal_aes_gcm(key: &[u8; AES_256_GCM_KEY_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    seal_with(&gcm_key(key), aad, plaintext)
+}
+
+fn seal_with(key: &LessSafeKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let nonce_bytes: [u8; AES_256_GCM_NONCE_LEN] = make_random();
     let mut out = Vec::with_capacity(AES_256_GCM_NONCE_LEN + plaintext.len() + AES_256_GCM_TAG_LEN);
     out.extend_from_slice(&nonce_bytes);
     out.extend_from_slice(plaintext);
-    let tag = gcm_key(key)
+    let tag = key
         .seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(nonce_bytes),
             Aad::from(aad),
@@ -102,18 +106,55 @@ pub fn open_aes_gcm(
     aad: &[u8],
     sealed: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    open_with(&gcm_key(key), aad, sealed)
+}
+
+fn open_with(
+    key: &LessSafeKey,
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     if sealed.len() < AES_256_GCM_NONCE_LEN + AES_256_GCM_TAG_LEN {
         return Err(CryptoError);
     }
     let (nonce, body) = sealed.split_at(AES_256_GCM_NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError)?;
     let mut buf = Zeroizing::new(body.to_vec());
-    let len = gcm_key(key)
+    let len = key
         .open_in_place(nonce, Aad::from(aad), buf.as_mut_slice())
         .map_err(|_| CryptoError)?
         .len();
     buf.truncate(len);
     Ok(buf)
+}
+
+/// An AES-256-GCM key with its key schedule computed once, for callers that seal and open
+/// many records under the same key (the vault's DEK). Same output format as
+/// [`seal_aes_gcm`]. The schedule lives inside `ring` and is not zeroized by it; callers
+/// drop the `GcmKey` on lock.
+pub struct GcmKey(LessSafeKey);
+
+impl std::fmt::Debug for GcmKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GcmKey(<redacted>)")
+    }
+}
+
+impl GcmKey {
+    /// Prepares `key` for repeated use.
+    pub fn new(key: &[u8; AES_256_GCM_KEY_LEN]) -> Self {
+        GcmKey(gcm_key(key))
+    }
+
+    /// Like [`seal_aes_gcm`], with a fresh random nonce.
+    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        seal_with(&self.0, aad, plaintext)
+    }
+
+    /// Like [`open_aes_gcm`].
+    pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        open_with(&self.0, aad, sealed)
+    }
 }
 
 /// An Ed25519 signing key, held as its PKCS#8 document (zeroized on drop).
@@ -199,6 +240,25 @@ mod tests {
             Err(CryptoError)
         );
         assert_eq!(open_aes_gcm(&key, b"id-1", &sealed[..10]), Err(CryptoError));
+    }
+
+    #[test]
+    fn prepared_gcm_key_matches_the_one_shot_functions() {
+        let key = make_key();
+        let prepared = GcmKey::new(&key);
+        let sealed = prepared.seal(b"aad", b"body");
+        assert_eq!(
+            open_aes_gcm(&key, b"aad", &sealed)
+                .expect("opens")
+                .as_slice(),
+            b"body"
+        );
+        let other = seal_aes_gcm(&key, b"aad", b"body");
+        assert_eq!(
+            prepared.open(b"aad", &other).expect("opens").as_slice(),
+            b"body"
+        );
+        assert_eq!(prepared.open(b"aaa", &other), Err(CryptoError));
     }
 
     #[test]

@@ -198,6 +198,7 @@ impl JournalStore {
         for c in &contents.checkins {
             check_id(&c.id)?;
             check_mood(c.mood)?;
+            super::check_note(c.note.clone())?;
         }
         let mut conn = self.conn();
         let tx = conn.transaction()?;

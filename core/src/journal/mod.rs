@@ -7,6 +7,7 @@
 //! search index anywhere but in memory, and never put journal text in an error message.
 
 mod backup;
+mod codec;
 mod search;
 mod trends;
 
@@ -16,7 +17,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::LanternError;
 use crate::crypto::hazmat;
@@ -123,7 +123,7 @@ pub struct EntryUpdate {
 }
 
 /// Which entries to list: newest first, `offset`/`limit` paging, optional filters.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct EntryQuery {
     #[uniffi(default = 0)]
     pub offset: u32,
@@ -182,24 +182,6 @@ impl std::fmt::Debug for CheckIn {
     }
 }
 
-/// The sealed part of an entry. `created_at_ms` is repeated inside so that a changed sort
-/// key on disk is detected.
-#[derive(Serialize, Deserialize)]
-struct EntryBody {
-    text: String,
-    mood: Option<u8>,
-    tags: Vec<String>,
-    created_at_ms: i64,
-    edited_at_ms: Option<i64>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct CheckInBody {
-    mood: u8,
-    note: Option<String>,
-    created_at_ms: i64,
-}
-
 /// What the journal can refuse. Messages never carry journal text.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -251,10 +233,13 @@ fn now_ms() -> i64 {
 }
 
 fn make_id() -> String {
-    hazmat::make_random::<16>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(32);
+    for b in hazmat::make_random::<16>() {
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 15)] as char);
+    }
+    id
 }
 
 /// Ids are 32 lower-case hex characters; anything else is refused before touching SQL.
@@ -385,37 +370,27 @@ impl JournalStore {
     }
 
     fn seal_entry(&self, e: &Entry) -> Result<Vec<u8>> {
-        let body = EntryBody {
-            text: e.text.clone(),
-            mood: e.mood,
-            tags: e.tags.clone(),
-            created_at_ms: e.created_at_ms,
-            edited_at_ms: e.edited_at_ms,
-        };
-        let json = Zeroizing::new(
-            serde_json::to_vec(&body)
-                .map_err(|_| LanternError::Internal("entry encoding".into()))?,
-        );
-        Ok(self.vault.seal_record(KIND_ENTRY, &e.id, &json)?)
+        let body = codec::encode_entry(e.mood, e.created_at_ms, e.edited_at_ms, &e.tags, &e.text);
+        Ok(self.vault.seal_record(KIND_ENTRY, &e.id, &body)?)
     }
 
+    /// Decrypts and decodes an entry row. Any failure, including a sort key on disk that
+    /// differs from the sealed creation time, is an integrity error naming the record.
     fn open_entry(&self, id: &str, created_at_ms: i64, sealed: &[u8]) -> Result<Entry> {
-        let json = self.vault.open_record(KIND_ENTRY, id, sealed)?;
-        let damaged = || VaultError::RecordIntegrity {
-            kind: KIND_ENTRY.into(),
-            id: id.into(),
-        };
-        let body: EntryBody = serde_json::from_slice(&json).map_err(|_| damaged())?;
-        if body.created_at_ms != created_at_ms {
-            return Err(damaged().into());
-        }
+        let plain = self.vault.open_record(KIND_ENTRY, id, sealed)?;
+        let f = codec::decode_entry(plain)
+            .filter(|f| f.created_at_ms == created_at_ms)
+            .ok_or_else(|| VaultError::RecordIntegrity {
+                kind: KIND_ENTRY.into(),
+                id: id.into(),
+            })?;
         Ok(Entry {
             id: id.to_string(),
-            text: body.text,
-            mood: body.mood,
-            tags: body.tags,
+            text: f.text,
+            mood: f.mood,
+            tags: f.tags,
             created_at_ms,
-            edited_at_ms: body.edited_at_ms,
+            edited_at_ms: f.edited_at_ms,
         })
     }
 
@@ -437,12 +412,15 @@ impl JournalStore {
             "INSERT INTO journal_entries (id, created_at_ms, body) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![e.id, e.created_at_ms, sealed])?;
-        self.write_tags(tx, &e.id, &e.tags)
+        self.write_tags(tx, &e.id, &e.tags, false)
     }
 
-    fn write_tags(&self, tx: &Connection, id: &str, tags: &[String]) -> Result<()> {
-        tx.prepare_cached("DELETE FROM journal_entry_tags WHERE entry_id = ?1")?
-            .execute([id])?;
+    /// Writes the blind tag indexes of entry `id`; `replace` first removes the old ones.
+    fn write_tags(&self, tx: &Connection, id: &str, tags: &[String], replace: bool) -> Result<()> {
+        if replace {
+            tx.prepare_cached("DELETE FROM journal_entry_tags WHERE entry_id = ?1")?
+                .execute([id])?;
+        }
         let mut stmt = tx.prepare_cached(
             "INSERT OR IGNORE INTO journal_entry_tags (tag_index, entry_id) VALUES (?1, ?2)",
         )?;
@@ -532,7 +510,7 @@ impl JournalStore {
             });
         }
         if tags_changed {
-            self.write_tags(&tx, &e.id, &e.tags)?;
+            self.write_tags(&tx, &e.id, &e.tags, true)?;
         }
         tx.commit()?;
         drop(conn);
@@ -569,39 +547,44 @@ impl JournalStore {
         let to = q.to_ms.unwrap_or(i64::MAX);
         let fetch = i64::from(q.limit) + 1;
         let offset = i64::from(q.offset);
-        let rows: Vec<(String, i64, Vec<u8>)> = {
-            let conn = self.conn();
-            let map = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
-            match &q.tag {
-                Some(tag) => {
-                    let ti = self.tag_index(&normalize_tag(tag)?)?;
-                    conn.prepare_cached(
-                        "SELECT e.id, e.created_at_ms, e.body FROM journal_entry_tags t
-                         JOIN journal_entries e ON e.id = t.entry_id
-                         WHERE t.tag_index = ?1 AND e.created_at_ms >= ?2 AND e.created_at_ms < ?3
-                         ORDER BY e.created_at_ms DESC, e.id DESC LIMIT ?4 OFFSET ?5",
-                    )?
-                    .query_map(params![ti.to_vec(), from, to, fetch, offset], map)?
-                    .collect::<Result<_, _>>()?
-                }
-                None => conn
-                    .prepare_cached(
-                        "SELECT id, created_at_ms, body FROM journal_entries
-                         WHERE created_at_ms >= ?1 AND created_at_ms < ?2
-                         ORDER BY created_at_ms DESC, id DESC LIMIT ?3 OFFSET ?4",
-                    )?
-                    .query_map(params![from, to, fetch, offset], map)?
-                    .collect::<Result<_, _>>()?,
-            }
+        let tag_index = match &q.tag {
+            Some(tag) => Some(self.tag_index(&normalize_tag(tag)?)?.to_vec()),
+            None => None,
         };
-        let has_more = rows.len() as i64 > i64::from(q.limit);
+        let conn = self.conn();
+        let mut stmt = match tag_index {
+            Some(_) => conn.prepare_cached(
+                "SELECT e.id, e.created_at_ms, e.body FROM journal_entry_tags t
+                 JOIN journal_entries e ON e.id = t.entry_id
+                 WHERE t.tag_index = ?5 AND e.created_at_ms >= ?1 AND e.created_at_ms < ?2
+                 ORDER BY e.created_at_ms DESC, e.id DESC LIMIT ?3 OFFSET ?4",
+            )?,
+            None => conn.prepare_cached(
+                "SELECT id, created_at_ms, body FROM journal_entries
+                 WHERE created_at_ms >= ?1 AND created_at_ms < ?2
+                 ORDER BY created_at_ms DESC, id DESC LIMIT ?3 OFFSET ?4",
+            )?,
+        };
+        let mut rows = match &tag_index {
+            Some(ti) => stmt.query(params![from, to, fetch, offset, ti])?,
+            None => stmt.query(params![from, to, fetch, offset])?,
+        };
         let mut page = EntryPage {
-            entries: Vec::with_capacity(rows.len()),
+            entries: Vec::with_capacity(q.limit.min(64) as usize),
             damaged_ids: Vec::new(),
-            has_more,
+            has_more: false,
         };
-        for (id, created, body) in rows.into_iter().take(q.limit as usize) {
-            match self.open_entry(&id, created, &body) {
+        let mut seen = 0u32;
+        // Decrypt straight from SQLite's row buffer: no intermediate copy of the body.
+        while let Some(r) = rows.next()? {
+            if seen == q.limit {
+                page.has_more = true;
+                break;
+            }
+            seen += 1;
+            let id: String = r.get(0)?;
+            let body = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            match self.open_entry(&id, r.get(1)?, body) {
                 Ok(e) => page.entries.push(e),
                 Err(JournalError::Vault(VaultError::RecordIntegrity { .. })) => {
                     page.damaged_ids.push(id)
@@ -667,16 +650,8 @@ impl JournalStore {
     }
 
     fn insert_checkin(&self, tx: &Connection, c: &CheckIn) -> Result<()> {
-        let body = CheckInBody {
-            mood: c.mood,
-            note: c.note.clone(),
-            created_at_ms: c.created_at_ms,
-        };
-        let json = Zeroizing::new(
-            serde_json::to_vec(&body)
-                .map_err(|_| LanternError::Internal("check-in encoding".into()))?,
-        );
-        let sealed = self.vault.seal_record(KIND_CHECKIN, &c.id, &json)?;
+        let body = codec::encode_checkin(c.mood, c.created_at_ms, c.note.as_deref());
+        let sealed = self.vault.seal_record(KIND_CHECKIN, &c.id, &body)?;
         tx.prepare_cached(
             "INSERT INTO journal_checkins (id, created_at_ms, body) VALUES (?1, ?2, ?3)",
         )?
@@ -685,19 +660,17 @@ impl JournalStore {
     }
 
     fn open_checkin(&self, id: &str, created_at_ms: i64, sealed: &[u8]) -> Result<CheckIn> {
-        let json = self.vault.open_record(KIND_CHECKIN, id, sealed)?;
-        let damaged = || VaultError::RecordIntegrity {
-            kind: KIND_CHECKIN.into(),
-            id: id.into(),
-        };
-        let body: CheckInBody = serde_json::from_slice(&json).map_err(|_| damaged())?;
-        if body.created_at_ms != created_at_ms {
-            return Err(damaged().into());
-        }
+        let plain = self.vault.open_record(KIND_CHECKIN, id, sealed)?;
+        let f = codec::decode_checkin(plain)
+            .filter(|f| f.created_at_ms == created_at_ms)
+            .ok_or_else(|| VaultError::RecordIntegrity {
+                kind: KIND_CHECKIN.into(),
+                id: id.into(),
+            })?;
         Ok(CheckIn {
             id: id.into(),
-            mood: body.mood,
-            note: body.note,
+            mood: f.mood,
+            note: f.note,
             created_at_ms,
         })
     }

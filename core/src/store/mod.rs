@@ -1,8 +1,6 @@
 //! SQLite helpers shared by every capability: opening a database with the pragmas Lantern
 //! relies on (WAL, foreign keys, synchronous=NORMAL) and running numbered migrations.
 
-pub mod sqlite;
-
 use std::path::Path;
 
 use crate::LanternError;

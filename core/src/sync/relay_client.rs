@@ -9,7 +9,8 @@
 //! Must never be called from inside a tokio runtime (blocking reqwest panics there), never logs
 //! or formats payloads, keys or tokens, and never sends plaintext: payloads are ciphertext.
 
-use std::sync::Once;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Once};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -178,6 +179,8 @@ pub struct RelayClient {
     base: String,
     http: Client,
     retry: RetryPolicy,
+    /// Seconds added to the local clock when signing (learned from the relay's `Date`).
+    clock_offset: Arc<AtomicI64>,
 }
 
 struct Request<'a> {
@@ -225,7 +228,20 @@ impl RelayClient {
             base: base.to_owned(),
             http,
             retry,
+            clock_offset: Arc::new(AtomicI64::new(0)),
         })
+    }
+
+    /// Seconds this client adds to the device clock when signing owner requests. It is learned
+    /// from the relay's `Date` header when the relay refuses a request as stale (a phone with a
+    /// wrong clock), so an app may persist it and restore it with [`Self::set_clock_offset`].
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Sets the offset described in [`Self::clock_offset`].
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.clock_offset.store(seconds, Ordering::Relaxed);
     }
 
     /// Creates (or confirms) the mailbox owned by `key`; returns its id.
@@ -409,11 +425,18 @@ impl RelayClient {
     fn send_with_retry(&self, req: &Request<'_>) -> Result<Response, RelayError> {
         let mut backoff = self.retry.initial_backoff;
         let mut attempt = 1;
+        let mut clock_corrected = false;
         loop {
             let err = match self.send_once(req) {
                 Ok(resp) => return Ok(resp),
                 Err(e) => e,
             };
+            // A stale refusal taught us the relay's clock (send_once stored the offset): sign
+            // again once with the corrected time.
+            if err.code() == Some(wire::codes::STALE_REQUEST) && !clock_corrected {
+                clock_corrected = true;
+                continue;
+            }
             if !err.is_transient() || attempt >= self.retry.max_attempts.max(1) {
                 return Err(err);
             }
@@ -446,9 +469,7 @@ impl RelayClient {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(req.body.clone());
         if let Some(key) = req.owner {
-            let ts = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
+            let ts = unix_now() + self.clock_offset();
             let nonce = URL_SAFE_NO_PAD.encode(hazmat::make_random::<16>());
             let message = wire::signing_message(
                 req.method.as_str(),
@@ -477,6 +498,11 @@ impl RelayClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
+        let relay_time = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
         let body: Option<ErrorBody> = resp
             .bytes()
             .ok()
@@ -485,6 +511,11 @@ impl RelayClient {
             || ("unknown".to_owned(), String::new()),
             |b| (b.error, b.message),
         );
+        if code == wire::codes::STALE_REQUEST
+            && let Some(relay_time) = relay_time
+        {
+            self.set_clock_offset(relay_time - unix_now());
+        }
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             Err(RelayError::Busy {
                 status: status.as_u16(),
@@ -499,6 +530,51 @@ impl RelayClient {
             })
         }
     }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Parses an IMF-fixdate (`Wed, 25 Nov 2026 09:30:00 GMT`, RFC 9110) into Unix seconds.
+fn parse_http_date(s: &str) -> Option<i64> {
+    let mut parts = s.split_ascii_whitespace().skip(1);
+    let day: i64 = parts.next()?.parse().ok()?;
+    let month = match parts.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, mo) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * mo + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + sec)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, RelayError> {
@@ -527,5 +603,78 @@ fn describe(e: &reqwest::Error) -> String {
         "connection broken while reading".into()
     } else {
         "request failed".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_tell_try_later_from_refused() {
+        let busy = RelayError::Busy {
+            status: 429,
+            code: "rate_limited".into(),
+            retry_after: Some(3),
+        };
+        assert!(busy.is_transient());
+        assert!(matches!(LanternError::from(busy), LanternError::Network(_)));
+        let refused = RelayError::Rejected {
+            status: 403,
+            code: "capability_revoked".into(),
+            message: "capability revoked".into(),
+        };
+        assert!(!refused.is_transient());
+        assert_eq!(refused.code(), Some("capability_revoked"));
+        assert!(matches!(
+            LanternError::from(refused),
+            LanternError::RelayRejected(_)
+        ));
+        assert!(matches!(
+            LanternError::from(RelayError::Unreachable("cannot connect".into())),
+            LanternError::Network(_)
+        ));
+    }
+
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_http_date("Wed, 25 Nov 2026 09:30:00 GMT"),
+            Some(1_795_599_000)
+        );
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT"),
+            Some(1_835_481_599)
+        );
+        assert_eq!(parse_http_date("Wed, 25 Nov 2026 09:30:00 CET"), None);
+        assert_eq!(parse_http_date("garbage"), None);
+    }
+
+    #[test]
+    fn urls_ids_and_debug_are_checked() {
+        assert!(RelayClient::new("http://127.0.0.1:8787").is_ok());
+        assert!(RelayClient::new("https://relay.example/").is_ok());
+        assert!(RelayClient::new("ftp://relay.example").is_err());
+        assert!(RelayClient::new("https://relay.example/prefix").is_err());
+        let c = RelayClient::new("http://127.0.0.1:1").expect("valid url");
+        let e = c
+            .post_envelope("short", "token", "e1", b"x")
+            .expect_err("malformed mailbox id");
+        assert!(matches!(e, RelayError::InvalidInput(_)));
+        let cap = Capability {
+            id: "cap-1".into(),
+            token: "SECRET-TOKEN".into(),
+        };
+        assert!(!format!("{cap:?}").contains("SECRET"));
+        let env = RelayEnvelope {
+            id: "e".into(),
+            seq: 1,
+            received_at: 0,
+            payload: b"CIPHERTEXT".to_vec(),
+        };
+        assert!(!format!("{env:?}").contains("CIPHERTEXT"));
+        let key = SigningKey::make();
+        assert_eq!(mailbox_id(&key.public_key()).len(), 43);
     }
 }

@@ -130,13 +130,20 @@ impl From<VaultError> for LanternError {
 /// The unwrapped keys, present only while unlocked. Zeroized on drop.
 struct VaultKeys {
     dek: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>,
+    /// The DEK's AES key schedule, computed once per unlock (sealing is per record).
+    record_key: hazmat::GcmKey,
     index_key: Zeroizing<[u8; 32]>,
 }
 
 impl VaultKeys {
     fn from_dek(dek: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>) -> Self {
         let index_key = Zeroizing::new(hazmat::derive_hmac_sha256(dek.as_ref(), INDEX_KEY_LABEL));
-        VaultKeys { dek, index_key }
+        let record_key = hazmat::GcmKey::new(&dek);
+        VaultKeys {
+            dek,
+            record_key,
+            index_key,
+        }
     }
 }
 
@@ -516,7 +523,7 @@ impl Vault {
         let guard = self.keys.read().unwrap_or_else(|p| p.into_inner());
         let keys = guard.as_ref().ok_or(VaultError::Locked)?;
         let aad = record_aad(RECORD_FORMAT_VERSION, kind, id);
-        let sealed = hazmat::seal_aes_gcm(&keys.dek, &aad, plaintext);
+        let sealed = keys.record_key.seal(&aad, plaintext);
         let mut out = Vec::with_capacity(1 + sealed.len());
         out.push(RECORD_FORMAT_VERSION);
         out.extend_from_slice(&sealed);
@@ -541,7 +548,9 @@ impl Vault {
         if version != RECORD_FORMAT_VERSION {
             return Err(damaged());
         }
-        hazmat::open_aes_gcm(&keys.dek, &record_aad(version, kind, id), body).map_err(|_| damaged())
+        keys.record_key
+            .open(&record_aad(version, kind, id), body)
+            .map_err(|_| damaged())
     }
 
     /// A keyed blind index of `value` within `domain` (for example a tag), so equality can be

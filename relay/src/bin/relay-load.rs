@@ -31,6 +31,9 @@ struct Args {
     /// sqlite or postgres (in-process relay).
     #[arg(long, default_value = "sqlite")]
     backend: String,
+    /// SQLite durability for the in-process relay: normal or full.
+    #[arg(long, default_value = "normal")]
+    sqlite_synchronous: String,
     /// PostgreSQL URL for --backend postgres [default: $LANTERN_TEST_POSTGRES_URL].
     #[arg(long)]
     database: Option<String>,
@@ -224,6 +227,39 @@ async fn run(args: Args, base: String) -> Result<(), String> {
     }
     let payload: Arc<Vec<u8>> = Arc::new((0..args.payload).map(|i| (i * 31 % 251) as u8).collect());
 
+    // Phase 0: the HTTP floor on this machine, same clients, same server: GET /healthz.
+    let floor_secs = args.post_secs.clamp(1, 5);
+    let deadline = Instant::now() + Duration::from_secs(floor_secs);
+    let mut tasks = Vec::new();
+    for _ in 0..args.clients {
+        let (http, base) = (http.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+                    && r.bytes().await.is_ok()
+                {
+                    lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                }
+            }
+            lat
+        }));
+    }
+    let started = Instant::now();
+    let mut floor = Vec::new();
+    for t in tasks {
+        floor.extend(t.await.map_err(|e| e.to_string())?);
+    }
+    let floor_rate = floor.len() as f64 / started.elapsed().as_secs_f64();
+    floor.sort_unstable();
+    println!(
+        "baseline GET /healthz: {} clients: {floor_rate:.0} req/s; p50 {:.2} ms, p99 {:.2} ms",
+        args.clients,
+        percentile(&floor, 0.50),
+        percentile(&floor, 0.99)
+    );
+
     // Phase 1: sustained posting.
     let deadline = Instant::now() + Duration::from_secs(args.post_secs);
     let mut tasks = Vec::new();
@@ -259,6 +295,7 @@ async fn run(args: Args, base: String) -> Result<(), String> {
     }
     let secs = started.elapsed().as_secs_f64();
     lat.sort_unstable();
+    let post_rate = lat.len() as f64 / secs;
     println!(
         "post: {} clients, {} mailboxes, {} B payload: {} posts in {:.1} s = {:.0} posts/s; p50 {:.2} ms, p99 {:.2} ms; errors {}",
         args.clients,
@@ -270,6 +307,10 @@ async fn run(args: Args, base: String) -> Result<(), String> {
         percentile(&lat, 0.50),
         percentile(&lat, 0.99),
         errors
+    );
+    println!(
+        "post rate / HTTP floor = {:.2} (what storage and checks cost)",
+        post_rate / floor_rate
     );
 
     // Phase 2: owners fetch and acknowledge everything.
@@ -422,6 +463,7 @@ fn main() -> std::process::ExitCode {
                 rate_per_key: 0.0,
                 mailbox_max_envelopes: 10_000_000,
                 mailbox_max_bytes: i64::MAX / 2,
+                sqlite_synchronous: args.sqlite_synchronous.clone(),
                 ..lantern_relay::Config::default()
             };
             match args.backend.as_str() {

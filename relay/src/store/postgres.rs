@@ -32,6 +32,9 @@ impl std::fmt::Debug for PostgresStore {
 fn failed(e: tokio_postgres::Error) -> StoreError {
     if e.is_closed() {
         StoreError::Unavailable("postgres connection closed".into())
+    } else if let Some(db) = e.as_db_error() {
+        // Not `Display`: its DETAIL line can quote row values (ids, hashes) into logs.
+        StoreError::Failed(format!("postgres {}: {}", db.code().code(), db.message()))
     } else {
         StoreError::Failed(format!("postgres: {e}"))
     }
@@ -264,32 +267,33 @@ impl Store for PostgresStore {
         let Some((next_seq, count, bytes)) = lock_mailbox(&tx, mailbox_id).await? else {
             return Ok(PostOutcome::MailboxNotFound);
         };
-        let stmt = tx
+        let cap_stmt = tx
             .prepare_cached("SELECT mailbox_id, revoked_at FROM capabilities WHERE token_hash = $1")
             .await
             .map_err(failed)?;
-        let cap = tx
-            .query_opt(&stmt, &[&&token_hash[..]])
-            .await
-            .map_err(failed)?
-            .map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1)));
-        match cap {
-            None => return Ok(PostOutcome::CapabilityInvalid),
-            Some((owner, _)) if owner != mailbox_id => return Ok(PostOutcome::CapabilityInvalid),
-            Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
-            Some(_) => {}
-        }
-        let stmt = tx
+        let dup_stmt = tx
             .prepare_cached(
                 "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = $1 AND id = $2",
             )
             .await
             .map_err(failed)?;
-        if let Some(row) = tx
-            .query_opt(&stmt, &[&mailbox_id, &envelope_id])
-            .await
-            .map_err(failed)?
-        {
+        // Both lookups run after the mailbox lock, pipelined on one connection (one round trip).
+        let token_hash: &[u8] = &token_hash[..];
+        let cap_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&token_hash];
+        let dup_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] =
+            [&mailbox_id, &envelope_id];
+        let (cap, existing) = tokio::try_join!(
+            tx.query_opt(&cap_stmt, &cap_params),
+            tx.query_opt(&dup_stmt, &dup_params),
+        )
+        .map_err(failed)?;
+        match cap.map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1))) {
+            None => return Ok(PostOutcome::CapabilityInvalid),
+            Some((owner, _)) if owner != mailbox_id => return Ok(PostOutcome::CapabilityInvalid),
+            Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
+            Some(_) => {}
+        }
+        if let Some(row) = existing {
             let stored: Vec<u8> = row.get(1);
             return Ok(if stored == payload_hash {
                 PostOutcome::Duplicate { seq: row.get(0) }
@@ -303,8 +307,12 @@ impl Store for PostgresStore {
         }
         let insert = tx
             .prepare_cached(
-                "INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "WITH stored AS (
+                   INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
+                   VALUES ($1, $2, $3, $4, $5, $6))
+                 UPDATE mailboxes SET next_seq = next_seq + 1,
+                   envelope_count = envelope_count + 1, envelope_bytes = envelope_bytes + $7
+                 WHERE id = $1",
             )
             .await
             .map_err(failed)?;
@@ -317,20 +325,11 @@ impl Store for PostgresStore {
                 &payload,
                 &&payload_hash[..],
                 &now,
+                &len,
             ],
         )
         .await
         .map_err(failed)?;
-        let update = tx
-            .prepare_cached(
-                "UPDATE mailboxes SET next_seq = next_seq + 1, envelope_count = envelope_count + 1,
-                 envelope_bytes = envelope_bytes + $2 WHERE id = $1",
-            )
-            .await
-            .map_err(failed)?;
-        tx.execute(&update, &[&mailbox_id, &len])
-            .await
-            .map_err(failed)?;
         tx.commit().await.map_err(failed)?;
         Ok(PostOutcome::Stored { seq: next_seq })
     }

@@ -25,10 +25,15 @@ const MAX_BATCH: usize = 512;
 type Job = Box<dyn FnOnce(&mut Connection) -> Deliver + Send>;
 type Deliver = Box<dyn FnOnce(Option<String>) + Send>;
 
+/// How often the checkpoint thread copies the WAL back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// SQLite-backed store: a handle to the database thread.
 #[derive(Clone)]
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
+    /// Dropping the last handle stops the checkpoint thread.
+    _checkpoints: std::sync::Arc<mpsc::Sender<()>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -42,13 +47,19 @@ fn failed(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and runs pending migrations.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) the database file and runs pending migrations. `full_sync`:
+    /// fsync the WAL at every (group) commit, so a 2xx also survives power loss.
+    pub fn open(path: &Path, full_sync: bool) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path)
             .map_err(|e| StoreError::Unavailable(format!("cannot open sqlite database: {e}")))?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
-             PRAGMA busy_timeout=5000;",
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .map_err(failed)?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            if full_sync { "FULL" } else { "NORMAL" },
         )
         .map_err(failed)?;
         let version: i64 = conn
@@ -61,12 +72,29 @@ impl SqliteStore {
                 .map_err(failed)?;
             tx.commit().map_err(failed)?;
         }
+        // Checkpoints (which fsync the database file) run on their own thread and connection,
+        // so the writer never stalls on them; the writer only appends to the WAL.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(failed)?;
+        let checkpointer = Connection::open(path)
+            .map_err(|e| StoreError::Unavailable(format!("cannot open sqlite database: {e}")))?;
+        checkpointer
+            .execute_batch("PRAGMA busy_timeout=5000;")
+            .map_err(failed)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("relay-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_thread(checkpointer, stopped))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start sqlite thread: {e}")))?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("relay-sqlite".into())
             .spawn(move || database_thread(conn, queue))
             .map_err(|e| StoreError::Unavailable(format!("cannot start sqlite thread: {e}")))?;
-        Ok(SqliteStore { jobs })
+        Ok(SqliteStore {
+            jobs,
+            _checkpoints: std::sync::Arc::new(stop),
+        })
     }
 
     /// Runs `f` on the database thread inside its own savepoint of the current batch and
@@ -102,6 +130,20 @@ impl SqliteStore {
         rx.await
             .map_err(|_| StoreError::Failed("sqlite thread dropped a request".into()))?
     }
+}
+
+/// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`] (PASSIVE: never
+/// waits for the writer), until every [`SqliteStore`] handle is dropped; then a final one.
+fn checkpoint_thread(conn: Connection, stopped: mpsc::Receiver<()>) {
+    let checkpoint = || {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "sqlite checkpoint failed");
+        }
+    };
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        checkpoint();
+    }
+    checkpoint();
 }
 
 /// Serves jobs until every [`SqliteStore`] handle is dropped.
@@ -338,22 +380,17 @@ impl Store for SqliteStore {
     async fn ack_envelopes(&self, mailbox_id: &str, ids: Vec<String>) -> Result<u64, StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            let (mut deleted, mut bytes) = (0i64, 0i64);
-            {
-                let mut del = c.prepare_cached(
-                    "DELETE FROM envelopes WHERE mailbox_id = ?1 AND id = ?2
+            // One statement for the whole list (ids travel as a JSON array).
+            let ids_json = serde_json::to_string(&ids)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            let (deleted, bytes) = c
+                .prepare_cached(
+                    "DELETE FROM envelopes WHERE mailbox_id = ?1
+                     AND id IN (SELECT value FROM json_each(?2))
                      RETURNING length(payload)",
-                )?;
-                for env_id in &ids {
-                    let len: Option<i64> = del
-                        .query_row(params![id, env_id], |r| r.get(0))
-                        .optional()?;
-                    if let Some(len) = len {
-                        deleted += 1;
-                        bytes += len;
-                    }
-                }
-            }
+                )?
+                .query_map(params![id, ids_json], |r| r.get::<_, i64>(0))?
+                .try_fold((0i64, 0i64), |(n, b), len| len.map(|len| (n + 1, b + len)))?;
             if deleted > 0 {
                 c.execute(
                     "UPDATE mailboxes SET envelope_count = envelope_count - ?2,
