@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo;
 mod journal;
 mod lessons;
+mod sharing;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +39,10 @@ enum Command {
     Journal(journal::JournalCommand),
     /// Records a daily check-in (mood 1-5, optional note); prints its id.
     Checkin(journal::CheckinArgs),
+    #[command(flatten)]
+    Sharing(sharing::SharingCommand),
+    /// The whole product on an in-process relay and temporary data directories, narrated.
+    Demo,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -60,6 +66,8 @@ fn main() -> ExitCode {
         Command::Lessons { command } => lessons::run(&data_dir, command),
         Command::Journal(cmd) => journal::run(&data_dir, cmd),
         Command::Checkin(args) => journal::run_checkin(&data_dir, args),
+        Command::Sharing(cmd) => sharing::run(&data_dir, cmd),
+        Command::Demo => demo::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

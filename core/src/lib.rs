@@ -9,6 +9,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod api;
+pub mod consent;
 pub mod content;
 pub mod crypto;
 pub mod error;

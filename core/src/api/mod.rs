@@ -4,6 +4,7 @@
 
 pub mod course;
 pub mod journal;
+pub mod sharing;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub struct Lantern {
     data_dir: PathBuf,
     course: Arc<course::Course>,
     journal: Arc<Journal>,
+    sharing: Arc<sharing::Sharing>,
 }
 
 #[uniffi::export]
@@ -29,10 +31,16 @@ impl Lantern {
         crate::store::ensure_data_dir(&data_dir)?;
         let course = Arc::new(course::Course::open(&data_dir)?);
         let journal = Arc::new(Journal::open(&data_dir, Default::default())?);
+        let sharing = Arc::new(sharing::Sharing::open(
+            &data_dir,
+            journal.clone(),
+            course.clone(),
+        )?);
         Ok(Arc::new(Lantern {
             data_dir,
             course,
             journal,
+            sharing,
         }))
     }
 

@@ -44,6 +44,14 @@ pub fn derive_sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// SHA-512 of `data` (safety numbers iterate it, as Signal's do).
+pub fn derive_sha512(data: &[u8]) -> [u8; 64] {
+    let d = ring::digest::digest(&ring::digest::SHA512, data);
+    let mut out = [0u8; 64];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
 /// PBKDF2-HMAC-SHA256 of `secret` with `salt` and `iterations`, into a 256-bit key.
 pub fn derive_pbkdf2_key(
     secret: &[u8],

@@ -1,0 +1,127 @@
+package org.lantern.test
+
+import java.net.HttpURLConnection
+import java.net.ServerSocket
+import java.net.URI
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.Paths
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import uniffi.lantern.GrantStatus
+import uniffi.lantern.Lantern
+import uniffi.lantern.LanternException
+import uniffi.lantern.NewEntry
+
+/**
+ * Consent-gated sharing through the generated Kotlin bindings on the desktop JVM: pairing, a
+ * grant, a sync and a revocation between two cores, over a real `lantern-relay` process on
+ * 127.0.0.1 (binary from LANTERN_RELAY_BIN, else ../target/debug or ../target/release).
+ */
+class SharingTest {
+    private lateinit var relay: Process
+    private lateinit var relayUrl: String
+    private lateinit var dir: Path
+
+    private fun relayBinary(): String {
+        val candidates = listOfNotNull(System.getenv("LANTERN_RELAY_BIN")) +
+            listOf("debug", "release").flatMap { p ->
+                listOf("../target/$p/lantern-relay", "target/$p/lantern-relay")
+            }
+        return candidates.firstOrNull { Files.isRegularFile(Paths.get(it)) }
+            ?: fail("lantern-relay binary not found: build it or set LANTERN_RELAY_BIN")
+    }
+
+    @BeforeEach
+    fun startRelay() {
+        dir = Files.createTempDirectory("lantern-sharing")
+        val port = ServerSocket(0).use { it.localPort }
+        relayUrl = "http://127.0.0.1:$port"
+        relay = ProcessBuilder(
+            relayBinary(),
+            "--listen", "127.0.0.1:$port",
+            "--database", "sqlite:${dir.resolve("relay.db")}",
+        ).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+        val deadline = System.nanoTime() + 20_000_000_000L
+        while (true) {
+            try {
+                val c = URI("$relayUrl/healthz").toURL().openConnection() as HttpURLConnection
+                c.connectTimeout = 500
+                if (c.responseCode == 200) break
+            } catch (e: java.io.IOException) {
+                if (System.nanoTime() > deadline || !relay.isAlive) throw e
+                Thread.sleep(50)
+            }
+        }
+    }
+
+    @AfterEach
+    fun stopRelay() {
+        relay.destroy()
+        relay.waitFor()
+    }
+
+    private fun core(name: String): Lantern {
+        val lantern = Lantern.open(dir.resolve(name).toString())
+        lantern.journal().setKdfIterationsForTests(1000u)
+        lantern.journal().setup("a passphrase")
+        return lantern
+    }
+
+    @Test
+    fun pairGrantSyncAndRevoke() {
+        core("peer").use { peer ->
+            core("sup").use { sup ->
+                val family = peer.journal().addEntry(
+                    NewEntry(text = "FAMILY call", mood = 4u, tags = listOf("family"), createdAtMs = null)
+                )
+                peer.journal().addEntry(
+                    NewEntry(text = "WORK stress", mood = 2u, tags = listOf("work"), createdAtMs = null)
+                )
+
+                val invite = sup.sharing().createInvite(relayUrl, "Sam")
+                assertTrue(invite.startsWith("lantern:1:"))
+                val conn = peer.sharing().pair(invite, "Pat")
+                peer.sharing().sync()
+                assertEquals(1uL, sup.sharing().sync().paired)
+                assertEquals(conn.safetyNumber, sup.sharing().safetyNumber(conn.id))
+
+                assertThrows(LanternException.InvalidInput::class.java) {
+                    peer.sharing().grant(conn.id, listOf("everything"), "p", 60uL)
+                }
+                val grant = peer.sharing().grant(
+                    conn.id, listOf("entries:tag=family"), "weekly calls", 30uL * 86_400uL
+                )
+                assertEquals(GrantStatus.ACTIVE, grant.status)
+                assertEquals("Sam", grant.recipientName)
+
+                peer.sharing().sync()
+                sup.sharing().sync()
+                val items = sup.sharing().inbox(null)
+                assertEquals(listOf(family.id), items.map { it.itemId })
+                assertTrue(items[0].body.contains("FAMILY call"))
+
+                peer.sharing().revoke(grant.id)
+                assertEquals(GrantStatus.REVOKED, peer.sharing().listGrants()[0].status)
+                peer.sharing().sync()
+                sup.sharing().sync()
+                assertTrue(sup.sharing().inbox(null).isEmpty())
+                assertTrue(peer.sharing().verifyAudit() >= 3uL)
+            }
+        }
+    }
+
+    @Test
+    fun sharingNeedsTheVault() {
+        Lantern.open(dir.resolve("locked").toString()).use { lantern ->
+            assertThrows(LanternException.Locked::class.java) {
+                lantern.sharing().createInvite("http://127.0.0.1:9", "Sam")
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! `lantern invite | pair | connections | consent | sync | inbox | audit`: consent-gated sharing
+//! from a terminal, over the core's Rust API.
+//!
+//! Everything sharing keeps is sealed under the journal's vault, so each command unlocks it
+//! with `LANTERN_PASSPHRASE` (or a prompt). Output for scripts: one record per line,
+//! tab-separated, on stdout; guidance on stderr. Journal text is printed only by `inbox`, to
+//! the supporter it was shared with.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::Subcommand;
+use lantern_core::LanternError;
+use lantern_core::api::Lantern;
+use lantern_core::api::sharing::{ConnectionRole, ConsentGrant, GrantStatus, Sharing};
+use lantern_core::consent::parse_duration;
+use lantern_core::journal::format_utc;
+
+/// Sharing commands (flattened into the top-level command list).
+#[derive(Subcommand)]
+pub enum SharingCommand {
+    /// Supporter: creates an invite on a relay and prints it (one line; also fits a QR code).
+    Invite {
+        /// The relay's address, e.g. https://relay.example.org
+        #[arg(long)]
+        relay: String,
+        /// How the peer will see you.
+        #[arg(long)]
+        name: String,
+    },
+    /// Peer: pairs with a supporter's invite; prints the connection id and the safety number.
+    Pair {
+        invite: String,
+        /// How the supporter will see you.
+        #[arg(long)]
+        name: String,
+    },
+    /// Connections: `lantern connections list`.
+    Connections {
+        #[command(subcommand)]
+        command: ConnectionsCommand,
+    },
+    /// Consent grants: give, list, revoke.
+    Consent {
+        #[command(subcommand)]
+        command: ConsentCommand,
+    },
+    /// Sends what consent allows and fetches what peers shared.
+    Sync,
+    /// Supporter: what peers shared and may still be seen (all peers, or one connection).
+    Inbox { connection: Option<String> },
+    /// Peer: the audit log of every grant, revocation and disclosure.
+    Audit {
+        /// Check the hash chain instead of printing the log (exit 1 if it was tampered with).
+        #[arg(long)]
+        verify: bool,
+        /// Print the log as JSON (for keeping or handing on).
+        #[arg(long, conflicts_with = "verify")]
+        json: bool,
+    },
+}
+
+/// `lantern connections ...`
+#[derive(Subcommand)]
+pub enum ConnectionsCommand {
+    /// One line per connection: id, role, name, since, safety number.
+    List,
+}
+
+/// `lantern consent ...`
+#[derive(Subcommand)]
+pub enum ConsentCommand {
+    /// Gives a supporter consent to see some of your data, for a purpose, until an expiry.
+    Grant {
+        connection: String,
+        /// mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress (repeatable).
+        #[arg(long = "scope", required = true, num_args = 1..)]
+        scopes: Vec<String>,
+        /// Why you share this, in your words.
+        #[arg(long)]
+        purpose: String,
+        /// How long: 30d, 12h, 2w, 1y (at most a year).
+        #[arg(long)]
+        expires: String,
+    },
+    /// One line per grant you gave: id, connection, status, expiry, scopes, purpose.
+    List,
+    /// Revokes a grant now; the next sync deletes it from the supporter's device.
+    Revoke { grant: String },
+}
+
+/// Opens the core and unlocks the vault (passphrase from LANTERN_PASSPHRASE or a prompt).
+fn unlocked(data_dir: &Path) -> Result<Arc<Lantern>, String> {
+    let lantern = Lantern::open(data_dir.display().to_string()).map_err(|e| e.to_string())?;
+    let journal = lantern.journal();
+    if !journal.is_set_up().map_err(|e| e.to_string())? {
+        return Err("set up the vault first: lantern journal init".into());
+    }
+    let passphrase = match std::env::var("LANTERN_PASSPHRASE") {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password("Journal passphrase: ").map_err(|_| {
+            "cannot prompt for it: set LANTERN_PASSPHRASE or run in a terminal".to_string()
+        })?,
+    };
+    // As `lantern journal`: debug builds (tests) may lower the KDF cost, so unlocking does not
+    // raise a cheap test vault to the production work factor on every command.
+    if cfg!(debug_assertions)
+        && let Some(n) = std::env::var("LANTERN_KDF_ITERATIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    {
+        journal.set_kdf_iterations_for_tests(n);
+    }
+    journal.unlock(passphrase).map_err(|e| e.to_string())?;
+    Ok(lantern)
+}
+
+fn err(e: LanternError) -> String {
+    e.to_string()
+}
+
+fn utc(secs: i64) -> String {
+    format_utc(secs.saturating_mul(1000))
+}
+
+fn status(s: GrantStatus) -> &'static str {
+    match s {
+        GrantStatus::Active => "active",
+        GrantStatus::Revoked => "revoked",
+        GrantStatus::Expired => "expired",
+    }
+}
+
+/// One line for a grant.
+fn grant_line(g: &ConsentGrant) -> String {
+    format!(
+        "{}\t{}\t{}\tuntil {}\t{}\t{}",
+        g.id,
+        g.connection_id,
+        status(g.status),
+        utc(g.expires_at),
+        g.scopes.join(","),
+        g.purpose
+    )
+}
+
+/// Runs one sharing command.
+pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
+    let lantern = unlocked(data_dir)?;
+    let sharing = lantern.sharing();
+    match cmd {
+        SharingCommand::Invite { relay, name } => {
+            let invite = sharing.create_invite(relay, name).map_err(err)?;
+            eprintln!("Give this invite to the person you support (text or QR code):");
+            println!("{invite}");
+        }
+        SharingCommand::Pair { invite, name } => {
+            let c = sharing.pair(invite, name).map_err(err)?;
+            println!("{}", c.id);
+            println!("{}", c.safety_number);
+            eprintln!(
+                "Paired with {}. Compare the safety number above with theirs in person before \
+                 sharing anything; run `lantern sync` to let their device know.",
+                c.their_name
+            );
+        }
+        SharingCommand::Connections {
+            command: ConnectionsCommand::List,
+        } => {
+            for c in sharing.connections().map_err(err)? {
+                let role = match c.role {
+                    ConnectionRole::Sharing => "sharing-with",
+                    ConnectionRole::Supporting => "supporting",
+                };
+                println!(
+                    "{}\t{role}\t{}\tsince {}\t{}",
+                    c.id,
+                    c.their_name,
+                    utc(c.created_at),
+                    c.safety_number
+                );
+            }
+        }
+        SharingCommand::Consent { command } => consent(&sharing, command)?,
+        SharingCommand::Sync => {
+            let r = sharing.sync().map_err(err)?;
+            println!(
+                "sent {} envelopes ({} items shared, {} withdrawn, {} dropped unsent); \
+                 received {} ({} new connections, {} refused); {} items deleted",
+                r.posted,
+                r.disclosed,
+                r.withdrawn,
+                r.dropped,
+                r.applied,
+                r.paired,
+                r.refused,
+                r.deleted
+            );
+        }
+        SharingCommand::Inbox { connection } => inbox(&sharing, connection)?,
+        SharingCommand::Audit { verify, json } => {
+            if verify {
+                let n = sharing.verify_audit().map_err(err)?;
+                println!("audit log verified: {n} records, hash chain intact");
+            } else if json {
+                println!("{}", sharing.export_audit().map_err(err)?);
+            } else {
+                for r in sharing.audit_log().map_err(err)? {
+                    println!("{}\t{}\t{}\t{}", r.seq, utc(r.at), r.event, r.details);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn consent(sharing: &Sharing, command: ConsentCommand) -> Result<(), String> {
+    match command {
+        ConsentCommand::Grant {
+            connection,
+            scopes,
+            purpose,
+            expires,
+        } => {
+            let secs = parse_duration(&expires).map_err(|e| e.to_string())?;
+            let g = sharing
+                .grant(connection, scopes, purpose, secs as u64)
+                .map_err(err)?;
+            println!("{}", g.id);
+            eprintln!(
+                "{} may now see, until {}:",
+                g.recipient_name,
+                utc(g.expires_at)
+            );
+            for line in &g.how_much {
+                eprintln!("  - {line}");
+            }
+            eprintln!("{}", g.right_to_revoke);
+        }
+        ConsentCommand::List => {
+            for g in sharing.list_grants().map_err(err)? {
+                println!("{}", grant_line(&g));
+            }
+        }
+        ConsentCommand::Revoke { grant } => {
+            sharing.revoke(grant.clone()).map_err(err)?;
+            println!("{grant}\trevoked");
+            eprintln!("Run `lantern sync` so the supporter's device deletes what it received.");
+        }
+    }
+    Ok(())
+}
+
+fn inbox(sharing: &Sharing, connection: Option<String>) -> Result<(), String> {
+    for g in sharing.received_grants(connection.clone()).map_err(err)? {
+        println!(
+            "grant\t{}\t{}\tuntil {}\t{}\t{}",
+            g.connection_id,
+            g.id,
+            utc(g.expires_at),
+            g.scopes.join(","),
+            g.purpose
+        );
+    }
+    for i in sharing.inbox(connection).map_err(err)? {
+        println!(
+            "item\t{}\t{}\t{}\tv{}\t{}",
+            i.connection_id, i.kind, i.item_id, i.version, i.body
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! `lantern invite | pair | connections | consent | sync | inbox | audit`, run as real processes
+//! on temporary data directories against a real relay on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const PASS: &str = "test passphrase";
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn lantern(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .args(args)
+        .env("LANTERN_DATA_DIR", dir)
+        .env("LANTERN_KDF_ITERATIONS", "2")
+        .env("LANTERN_PASSPHRASE", PASS)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let r = lantern(dir, args);
+    assert!(r.ok, "{args:?} failed: {}", r.stderr);
+    r.stdout
+}
+
+fn fails(dir: &Path, args: &[&str], msg: &str) {
+    let r = lantern(dir, args);
+    assert!(!r.ok, "{args:?} should have failed");
+    assert!(
+        r.stderr.starts_with("lantern: ") && r.stderr.contains(msg),
+        "stderr: {}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "one-line error: {}", r.stderr);
+}
+
+#[test]
+fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relay = lantern_relay::spawn(lantern_relay::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: format!("sqlite:{}", tmp.path().join("relay.db").display()),
+        ..lantern_relay::Config::default()
+    })
+    .unwrap();
+    let (peer, sup) = (tmp.path().join("peer"), tmp.path().join("sup"));
+    for d in [&peer, &sup] {
+        ok(d, &["journal", "init"]);
+    }
+    ok(
+        &peer,
+        &[
+            "journal",
+            "add",
+            "--text",
+            "FAMILY-CANARY call",
+            "--tag",
+            "family",
+        ],
+    );
+    ok(
+        &peer,
+        &[
+            "journal",
+            "add",
+            "--text",
+            "WORK-CANARY stress",
+            "--tag",
+            "work",
+        ],
+    );
+    ok(
+        &peer,
+        &["checkin", "--mood", "3", "--note", "CHECKIN-CANARY"],
+    );
+
+    let invite = ok(&sup, &["invite", "--relay", &relay.url(), "--name", "Sam"]);
+    let invite = invite.trim();
+    assert!(invite.starts_with("lantern:1:"));
+    let paired = ok(&peer, &["pair", invite, "--name", "Pat"]);
+    let mut lines = paired.lines();
+    let conn = lines.next().unwrap().to_string();
+    let number = lines.next().unwrap().to_string();
+    assert_eq!(number.split(' ').count(), 12);
+    ok(&peer, &["sync"]);
+    ok(&sup, &["sync"]);
+    let listed = ok(&sup, &["connections", "list"]);
+    assert!(listed.contains(&conn) && listed.contains("Pat") && listed.contains(&number));
+
+    fails(
+        &peer,
+        &[
+            "consent",
+            "grant",
+            &conn,
+            "--scope",
+            "everything",
+            "--purpose",
+            "p",
+            "--expires",
+            "30d",
+        ],
+        "unknown scope",
+    );
+    fails(
+        &peer,
+        &[
+            "consent",
+            "grant",
+            &conn,
+            "--scope",
+            "checkins",
+            "--purpose",
+            "p",
+            "--expires",
+            "2y",
+        ],
+        "at most one year",
+    );
+    let grant = ok(
+        &peer,
+        &[
+            "consent",
+            "grant",
+            &conn,
+            "--scope",
+            "entries:tag=family",
+            "--purpose",
+            "weekly calls",
+            "--expires",
+            "30d",
+        ],
+    );
+    let grant = grant.trim().to_string();
+    let list = ok(&peer, &["consent", "list"]);
+    assert!(
+        list.contains(&grant) && list.contains("active") && list.contains("entries:tag=family")
+    );
+
+    ok(&peer, &["sync"]);
+    ok(&sup, &["sync"]);
+    let inbox = ok(&sup, &["inbox"]);
+    assert!(inbox.contains("FAMILY-CANARY"), "{inbox}");
+    assert!(!inbox.contains("WORK-CANARY") && !inbox.contains("CHECKIN-CANARY"));
+    assert!(inbox.contains("weekly calls"));
+
+    ok(&peer, &["consent", "revoke", &grant]);
+    assert!(ok(&peer, &["consent", "list"]).contains("revoked"));
+    ok(&peer, &["sync"]);
+    ok(&sup, &["sync"]);
+    let inbox = ok(&sup, &["inbox", &conn]);
+    assert!(!inbox.contains("item\t"), "{inbox}");
+
+    let audit = ok(&peer, &["audit"]);
+    assert!(
+        audit.contains("grant-created")
+            && audit.contains("disclosed")
+            && audit.contains("grant-revoked")
+    );
+    assert!(!audit.contains("FAMILY-CANARY"));
+    let json: serde_json::Value = serde_json::from_str(&ok(&peer, &["audit", "--json"])).unwrap();
+    assert!(json["records"].as_array().unwrap().len() >= 4);
+    assert!(ok(&peer, &["audit", "--verify"]).contains("verified"));
+
+    // Someone edits the log on disk: --verify fails with a one-line error.
+    let db = rusqlite::Connection::open(peer.join("sharing.sqlite3")).unwrap();
+    db.execute("UPDATE audit_log SET at = at + 3600 WHERE seq = 2", [])
+        .unwrap();
+    drop(db);
+    fails(&peer, &["audit", "--verify"], "audit record 2");
+
+    // Nothing readable on disk anywhere.
+    for canary in [
+        "FAMILY-CANARY",
+        "WORK-CANARY",
+        "CHECKIN-CANARY",
+        "weekly calls",
+    ] {
+        for dir in [&peer, &sup] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+                assert!(
+                    !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                    "{canary}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_demo_runs_and_exits_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = lantern(tmp.path(), &["demo"]);
+    assert!(r.ok, "demo failed: {}", r.stderr);
+    assert!(r.stdout.contains("the numbers match"));
+    assert!(r.stdout.contains("Sam holds nothing from Pat any more"));
+    assert!(r.stdout.contains("Demo complete"));
+}

@@ -1,0 +1,402 @@
+//! FFI surface of consent-gated sharing: the `Sharing` object (reached through
+//! `Lantern::sharing()`). Pairing by invite and safety number, consent grants, sync through the
+//! relay, what a supporter received, and the peer's audit log. Thin delegations to
+//! `crate::sync` and `crate::consent`; every call blocks (sync does network I/O).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::LanternError;
+use crate::api::Lantern;
+use crate::api::course::Course;
+use crate::api::journal::Journal;
+use crate::consent::audit::AuditRecord;
+use crate::consent::{Grant, GrantState, GrantTerms, Scope};
+use crate::sync::engine::SyncReport;
+use crate::sync::inbox::HeldGrant;
+use crate::sync::pairing::{ConnectionInfo, Role};
+use crate::sync::{SharingStore, sources, unix_now};
+
+/// Sharing with supporters (as a peer) and receiving from peers (as a supporter). Needs the
+/// vault unlocked: every record it keeps is sealed under the vault's key.
+#[derive(uniffi::Object)]
+pub struct Sharing {
+    store: Mutex<SharingStore>,
+    journal: Arc<Journal>,
+    course: Arc<Course>,
+}
+
+impl std::fmt::Debug for Sharing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sharing").finish_non_exhaustive()
+    }
+}
+
+/// This installation's side of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ConnectionRole {
+    /// I share with them: they are my supporter.
+    Sharing,
+    /// I receive from them: they are a peer I support.
+    Supporting,
+}
+
+/// A pairing between a peer and a supporter.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SharingConnection {
+    pub id: String,
+    pub role: ConnectionRole,
+    /// The other person's display name.
+    pub their_name: String,
+    /// The name I go by in this connection.
+    pub my_name: String,
+    /// Twelve groups of five digits; the same on both phones when no one is in the middle.
+    pub safety_number: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// Where a grant stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum GrantStatus {
+    Active,
+    Revoked,
+    Expired,
+}
+
+/// A consent: every element a valid consent states (42 CFR 2.31), and its status.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConsentGrant {
+    pub id: String,
+    pub connection_id: String,
+    /// Who discloses (the peer).
+    pub discloser_name: String,
+    /// To whom.
+    pub recipient_name: String,
+    /// What, as scope codes (`mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
+    /// `course-progress`).
+    pub scopes: Vec<String>,
+    /// What kind and how much, in plain words (one line per scope).
+    pub how_much: Vec<String>,
+    /// Why.
+    pub purpose: String,
+    /// When it was given (seconds since the Unix epoch).
+    pub created_at: i64,
+    /// Until when.
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub status: GrantStatus,
+    /// The statement of the right to revoke.
+    pub right_to_revoke: String,
+}
+
+/// Something a peer shared with me.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SharedItem {
+    pub connection_id: String,
+    /// `entry`, `checkin`, `mood-trends` or `course-progress`.
+    pub kind: String,
+    pub item_id: String,
+    /// Goes up with every edit the peer shares.
+    pub version: u64,
+    /// The shared content as JSON.
+    pub body: String,
+    pub grant_id: String,
+    pub received_at: i64,
+}
+
+impl std::fmt::Debug for SharedItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedItem")
+            .field("kind", &self.kind)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSummary {
+    pub posted: u64,
+    pub disclosed: u64,
+    pub withdrawn: u64,
+    pub dropped: u64,
+    pub too_large: u64,
+    pub applied: u64,
+    pub paired: u64,
+    pub duplicates: u64,
+    pub refused: u64,
+    pub deleted: u64,
+}
+
+/// One audit record: who saw what, when (reference-only, hash-chained).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: i64,
+    /// `grant-created`, `grant-revoked`, `grant-expired`, `disclosed`, `withdrawn`, `dropped`.
+    pub event: String,
+    /// The record's fields as JSON (ids, versions, envelope ids; never content).
+    pub details: String,
+    pub hash: String,
+}
+
+fn status(s: GrantState) -> GrantStatus {
+    match s {
+        GrantState::Active => GrantStatus::Active,
+        GrantState::Revoked => GrantStatus::Revoked,
+        GrantState::Expired => GrantStatus::Expired,
+    }
+}
+
+fn grant_view(terms: &GrantTerms, revoked_at: Option<i64>, state: GrantState) -> ConsentGrant {
+    ConsentGrant {
+        id: terms.id.clone(),
+        connection_id: terms.connection_id.clone(),
+        discloser_name: terms.discloser.name.clone(),
+        recipient_name: terms.recipient.name.clone(),
+        scopes: terms.scopes.iter().map(Scope::to_cli).collect(),
+        how_much: terms.how_much.clone(),
+        purpose: terms.purpose.clone(),
+        created_at: terms.created_at,
+        expires_at: terms.expires_at,
+        revoked_at,
+        status: status(state),
+        right_to_revoke: terms.right_to_revoke.clone(),
+    }
+}
+
+impl From<&Grant> for ConsentGrant {
+    fn from(g: &Grant) -> Self {
+        grant_view(&g.terms, g.revoked_at, g.state(unix_now()))
+    }
+}
+
+impl From<HeldGrant> for ConsentGrant {
+    fn from(g: HeldGrant) -> Self {
+        grant_view(&g.terms, None, GrantState::Active)
+    }
+}
+
+impl From<SyncReport> for SyncSummary {
+    fn from(r: SyncReport) -> Self {
+        SyncSummary {
+            posted: r.posted,
+            disclosed: r.disclosed,
+            withdrawn: r.withdrawn,
+            dropped: r.dropped,
+            too_large: r.too_large,
+            applied: r.applied,
+            paired: r.paired,
+            duplicates: r.duplicates,
+            refused: r.refused,
+            deleted: r.deleted,
+        }
+    }
+}
+
+impl From<AuditRecord> for AuditEntry {
+    fn from(r: AuditRecord) -> Self {
+        let details = serde_json::to_value(&r.event).expect("audit events serialize");
+        let event = details
+            .get("event")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        AuditEntry {
+            seq: r.seq,
+            at: r.at,
+            event,
+            details: details.to_string(),
+            hash: r.hash,
+        }
+    }
+}
+
+impl Sharing {
+    /// Opens sharing on `data_dir`, sealing with the journal's vault (called by `Lantern::open`).
+    pub(crate) fn open(
+        data_dir: &std::path::Path,
+        journal: Arc<Journal>,
+        course: Arc<Course>,
+    ) -> Result<Self, LanternError> {
+        let sealer = journal.vault().clone();
+        Ok(Sharing {
+            store: Mutex::new(SharingStore::open(data_dir, sealer)?),
+            journal,
+            course,
+        })
+    }
+
+    fn store(&self) -> MutexGuard<'_, SharingStore> {
+        // A panic mid-call leaves SQLite consistent (transactions roll back): keep using it.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn connection_view(
+        &self,
+        store: &SharingStore,
+        c: ConnectionInfo,
+    ) -> Result<SharingConnection, LanternError> {
+        Ok(SharingConnection {
+            safety_number: store.safety_number(&c.id)?,
+            id: c.id,
+            role: match c.role {
+                Role::Peer => ConnectionRole::Sharing,
+                Role::Supporter => ConnectionRole::Supporting,
+            },
+            their_name: c.their_name,
+            my_name: c.my_name,
+            created_at: c.created_at,
+        })
+    }
+
+    fn sync_at(&self, now: i64) -> Result<SyncSummary, LanternError> {
+        let mut store = self.store();
+        let sharing = store.connections()?.iter().any(|c| c.role == Role::Peer);
+        // Only a peer's core reads the journal; a supporter-only installation sends nothing.
+        let items = if sharing {
+            let mut items = sources::journal_items(self.journal.store(), now * 1000)?;
+            items.push(sources::course_item(&self.course.progress()?));
+            items
+        } else {
+            Vec::new()
+        };
+        Ok(store.sync(&items, now)?.into())
+    }
+}
+
+#[uniffi::export]
+impl Lantern {
+    /// Consent-gated sharing with supporters, and what peers shared with me.
+    pub fn sharing(&self) -> Arc<Sharing> {
+        self.sharing.clone()
+    }
+}
+
+#[uniffi::export]
+impl Sharing {
+    /// Supporter: creates an invite for a peer (one line of text, fit for a QR code) using a
+    /// mailbox on the relay at `relay_url`; `name` is how the peer will see me.
+    pub fn create_invite(&self, relay_url: String, name: String) -> Result<String, LanternError> {
+        Ok(self
+            .store()
+            .invite_via_relay(&relay_url, &name, unix_now())?
+            .encode())
+    }
+
+    /// Peer: pairs with a supporter's invite; `name` is how the supporter will see me. Compare
+    /// the returned safety number with the supporter's in person before granting anything.
+    pub fn pair(&self, invite: String, name: String) -> Result<SharingConnection, LanternError> {
+        let mut store = self.store();
+        let c = store.pair(&invite, &name, unix_now())?;
+        self.connection_view(&store, c)
+    }
+
+    /// Every connection, oldest first.
+    pub fn connections(&self) -> Result<Vec<SharingConnection>, LanternError> {
+        let store = self.store();
+        store
+            .connections()?
+            .into_iter()
+            .map(|c| self.connection_view(&store, c))
+            .collect()
+    }
+
+    /// The safety number of a connection.
+    pub fn safety_number(&self, connection_id: String) -> Result<String, LanternError> {
+        self.store().safety_number(&connection_id)
+    }
+
+    /// Peer: gives a supporter consent to see `scopes` for `purpose`, for `expires_in_seconds`
+    /// (at most a year). Widening later means a new grant; this one never changes.
+    pub fn grant(
+        &self,
+        connection_id: String,
+        scopes: Vec<String>,
+        purpose: String,
+        expires_in_seconds: u64,
+    ) -> Result<ConsentGrant, LanternError> {
+        let scopes = scopes
+            .iter()
+            .map(|s| Scope::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let now = unix_now();
+        let expires_at = now.saturating_add(i64::try_from(expires_in_seconds).unwrap_or(i64::MAX));
+        let g = self
+            .store()
+            .grant(&connection_id, scopes, &purpose, expires_at, now)?;
+        Ok((&g).into())
+    }
+
+    /// Peer: every grant I gave, oldest first, with its status.
+    pub fn list_grants(&self) -> Result<Vec<ConsentGrant>, LanternError> {
+        Ok(self.store().grants()?.iter().map(Into::into).collect())
+    }
+
+    /// Peer: revokes a grant now. The next sync tells the supporter's core to delete everything
+    /// received under it; nothing more is shared under it from this moment.
+    pub fn revoke(&self, grant_id: String) -> Result<(), LanternError> {
+        self.store().revoke(&grant_id, unix_now())
+    }
+
+    /// Posts what consent allows and fetches what peers shared. Safe to repeat or interrupt.
+    pub fn sync(&self) -> Result<SyncSummary, LanternError> {
+        self.sync_at(unix_now())
+    }
+
+    /// Supporter: what peers shared and I may still see (all peers, or one connection).
+    pub fn inbox(&self, connection_id: Option<String>) -> Result<Vec<SharedItem>, LanternError> {
+        let items = self
+            .store()
+            .received_items(connection_id.as_deref(), unix_now())?;
+        Ok(items
+            .into_iter()
+            .map(|i| SharedItem {
+                connection_id: i.connection_id,
+                kind: i.meta.kind.as_str().to_string(),
+                item_id: i.meta.id,
+                version: i.version,
+                body: i.body,
+                grant_id: i.grant_id,
+                received_at: i.received_at,
+            })
+            .collect())
+    }
+
+    /// Supporter: the consents peers gave me that are active now: what I may see, why, until when.
+    pub fn received_grants(
+        &self,
+        connection_id: Option<String>,
+    ) -> Result<Vec<ConsentGrant>, LanternError> {
+        Ok(self
+            .store()
+            .held_grants(connection_id.as_deref(), unix_now())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Peer: the audit log, oldest first.
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>, LanternError> {
+        Ok(self
+            .store()
+            .audit_records()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Peer: checks the audit log's hash chain; returns how many records it holds, or an
+    /// `Integrity` error naming the first bad record.
+    pub fn verify_audit(&self) -> Result<u64, LanternError> {
+        self.store()
+            .verify_audit()
+            .map(|n| n as u64)
+            .map_err(|e| LanternError::Integrity(e.to_string()))
+    }
+
+    /// Peer: the audit log as JSON, for keeping or handing on (anyone can re-check the chain).
+    pub fn export_audit(&self) -> Result<String, LanternError> {
+        Ok(self.store().export_audit()?)
+    }
+}

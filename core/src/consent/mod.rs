@@ -1,0 +1,599 @@
+//! Consent: what a peer allows one supporter to see, for how long and why, and the ONE decision
+//! every outgoing item passes through ([`decide`]).
+//!
+//! A grant states every element 42 CFR Part 2 §2.31 asks of a written consent (who discloses,
+//! to whom, what kind and how much, why, until when, the right to revoke, signature and date);
+//! it is signed by the peer's Ed25519 key, never changes once made (widening is a new grant),
+//! and travels signed to the supporter so their core can check items again on arrival.
+//! This module never does I/O itself: storage is in `store`, the hash-chained log in `audit`.
+
+pub mod audit;
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::LanternError;
+use crate::crypto::hazmat::{SigningKey, verify_ed25519};
+use crate::sync::codec::{b64_32, b64_bytes, make_id};
+
+/// Longest consent may last: one year.
+pub const MAX_GRANT_SECONDS: i64 = 365 * 24 * 3600;
+/// Longest purpose text, in characters.
+pub const MAX_PURPOSE_CHARS: usize = 500;
+/// Version of the signed grant format.
+pub const GRANT_FORMAT_VERSION: u32 = 1;
+/// Domain separation for grant signatures.
+const GRANT_SIGNING_CONTEXT: &[u8] = b"lantern-consent-grant-v1\n";
+
+/// The statement of the right to revoke every grant carries (42 CFR 2.31(a)(6)).
+pub const RIGHT_TO_REVOKE: &str = "You may revoke this consent at any time, as easily as you gave it (in the app, or with `lantern consent revoke`). Revoking stops all further sharing at once and tells your supporter's device to delete everything it received under this consent. It cannot undo what your supporter has already read.";
+
+/// Why consent work failed. Messages never hold user data (no purpose text, tags or names).
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ConsentError {
+    #[error("invalid consent: {0}")]
+    Invalid(&'static str),
+    #[error(
+        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress)"
+    )]
+    UnknownScope,
+    #[error("grant signature or format is invalid")]
+    BadSignature,
+    #[error("no such grant")]
+    NotFound,
+}
+
+impl From<ConsentError> for LanternError {
+    fn from(e: ConsentError) -> Self {
+        match e {
+            ConsentError::NotFound => LanternError::NotFound(e.to_string()),
+            ConsentError::BadSignature => LanternError::Integrity(e.to_string()),
+            ConsentError::Invalid(_) | ConsentError::UnknownScope => {
+                LanternError::InvalidInput(e.to_string())
+            }
+        }
+    }
+}
+
+/// The kinds of item that can ever leave the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    /// The derived mood trend (averages over time), one item.
+    MoodTrends,
+    /// One daily check-in.
+    CheckIn,
+    /// One journal entry.
+    Entry,
+    /// The course progress summary, one item.
+    CourseProgress,
+}
+
+impl ItemKind {
+    /// Stable short name, used in item keys and the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::MoodTrends => "mood-trends",
+            ItemKind::CheckIn => "checkin",
+            ItemKind::Entry => "entry",
+            ItemKind::CourseProgress => "course-progress",
+        }
+    }
+}
+
+/// What the decision looks at: an item's kind, id and tags (never its text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemMeta {
+    pub kind: ItemKind,
+    /// Opaque id, unique within its kind (`mood-trends` and `course-progress` use a fixed id).
+    pub id: String,
+    /// Tags (entries only); compared case-insensitively.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl ItemMeta {
+    /// The key that names this item across versions: `kind:id`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.id)
+    }
+}
+
+/// What one grant covers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Scope {
+    /// The mood trend summary.
+    MoodTrends,
+    /// Every daily check-in.
+    CheckIns,
+    /// Every journal entry carrying `tag` (while it carries it).
+    EntriesWithTag { tag: String },
+    /// One hand-picked entry.
+    Entry { id: String },
+    /// Course progress.
+    CourseProgress,
+}
+
+fn normalize_tag(tag: &str) -> String {
+    tag.trim().to_lowercase()
+}
+
+impl Scope {
+    /// Parses the CLI form: `mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
+    /// `course-progress`.
+    pub fn parse(text: &str) -> Result<Scope, ConsentError> {
+        let text = text.trim();
+        let scope = match text {
+            "mood-trends" => Scope::MoodTrends,
+            "checkins" => Scope::CheckIns,
+            "course-progress" => Scope::CourseProgress,
+            _ => {
+                if let Some(tag) = text.strip_prefix("entries:tag=") {
+                    Scope::EntriesWithTag {
+                        tag: normalize_tag(tag),
+                    }
+                } else if let Some(id) = text.strip_prefix("entry:") {
+                    Scope::Entry {
+                        id: id.trim().to_string(),
+                    }
+                } else {
+                    return Err(ConsentError::UnknownScope);
+                }
+            }
+        };
+        scope.validate()?;
+        Ok(scope)
+    }
+
+    fn validate(&self) -> Result<(), ConsentError> {
+        match self {
+            Scope::EntriesWithTag { tag } if tag.is_empty() || tag.chars().count() > 100 => Err(
+                ConsentError::Invalid("a tag scope needs a tag of 1 to 100 characters"),
+            ),
+            Scope::Entry { id } if id.is_empty() || id.len() > 200 => {
+                Err(ConsentError::Invalid("an entry scope needs an entry id"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The CLI form, inverse of [`Scope::parse`].
+    pub fn to_cli(&self) -> String {
+        match self {
+            Scope::MoodTrends => "mood-trends".into(),
+            Scope::CheckIns => "checkins".into(),
+            Scope::EntriesWithTag { tag } => format!("entries:tag={tag}"),
+            Scope::Entry { id } => format!("entry:{id}"),
+            Scope::CourseProgress => "course-progress".into(),
+        }
+    }
+
+    /// Whether this scope covers `item`.
+    pub fn covers(&self, item: &ItemMeta) -> bool {
+        match (self, item.kind) {
+            (Scope::MoodTrends, ItemKind::MoodTrends) => true,
+            (Scope::CheckIns, ItemKind::CheckIn) => true,
+            (Scope::CourseProgress, ItemKind::CourseProgress) => true,
+            (Scope::EntriesWithTag { tag }, ItemKind::Entry) => {
+                item.tags.iter().any(|t| normalize_tag(t) == *tag)
+            }
+            (Scope::Entry { id }, ItemKind::Entry) => item.id == *id,
+            _ => false,
+        }
+    }
+
+    /// "What kind and how much" in plain words, as the signed grant states it.
+    pub fn describe(&self) -> String {
+        match self {
+            Scope::MoodTrends => "your mood trend summary (averages over time, not single check-ins), kept up to date".into(),
+            Scope::CheckIns => "every daily check-in (mood and notes), including new ones and edits".into(),
+            Scope::EntriesWithTag { tag } => format!("every journal entry tagged \"{tag}\" (full text, mood and tags), including new ones and edits, for as long as it carries the tag"),
+            Scope::Entry { id } => format!("the one journal entry {id} (full text, mood and tags), including its edits"),
+            Scope::CourseProgress => "your course progress (sections read and self-check results)".into(),
+        }
+    }
+}
+
+/// A named party of a consent, identified by their long-term signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub name: String,
+    #[serde(with = "b64_32")]
+    pub signing_key: [u8; 32],
+}
+
+/// The signed content of a grant: every element of a valid consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantTerms {
+    pub format: u32,
+    pub id: String,
+    /// The pairing this grant is for.
+    pub connection_id: String,
+    /// Who discloses: the peer, whose information this is, and who signs.
+    pub discloser: Party,
+    /// To whom.
+    pub recipient: Party,
+    /// What kind of information.
+    pub scopes: Vec<Scope>,
+    /// How much, in plain words (one line per scope).
+    pub how_much: Vec<String>,
+    /// Why, in the peer's words.
+    pub purpose: String,
+    /// Date signed (seconds since the Unix epoch).
+    pub created_at: i64,
+    /// Until when (seconds since the Unix epoch); required, at most a year after `created_at`.
+    pub expires_at: i64,
+    /// The statement of the right to revoke.
+    pub right_to_revoke: String,
+}
+
+/// A grant as it is stored and sent: the exact signed bytes and the peer's signature over them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedGrant {
+    #[serde(with = "b64_bytes")]
+    pub terms: Vec<u8>,
+    #[serde(with = "b64_bytes")]
+    pub signature: Vec<u8>,
+}
+
+impl std::fmt::Debug for SignedGrant {
+    // The terms hold names, tags and purpose: never print them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedGrant").finish_non_exhaustive()
+    }
+}
+
+fn signing_message(terms: &[u8]) -> Vec<u8> {
+    let mut m = GRANT_SIGNING_CONTEXT.to_vec();
+    m.extend_from_slice(terms);
+    m
+}
+
+impl SignedGrant {
+    /// Checks the signature by `discloser_key` and returns the terms it covers.
+    pub fn verify(&self, discloser_key: &[u8; 32]) -> Result<GrantTerms, ConsentError> {
+        verify_ed25519(
+            discloser_key,
+            &signing_message(&self.terms),
+            &self.signature,
+        )
+        .map_err(|_| ConsentError::BadSignature)?;
+        let terms: GrantTerms =
+            serde_json::from_slice(&self.terms).map_err(|_| ConsentError::BadSignature)?;
+        if terms.format != GRANT_FORMAT_VERSION || terms.discloser.signing_key != *discloser_key {
+            return Err(ConsentError::BadSignature);
+        }
+        Ok(terms)
+    }
+}
+
+/// What the peer asks for when granting.
+#[derive(Debug, Clone)]
+pub struct GrantRequest {
+    pub connection_id: String,
+    pub discloser_name: String,
+    pub recipient: Party,
+    pub scopes: Vec<Scope>,
+    pub purpose: String,
+    pub expires_at: i64,
+}
+
+/// Builds and signs a new grant, checking every element a valid consent needs.
+pub fn make_grant(
+    req: GrantRequest,
+    key: &SigningKey,
+    now: i64,
+) -> Result<(GrantTerms, SignedGrant), ConsentError> {
+    let mut scopes = req.scopes;
+    for s in &scopes {
+        s.validate()?;
+    }
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(ConsentError::Invalid("a consent needs at least one scope"));
+    }
+    let purpose = req.purpose.trim().to_string();
+    if purpose.is_empty() || purpose.chars().count() > MAX_PURPOSE_CHARS {
+        return Err(ConsentError::Invalid(
+            "a consent needs a purpose of 1 to 500 characters",
+        ));
+    }
+    if req.expires_at <= now {
+        return Err(ConsentError::Invalid("the expiry must be in the future"));
+    }
+    if req.expires_at - now > MAX_GRANT_SECONDS {
+        return Err(ConsentError::Invalid("a consent can last at most one year"));
+    }
+    if req.discloser_name.trim().is_empty() || req.recipient.name.trim().is_empty() {
+        return Err(ConsentError::Invalid("both parties need a name"));
+    }
+    let terms = GrantTerms {
+        format: GRANT_FORMAT_VERSION,
+        id: make_id(),
+        connection_id: req.connection_id,
+        discloser: Party {
+            name: req.discloser_name,
+            signing_key: key.public_key(),
+        },
+        recipient: req.recipient,
+        how_much: scopes.iter().map(Scope::describe).collect(),
+        scopes,
+        purpose,
+        created_at: now,
+        expires_at: req.expires_at,
+        right_to_revoke: RIGHT_TO_REVOKE.to_string(),
+    };
+    let bytes = serde_json::to_vec(&terms).expect("grant terms serialize");
+    let signature = key.sign(&signing_message(&bytes)).to_vec();
+    Ok((
+        terms,
+        SignedGrant {
+            terms: bytes,
+            signature,
+        },
+    ))
+}
+
+/// A grant with its local state (revocation).
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub terms: GrantTerms,
+    pub signed: SignedGrant,
+    pub revoked_at: Option<i64>,
+}
+
+/// Where a grant stands at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantState {
+    Active,
+    Revoked,
+    Expired,
+}
+
+impl Grant {
+    /// Active, revoked or expired at `now`.
+    pub fn state(&self, now: i64) -> GrantState {
+        if self.revoked_at.is_some() {
+            GrantState::Revoked
+        } else if now >= self.terms.expires_at {
+            GrantState::Expired
+        } else {
+            GrantState::Active
+        }
+    }
+}
+
+/// The outcome of the one consent decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// This grant covers the item now.
+    Allow { grant_id: String },
+    /// Nothing covers it; it must not leave the device.
+    Deny,
+}
+
+/// THE consent decision. Every item that leaves the device passes here, at send time: is
+/// there a grant to this connection, active `now` (not revoked, not expired), whose scope
+/// covers this item? If several do, the one lasting longest is named (ties: smallest id), so
+/// the choice is stable across syncs.
+pub fn decide(grants: &[Grant], connection_id: &str, item: &ItemMeta, now: i64) -> Decision {
+    grants
+        .iter()
+        .filter(|g| g.terms.connection_id == connection_id)
+        .filter(|g| g.state(now) == GrantState::Active)
+        .filter(|g| g.terms.scopes.iter().any(|s| s.covers(item)))
+        .max_by(|a, b| {
+            a.terms
+                .expires_at
+                .cmp(&b.terms.expires_at)
+                .then_with(|| b.terms.id.cmp(&a.terms.id))
+        })
+        .map_or(Decision::Deny, |g| Decision::Allow {
+            grant_id: g.terms.id.clone(),
+        })
+}
+
+/// Parses a duration like `30d`, `12h`, `90m`, `2w` or `1y` into seconds.
+pub fn parse_duration(text: &str) -> Result<i64, ConsentError> {
+    let text = text.trim();
+    let bad = ConsentError::Invalid("durations look like 30d, 12h, 2w or 1y");
+    let unit = text.chars().last().ok_or(bad.clone())?;
+    let n: i64 = text[..text.len() - unit.len_utf8()]
+        .parse()
+        .map_err(|_| bad.clone())?;
+    let secs = match unit {
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        'y' => 365 * 86_400,
+        _ => return Err(bad),
+    };
+    if n <= 0 {
+        return Err(bad);
+    }
+    n.checked_mul(secs).ok_or(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn entry(id: &str, tags: &[&str]) -> ItemMeta {
+        ItemMeta {
+            kind: ItemKind::Entry,
+            id: id.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    fn grant(key: &SigningKey, conn: &str, scopes: &[&str], expires_in: i64) -> Grant {
+        let (terms, signed) = make_grant(
+            GrantRequest {
+                connection_id: conn.into(),
+                discloser_name: "Pat".into(),
+                recipient: Party {
+                    name: "Sam".into(),
+                    signing_key: [9u8; 32],
+                },
+                scopes: scopes
+                    .iter()
+                    .map(|s| Scope::parse(s).expect("scope"))
+                    .collect(),
+                purpose: "weekly check-in calls".into(),
+                expires_at: NOW + expires_in,
+            },
+            key,
+            NOW,
+        )
+        .expect("valid grant");
+        Grant {
+            terms,
+            signed,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn scopes_parse_round_trip_and_reject_unknown() {
+        for s in [
+            "mood-trends",
+            "checkins",
+            "entries:tag=family",
+            "entry:abc",
+            "course-progress",
+        ] {
+            assert_eq!(Scope::parse(s).expect("parses").to_cli(), s);
+        }
+        assert_eq!(
+            Scope::parse("entries:tag= Family ").expect("parses"),
+            Scope::EntriesWithTag {
+                tag: "family".into()
+            }
+        );
+        assert_eq!(Scope::parse("everything"), Err(ConsentError::UnknownScope));
+        assert!(Scope::parse("entries:tag=").is_err());
+        assert!(Scope::parse("entry:").is_err());
+    }
+
+    #[test]
+    fn decide_allows_only_covered_items_of_active_grants_to_that_connection() {
+        let key = SigningKey::make();
+        let tag = grant(&key, "c1", &["entries:tag=family"], 3600);
+        let one = grant(&key, "c1", &["entry:e9"], 7200);
+        let other_conn = grant(&key, "c2", &["checkins", "mood-trends"], 3600);
+        let grants = vec![tag.clone(), one.clone(), other_conn];
+
+        let allow = |g: &Grant| Decision::Allow {
+            grant_id: g.terms.id.clone(),
+        };
+        assert_eq!(
+            decide(&grants, "c1", &entry("e1", &["Family"]), NOW),
+            allow(&tag)
+        );
+        assert_eq!(
+            decide(&grants, "c1", &entry("e2", &["work"]), NOW),
+            Decision::Deny
+        );
+        // Both cover e9: the longer-lasting grant is named.
+        assert_eq!(
+            decide(&grants, "c1", &entry("e9", &["family"]), NOW),
+            allow(&one)
+        );
+        let checkin = ItemMeta {
+            kind: ItemKind::CheckIn,
+            id: "k1".into(),
+            tags: vec![],
+        };
+        assert_eq!(decide(&grants, "c1", &checkin, NOW), Decision::Deny);
+        assert!(matches!(
+            decide(&grants, "c2", &checkin, NOW),
+            Decision::Allow { .. }
+        ));
+        // Expiry is exclusive: at expires_at the grant no longer covers anything.
+        assert_eq!(
+            decide(&grants, "c1", &entry("e1", &["family"]), NOW + 3600),
+            Decision::Deny
+        );
+        // Revoked: nothing.
+        let mut revoked = tag.clone();
+        revoked.revoked_at = Some(NOW);
+        assert_eq!(
+            decide(&[revoked], "c1", &entry("e1", &["family"]), NOW),
+            Decision::Deny
+        );
+        // An entry scope does not cover a check-in with the same id.
+        let same_id = ItemMeta {
+            kind: ItemKind::CheckIn,
+            id: "e9".into(),
+            tags: vec![],
+        };
+        assert_eq!(decide(&grants, "c1", &same_id, NOW), Decision::Deny);
+    }
+
+    #[test]
+    fn grants_hold_every_consent_element_and_verify() {
+        let key = SigningKey::make();
+        let g = grant(&key, "c1", &["checkins", "entries:tag=family"], 30 * 86_400);
+        let t = g.signed.verify(&key.public_key()).expect("verifies");
+        assert_eq!(t, g.terms);
+        assert_eq!(t.discloser.name, "Pat");
+        assert_eq!(t.recipient.name, "Sam");
+        assert_eq!(t.how_much.len(), 2);
+        assert_eq!(t.purpose, "weekly check-in calls");
+        assert_eq!(t.created_at, NOW);
+        assert_eq!(t.expires_at, NOW + 30 * 86_400);
+        assert!(t.right_to_revoke.contains("revoke"));
+        // Another key, or a changed byte, fails.
+        assert_eq!(
+            g.signed.verify(&SigningKey::make().public_key()),
+            Err(ConsentError::BadSignature)
+        );
+        let mut tampered = g.signed.clone();
+        let text = String::from_utf8(tampered.terms.clone()).expect("utf8");
+        tampered.terms = text.replace("family", "famine").into_bytes();
+        assert_eq!(
+            tampered.verify(&key.public_key()),
+            Err(ConsentError::BadSignature)
+        );
+        assert!(!format!("{:?}", g.signed).contains("family"));
+    }
+
+    #[test]
+    fn grants_need_expiry_within_a_year_purpose_and_scope() {
+        let key = SigningKey::make();
+        let req = |scopes: Vec<Scope>, purpose: &str, expires_at: i64| GrantRequest {
+            connection_id: "c".into(),
+            discloser_name: "Pat".into(),
+            recipient: Party {
+                name: "Sam".into(),
+                signing_key: [1u8; 32],
+            },
+            scopes,
+            purpose: purpose.into(),
+            expires_at,
+        };
+        let ok = vec![Scope::CheckIns];
+        assert!(make_grant(req(ok.clone(), "p", NOW + MAX_GRANT_SECONDS), &key, NOW).is_ok());
+        assert!(make_grant(req(ok.clone(), "p", NOW + MAX_GRANT_SECONDS + 1), &key, NOW).is_err());
+        assert!(make_grant(req(ok.clone(), "p", NOW), &key, NOW).is_err());
+        assert!(make_grant(req(ok.clone(), "  ", NOW + 60), &key, NOW).is_err());
+        assert!(make_grant(req(vec![], "p", NOW + 60), &key, NOW).is_err());
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_duration("12h"), Ok(12 * 3600));
+        assert_eq!(parse_duration("1y"), Ok(MAX_GRANT_SECONDS));
+        assert!(parse_duration("0d").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("").is_err());
+    }
+}

@@ -1,0 +1,417 @@
+//! The supporter's side: apply envelopes from paired peers, keep what they shared sealed, show
+//! per peer what may be seen and until when, and delete it when consent ends.
+//!
+//! An envelope is applied whole or not at all, in one transaction, and only if: it parses; it
+//! is addressed to this installation; it is signed by the peer paired on that connection (or,
+//! for a `Hello`, proves the invite's secret); its payload decrypts with HPKE bound to sender,
+//! recipient and header; it was not applied before (a second copy is a no-op); its sequence
+//! number is above the last applied (older ones are replays or reorders); and every item in it
+//! is covered by a grant it carries, signed by the peer, naming this supporter, not expired
+//! (defence in depth: the peer's core decided the same already).
+
+use std::collections::BTreeSet;
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::SharingStore;
+use super::envelope::{self, EnvelopeError, ItemMessage, Payload};
+use super::identity::connection_id;
+use super::pairing::{ConnectionInfo, Role, insert_connection, record_aad};
+use super::store::StoreError;
+use crate::LanternError;
+use crate::consent::{GrantTerms, ItemMeta, Scope, SignedGrant};
+use crate::crypto::hazmat::constant_time_eq;
+
+/// What applying one envelope did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// A new connection was made from a `Hello`.
+    Paired { connection_id: String },
+    /// Items and grants were updated.
+    Updated {
+        connection_id: String,
+        stored: usize,
+        deleted: usize,
+    },
+    /// This envelope was applied before; nothing changed.
+    Duplicate,
+}
+
+/// Why applying failed: a refused envelope (nothing applied) or local storage.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    #[error(transparent)]
+    Refused(#[from] EnvelopeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Other(#[from] LanternError),
+}
+
+impl From<ReceiveError> for LanternError {
+    fn from(e: ReceiveError) -> Self {
+        match e {
+            ReceiveError::Refused(e) => e.into(),
+            ReceiveError::Store(e) => e.into(),
+            ReceiveError::Other(e) => e,
+        }
+    }
+}
+
+impl From<super::sealer::SealError> for ReceiveError {
+    fn from(e: super::sealer::SealError) -> Self {
+        ReceiveError::Store(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for ReceiveError {
+    fn from(e: rusqlite::Error) -> Self {
+        ReceiveError::Store(e.into())
+    }
+}
+
+/// An item a peer shared, as the supporter sees it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedItem {
+    pub connection_id: String,
+    pub meta: ItemMeta,
+    pub version: u64,
+    pub grant_id: String,
+    pub body: String,
+    pub received_at: i64,
+}
+
+impl std::fmt::Debug for ReceivedItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceivedItem")
+            .field("kind", &self.meta.kind)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A grant the supporter holds from a peer: what may be seen, why, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldGrant {
+    pub connection_id: String,
+    pub terms: GrantTerms,
+}
+
+impl SharingStore {
+    /// Supporter: applies one envelope from the relay at time `now`.
+    pub fn receive(&mut self, bytes: &[u8], now: i64) -> Result<Applied, ReceiveError> {
+        let parsed = envelope::parse(bytes)?;
+        let h = &parsed.header;
+        let seen: bool = self
+            .db
+            .query_row(
+                "SELECT 1 FROM applied_envelopes WHERE envelope_id = ?1",
+                [&h.id],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if seen {
+            return Ok(Applied::Duplicate);
+        }
+        let me = self.identity()?;
+        let row: Option<(String, Vec<u8>, i64)> = self
+            .db
+            .query_row(
+                "SELECT role, remote_signing_key, last_applied_seq FROM connections WHERE id = ?1",
+                [&h.connection_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((role, remote_key, last_seq)) = row else {
+            // Unknown connection: only a valid Hello for an open invite may create one.
+            let payload = parsed.open(&me, &h.sender)?;
+            return self.apply_hello(h, payload, now);
+        };
+        if role != "supporter" {
+            return Err(EnvelopeError::WrongRecipient.into());
+        }
+        let remote: [u8; 32] = remote_key
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("connection key"))?;
+        let payload = parsed.open(&me, &remote)?;
+        if h.seq as i64 <= last_seq {
+            return Err(EnvelopeError::Stale.into());
+        }
+        let Payload::Update { grants, items } = payload else {
+            return Err(EnvelopeError::Malformed.into());
+        };
+
+        // Every grant must be the peer's, for this connection, to me; keep those still active.
+        let mut active: Vec<(SignedGrant, GrantTerms)> = Vec::new();
+        for g in grants {
+            let terms = g.verify(&remote).map_err(|_| EnvelopeError::BadGrant)?;
+            if terms.connection_id != h.connection_id
+                || terms.recipient.signing_key != me.signing.public_key()
+            {
+                return Err(EnvelopeError::BadGrant.into());
+            }
+            if terms.expires_at > now {
+                active.push((g, terms));
+            }
+        }
+        // Defence in depth: each item needs a grant in this envelope that covers it.
+        for m in &items {
+            if let ItemMessage::Upsert { meta, grant_id, .. } = m {
+                let covered = active.iter().any(|(_, t)| {
+                    t.id == *grant_id && t.scopes.iter().any(|s: &Scope| s.covers(meta))
+                });
+                if !covered {
+                    return Err(EnvelopeError::ConsentViolation.into());
+                }
+            }
+        }
+
+        let sealer = self.sealer.clone();
+        let tx = self.db.transaction()?;
+        let conn_id = h.connection_id.clone();
+        let mut deleted = 0usize;
+        // Grants not in the set were revoked or expired: drop them and all received under them.
+        let keep: BTreeSet<&str> = active.iter().map(|(_, t)| t.id.as_str()).collect();
+        let held: Vec<String> = {
+            let mut stmt =
+                tx.prepare("SELECT grant_id FROM received_grants WHERE connection_id = ?1")?;
+            stmt.query_map([&conn_id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for gid in held.iter().filter(|g| !keep.contains(g.as_str())) {
+            deleted += tx.execute(
+                "DELETE FROM received_items WHERE connection_id = ?1 AND grant_id = ?2",
+                params![conn_id, gid],
+            )?;
+            tx.execute("DELETE FROM received_grants WHERE grant_id = ?1", [gid])?;
+        }
+        for (signed, terms) in &active {
+            let bytes = serde_json::to_vec(signed).expect("grants serialize");
+            tx.execute(
+                "INSERT INTO received_grants (grant_id, connection_id, expires_at, sealed)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(grant_id) DO NOTHING",
+                params![
+                    terms.id,
+                    conn_id,
+                    terms.expires_at,
+                    sealer.seal(&record_aad("received-grant", &terms.id), &bytes)?
+                ],
+            )?;
+        }
+        let mut stored = 0usize;
+        for m in items {
+            match m {
+                ItemMessage::Upsert {
+                    meta,
+                    version,
+                    grant_id,
+                    body,
+                } => {
+                    let key = meta.key();
+                    let item = ReceivedItem {
+                        connection_id: conn_id.clone(),
+                        meta,
+                        version,
+                        grant_id: grant_id.clone(),
+                        body,
+                        received_at: now,
+                    };
+                    let plain = zeroize::Zeroizing::new(
+                        serde_json::to_vec(&item).expect("items serialize"),
+                    );
+                    tx.execute(
+                        "INSERT INTO received_items
+                             (connection_id, item_key, grant_id, version, received_at, sealed)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT(connection_id, item_key) DO UPDATE SET
+                             grant_id = excluded.grant_id, version = excluded.version,
+                             received_at = excluded.received_at, sealed = excluded.sealed",
+                        params![
+                            conn_id,
+                            key,
+                            grant_id,
+                            version as i64,
+                            now,
+                            sealer.seal(&item_aad(&conn_id, &key), &plain)?
+                        ],
+                    )?;
+                    stored += 1;
+                }
+                ItemMessage::Tombstone { key, .. } => {
+                    deleted += tx.execute(
+                        "DELETE FROM received_items WHERE connection_id = ?1 AND item_key = ?2",
+                        params![conn_id, key],
+                    )?;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO applied_envelopes (envelope_id, connection_id, seq, applied_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![h.id, conn_id, h.seq as i64, now],
+        )?;
+        tx.execute(
+            "UPDATE connections SET last_applied_seq = ?2 WHERE id = ?1",
+            params![conn_id, h.seq as i64],
+        )?;
+        tx.commit()?;
+        Ok(Applied::Updated {
+            connection_id: conn_id,
+            stored,
+            deleted,
+        })
+    }
+
+    fn apply_hello(
+        &mut self,
+        h: &envelope::Header,
+        payload: Payload,
+        now: i64,
+    ) -> Result<Applied, ReceiveError> {
+        let Payload::Hello {
+            invite_id,
+            pair_secret,
+            name,
+            keys,
+        } = payload
+        else {
+            return Err(EnvelopeError::WrongSender.into());
+        };
+        let invite = self
+            .open_invite(&invite_id)?
+            .ok_or(EnvelopeError::UnknownInvite)?;
+        if !constant_time_eq(&invite.pair_secret, &pair_secret)
+            || keys.signing != h.sender
+            || connection_id(&invite_id, &h.sender) != h.connection_id
+        {
+            return Err(EnvelopeError::UnknownInvite.into());
+        }
+        super::identity::validate_name(&name).map_err(|_| EnvelopeError::Malformed)?;
+        let info = ConnectionInfo {
+            id: h.connection_id.clone(),
+            role: Role::Supporter,
+            my_name: invite.name.clone(),
+            their_name: name,
+            their_keys: keys,
+            relay_url: invite.relay_url.clone(),
+            mailbox_id: invite.mailbox_id.clone(),
+            capability: String::new(),
+            invite_id: invite_id.clone(),
+            created_at: now,
+        };
+        let tx = self.db.transaction()?;
+        insert_connection(&tx, self.sealer.as_ref(), &info, 1, h.seq as i64)?;
+        tx.execute(
+            "UPDATE invites SET used_by = ?2 WHERE id = ?1",
+            params![invite_id, info.id],
+        )?;
+        tx.execute(
+            "INSERT INTO applied_envelopes (envelope_id, connection_id, seq, applied_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![h.id, info.id, h.seq as i64, now],
+        )?;
+        tx.commit()?;
+        Ok(Applied::Paired {
+            connection_id: info.id,
+        })
+    }
+
+    /// Supporter: ids of every envelope applied so far (pairing messages included), for
+    /// checking a peer's audit log against what actually arrived.
+    pub fn applied_envelope_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT envelope_id FROM applied_envelopes ORDER BY connection_id, seq")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
+    }
+
+    /// Supporter: deletes every grant that has expired by `now` and everything received under
+    /// it. Returns how many items were deleted. Runs before every read and sync.
+    pub fn purge_expired(&mut self, now: i64) -> Result<usize, StoreError> {
+        let tx = self.db.transaction()?;
+        let n = tx.execute(
+            "DELETE FROM received_items WHERE grant_id IN
+                 (SELECT grant_id FROM received_grants WHERE expires_at <= ?1)",
+            [now],
+        )?;
+        tx.execute("DELETE FROM received_grants WHERE expires_at <= ?1", [now])?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Supporter: what peers shared and may still be seen at `now` (expired grants are purged
+    /// first), optionally for one connection.
+    pub fn received_items(
+        &mut self,
+        connection: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<ReceivedItem>, StoreError> {
+        self.purge_expired(now)?;
+        let rows: Vec<(String, String, Vec<u8>)> = {
+            let mut stmt = self.db.prepare(
+                "SELECT connection_id, item_key, sealed FROM received_items
+                 WHERE ?1 IS NULL OR connection_id = ?1
+                 ORDER BY connection_id, item_key",
+            )?;
+            stmt.query_map([connection], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        rows.into_iter()
+            .map(|(c, k, sealed)| {
+                let plain = self
+                    .sealer
+                    .open(&item_aad(&c, &k), &sealed)
+                    .map_err(|e| e.or_corrupt("received item"))?;
+                let item: ReceivedItem = serde_json::from_slice(&plain)
+                    .map_err(|_| StoreError::Corrupt("received item"))?;
+                if item.connection_id != c || item.meta.key() != k {
+                    return Err(StoreError::Corrupt("received item"));
+                }
+                Ok(item)
+            })
+            .collect()
+    }
+
+    /// Supporter: the grants held at `now` (what each peer allows, why, until when).
+    pub fn held_grants(
+        &mut self,
+        connection: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<HeldGrant>, StoreError> {
+        self.purge_expired(now)?;
+        let rows: Vec<(String, String, Vec<u8>)> = {
+            let mut stmt = self.db.prepare(
+                "SELECT grant_id, connection_id, sealed FROM received_grants
+                 WHERE ?1 IS NULL OR connection_id = ?1 ORDER BY connection_id, expires_at",
+            )?;
+            stmt.query_map([connection], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        rows.into_iter()
+            .map(|(gid, c, sealed)| {
+                let plain = self
+                    .sealer
+                    .open(&record_aad("received-grant", &gid), &sealed)
+                    .map_err(|e| e.or_corrupt("received grant"))?;
+                let signed: SignedGrant = serde_json::from_slice(&plain)
+                    .map_err(|_| StoreError::Corrupt("received grant"))?;
+                let terms: GrantTerms = serde_json::from_slice(&signed.terms)
+                    .map_err(|_| StoreError::Corrupt("received grant"))?;
+                Ok(HeldGrant {
+                    connection_id: c,
+                    terms,
+                })
+            })
+            .collect()
+    }
+}
+
+fn item_aad(connection_id: &str, key: &str) -> Vec<u8> {
+    record_aad("received-item", &format!("{connection_id}/{key}"))
+}

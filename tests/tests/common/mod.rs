@@ -1,0 +1,156 @@
+//! Helpers for the sharing end-to-end tests: a real relay on 127.0.0.1 (SQLite in a temp dir)
+//! and peer/supporter sharing stores on real files that can be closed and reopened ("crash").
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use lantern_core::consent::{ItemKind, ItemMeta};
+use lantern_core::crypto::hazmat::make_key;
+use lantern_core::sync::sealer::KeySealer;
+use lantern_core::sync::{ShareableItem, SharingStore};
+use lantern_relay::{Config, RelayHandle};
+
+/// A relay running in-process on a free loopback port, storing in a temp dir.
+pub struct Relay {
+    pub handle: RelayHandle,
+    pub dir: tempfile::TempDir,
+}
+
+impl Relay {
+    pub fn start() -> Relay {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database: format!("sqlite:{}", dir.path().join("relay.db").display()),
+            rate_per_ip: 0.0,
+            rate_per_key: 0.0,
+            ..Config::default()
+        };
+        Relay {
+            handle: lantern_relay::spawn(config).unwrap(),
+            dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.handle.url()
+    }
+}
+
+/// The sealing key of a test installation, kept so the store can be reopened after a crash.
+type Key = [u8; 32];
+
+/// One installation's sharing store on disk.
+pub struct Side {
+    pub dir: tempfile::TempDir,
+    key: Key,
+    pub store: Option<SharingStore>,
+}
+
+impl Side {
+    pub fn new() -> Side {
+        let dir = tempfile::tempdir().unwrap();
+        let key: Key = *make_key();
+        let mut s = Side {
+            dir,
+            key,
+            store: None,
+        };
+        s.reopen();
+        s
+    }
+
+    /// Drops the open store (as a crash would) and opens it again from disk.
+    pub fn reopen(&mut self) {
+        self.store = None;
+        let sealer = Arc::new(KeySealer::new(zeroize::Zeroizing::new(self.key)));
+        self.store = Some(SharingStore::open(self.dir.path(), sealer).unwrap());
+    }
+
+    pub fn s(&mut self) -> &mut SharingStore {
+        self.store.as_mut().unwrap()
+    }
+
+    /// Item keys held (as a supporter) at `now`, sorted.
+    pub fn held(&mut self, now: i64) -> Vec<String> {
+        self.s()
+            .received_items(None, now)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.meta.key())
+            .collect()
+    }
+}
+
+pub fn entry(id: &str, tags: &[&str], text: &str) -> ShareableItem {
+    ShareableItem {
+        meta: ItemMeta {
+            kind: ItemKind::Entry,
+            id: id.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        },
+        body: serde_json::json!({ "text": text, "tags": tags }).to_string(),
+    }
+}
+
+pub fn checkin(id: &str, note: &str) -> ShareableItem {
+    ShareableItem {
+        meta: ItemMeta {
+            kind: ItemKind::CheckIn,
+            id: id.into(),
+            tags: vec![],
+        },
+        body: serde_json::json!({ "mood": 3, "note": note }).to_string(),
+    }
+}
+
+pub fn single(kind: ItemKind, body: &str) -> ShareableItem {
+    ShareableItem {
+        meta: ItemMeta {
+            kind,
+            id: "summary".into(),
+            tags: vec![],
+        },
+        body: body.into(),
+    }
+}
+
+/// Supporter invites through the relay, peer pairs, both sync: returns the connection id.
+pub fn pair(relay: &Relay, peer: &mut Side, sup: &mut Side, now: i64) -> String {
+    let invite = sup
+        .s()
+        .invite_via_relay(&relay.url(), "Sam Supportername", now)
+        .unwrap();
+    let conn = peer
+        .s()
+        .pair(&invite.encode(), "Pat Peername", now)
+        .unwrap();
+    peer.s().sync(&[], now).unwrap();
+    let r = sup.s().sync(&[], now).unwrap();
+    assert_eq!(r.paired, 1);
+    assert_eq!(
+        peer.s().safety_number(&conn.id).unwrap(),
+        sup.s().safety_number(&conn.id).unwrap()
+    );
+    conn.id
+}
+
+/// Every file under `dir` (recursively) that contains `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p)
+                && bytes.windows(needle.len()).any(|w| w == needle)
+            {
+                hits.push(p.display().to_string());
+            }
+        }
+    }
+    hits
+}
