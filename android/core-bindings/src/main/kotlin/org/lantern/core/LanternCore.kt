@@ -22,6 +22,9 @@ class LanternCore private constructor(
     /** The encrypted journal and its vault; [JournalService.vault] says whether it is unlocked. */
     val journal: JournalService by lazy { JournalService(core.journal(), calls) }
 
+    /** Consent-gated sharing with supporters, and what peers shared with me. */
+    val sharing: SharingService by lazy { SharingService(core.sharing(), calls) }
+
     override fun close() = core.close()
 
     companion object {
