@@ -54,6 +54,47 @@ class AppSourcesTest {
         for (c in iosCases) assertTrue("\"error.$c\"" in strings, "Localizable.strings lacks error.$c")
     }
 
+    /**
+     * The Compose screens are not compiled here, but the view models they draw are: every member
+     * a screen reads from a view model (`vm.search()`, `vm::onQueryChange`) or from its state
+     * (`s.results`) must exist in the compiled presentation classes. Checked per composable
+     * function, since the same variable name may hold different view models in one file.
+     */
+    @Test
+    fun composeScreensOnlyUseMembersTheViewModelsHave() {
+        val ui = File(app, "kotlin/org/lantern/app/ui")
+        var checked = 0
+        val problems = mutableListOf<String>()
+        for (file in ui.listFiles()!!.filter { it.extension == "kt" }) {
+            for (block in file.readText().split("\n@Composable")) {
+                val models = Regex("""val (\w+) = rememberScreenModel\("[^"]*"\) \{ (\w+)\(""").findAll(block)
+                    .associate { it.groupValues[1] to it.groupValues[2] } +
+                    Regex("""(\w+): (\w+ViewModel)\b""").findAll(block).associate { it.groupValues[1] to it.groupValues[2] }
+                for ((name, cls) in models) {
+                    val vmClass = Class.forName("org.lantern.presentation.$cls")
+                    for (member in Regex("""\b$name(?:\.|::)(\w+)""").findAll(block).map { it.groupValues[1] }.toSet()) {
+                        checked++
+                        if (!hasMember(vmClass, member)) problems += "${file.name}: $cls has no $member"
+                    }
+                    val stateVar = Regex("""val (\w+) by $name\.state""").find(block)?.groupValues?.get(1) ?: continue
+                    val stateType = (vmClass.getMethod("getState").genericReturnType as java.lang.reflect.ParameterizedType)
+                        .actualTypeArguments[0] as Class<*>
+                    for (member in Regex("""(?<![\w.])$stateVar\.(\w+)""").findAll(block).map { it.groupValues[1] }.toSet()) {
+                        checked++
+                        if (!hasMember(stateType, member)) problems += "${file.name}: ${stateType.simpleName} has no $member"
+                    }
+                }
+            }
+        }
+        assertTrue(checked > 100, "checked only $checked uses")
+        assertTrue(problems.isEmpty(), problems.joinToString("\n"))
+    }
+
+    private fun hasMember(c: Class<*>, name: String): Boolean {
+        val cap = name.replaceFirstChar { it.uppercase() }
+        return c.methods.any { it.name == name || it.name == "get$cap" || it.name == "is$cap" || it.name == name.removePrefix("is").let { n -> "is$n" } }
+    }
+
     @Test
     fun privateScreensBlockScreenshots() {
         val ui = File(app, "kotlin/org/lantern/app/ui")
