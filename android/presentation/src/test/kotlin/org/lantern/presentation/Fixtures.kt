@@ -37,4 +37,4 @@ class CoreFixture : AutoCloseable {
 fun withCore(body: suspend CoreFixture.() -> Unit) = CoreFixture().use { f -> runBlocking { f.body() } }
 
 /** Waits (bounded) until the state satisfies [predicate]; for updates that arrive through flows. */
-suspend fun <T> StateFlow<T>.awaitState(predicate: (T) -> Boolean): T = withTimeout(5_000) { first(predicate) }
+suspend fun <T> StateFlow<T>.awaitState(predicate: (T) -> Boolean): T = withTimeout(20_000) { first(predicate) }
