@@ -18,6 +18,7 @@ android {
         unitTests.all {
             it.useJUnitPlatform()
             it.systemProperty("jna.library.path", File(rootDir.parentFile, "target/release").path)
+            it.systemProperty("lantern.androidDir", rootDir.path)
         }
     }
 }

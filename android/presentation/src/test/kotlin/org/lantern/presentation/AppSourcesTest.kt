@@ -12,7 +12,7 @@ import kotlin.test.assertTrue
  * blocks screenshots.
  */
 class AppSourcesTest {
-    private val android = File(System.getProperty("user.dir"))
+    private val android = androidDir()
     private val app = File(android, "app/src/main")
     private val ios = File(android, "../ios")
 

@@ -38,3 +38,9 @@ fun withCore(body: suspend CoreFixture.() -> Unit) = CoreFixture().use { f -> ru
 
 /** Waits (bounded) until the state satisfies [predicate]; for updates that arrive through flows. */
 suspend fun <T> StateFlow<T>.awaitState(predicate: (T) -> Boolean): T = withTimeout(20_000) { first(predicate) }
+
+/**
+ * The android/ directory: Maven runs tests from there; Gradle runs them from the module and
+ * passes it as the `lantern.androidDir` system property (see presentation/build.gradle.kts).
+ */
+fun androidDir(): java.io.File = java.io.File(System.getProperty("lantern.androidDir") ?: System.getProperty("user.dir"))

@@ -56,7 +56,7 @@ class RelayProcess(val port: Int = freePort()) : AutoCloseable {
 
         private fun binary(): File {
             System.getenv("LANTERN_RELAY_BIN")?.let { return File(it) }
-            val target = File(System.getProperty("user.dir"), "../target")
+            val target = File(androidDir(), "../target")
             return listOf("debug", "release").map { File(target, "$it/lantern-relay") }
                 .filter { it.canExecute() }
                 .maxByOrNull { it.lastModified() }
