@@ -66,6 +66,8 @@ android {
     testOptions {
         unitTests.all {
             it.useJUnitPlatform()
+            // Same working directory as the Maven build (android/), so relative paths agree.
+            it.workingDir = rootDir
             // Host unit tests load the host-built core, as the Maven build does.
             it.systemProperty("jna.library.path", File(repoRoot, "target/release").path)
         }

@@ -17,6 +17,8 @@ android {
     testOptions {
         unitTests.all {
             it.useJUnitPlatform()
+            // Same working directory as the Maven build (android/), so relative paths agree.
+            it.workingDir = rootDir
             it.systemProperty("jna.library.path", File(rootDir.parentFile, "target/release").path)
             it.systemProperty("lantern.androidDir", rootDir.path)
         }
