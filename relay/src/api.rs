@@ -640,6 +640,9 @@ async fn ack_envelopes<S: Store>(
         )));
     }
     authenticate_owner(&st, &mailbox, None, &method, &uri, &headers, &body).await?;
-    let deleted = st.store.ack_envelopes(&mailbox, req.ids).await?;
+    let deleted = st
+        .store
+        .ack_envelopes(&mailbox, req.ids, now_secs())
+        .await?;
     Ok(json(StatusCode::OK, &AckResponse { deleted }))
 }

@@ -237,7 +237,7 @@ async fn run<S: Store>(
     served.map_err(|e| format!("server failed: {e}"))
 }
 
-/// Drops envelopes past their TTL and expired nonces, and forgets idle rate buckets.
+/// Drops envelopes and ack tombstones past their TTL and expired nonces, and forgets idle rate buckets.
 async fn sweep_loop<S: Store>(state: AppState<S>) {
     let mut tick = tokio::time::interval(Duration::from_secs(state.config.sweep_interval_secs));
     loop {
@@ -252,10 +252,11 @@ async fn sweep_loop<S: Store>(state: AppState<S>) {
         {
             Ok(stats) => {
                 state.metrics.add_ttl_dropped(stats.envelopes_dropped);
-                if stats.envelopes_dropped > 0 {
+                if stats.envelopes_dropped > 0 || stats.tombstones_dropped > 0 {
                     tracing::info!(
                         dropped = stats.envelopes_dropped,
-                        "expired envelopes dropped"
+                        tombstones = stats.tombstones_dropped,
+                        "expired envelopes and tombstones dropped"
                     );
                 }
             }

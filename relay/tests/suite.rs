@@ -28,6 +28,9 @@ macro_rules! suite {
 
 suite!(
     round_trip_duplicate_and_conflict,
+    acked_id_reposted_is_duplicate_never_stored_again,
+    ack_tombstone_expires_with_the_ttl,
+    schema_1_storage_upgrades_in_place,
     foreign_key_cannot_read_ack_or_delete,
     bad_or_missing_signature_refused,
     stale_request_refused,
@@ -104,6 +107,140 @@ fn round_trip_duplicate_and_conflict(b: &Backend) {
         2
     );
     assert_eq!(client.ack_envelopes(&key, &["e1".into()]).unwrap(), 0);
+    assert!(
+        client
+            .list_envelopes(&key, 0, 10)
+            .unwrap()
+            .envelopes
+            .is_empty()
+    );
+}
+
+/// An acknowledged id posted again (a sender retrying after a lost response) is answered as a
+/// duplicate from the tombstone and never delivered again; another payload under that id is a
+/// conflict. Tombstones cost no quota and go with the mailbox.
+fn acked_id_reposted_is_duplicate_never_stored_again(b: &Backend) {
+    let relay = start(b, |c| {
+        c.mailbox_max_envelopes = 1;
+        c.mailbox_max_bytes = 100;
+    });
+    let (client, key, id, cap) = mailbox(&relay);
+    let first = client
+        .post_envelope(&id, &cap.token, "e1", &[1u8; 100])
+        .unwrap();
+    assert!(!first.duplicate);
+    assert_eq!(client.ack_envelopes(&key, &["e1".into()]).unwrap(), 1);
+    let again = client
+        .post_envelope(&id, &cap.token, "e1", &[1u8; 100])
+        .unwrap();
+    assert_eq!(
+        again,
+        relay_client::PostReceipt {
+            seq: first.seq,
+            duplicate: true
+        }
+    );
+    let conflict = client
+        .post_envelope(&id, &cap.token, "e1", &[2u8; 100])
+        .unwrap_err();
+    assert_eq!(rejected_code(&conflict), (409, "conflict"));
+    // Never listed again, not even from the start; acking it again finds nothing.
+    let page = client.list_envelopes(&key, 0, 10).unwrap();
+    assert!(page.envelopes.is_empty() && !page.more, "{page:?}");
+    assert_eq!(client.ack_envelopes(&key, &["e1".into()]).unwrap(), 0);
+    // The tombstone takes neither the one envelope slot nor the 100 bytes of quota.
+    let e2 = client
+        .post_envelope(&id, &cap.token, "e2", &[3u8; 100])
+        .unwrap();
+    assert!(!e2.duplicate && e2.seq > first.seq);
+    let page = client.list_envelopes(&key, 0, 10).unwrap();
+    let ids: Vec<&str> = page.envelopes.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["e2"]);
+    let m = reqwest::blocking::get(format!("{}/metrics", relay.url()))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(m.contains("lantern_relay_stored_envelopes 1"), "{m}");
+    assert!(m.contains("lantern_relay_stored_bytes 100"), "{m}");
+    // Deleting the mailbox removes its tombstones: a fresh mailbox takes e1 as new.
+    client.delete_mailbox(&key).unwrap();
+    client.create_mailbox(&key).unwrap();
+    let cap = client.issue_capability(&key).unwrap();
+    let fresh = client
+        .post_envelope(&id, &cap.token, "e1", &[2u8; 100])
+        .unwrap();
+    assert!(!fresh.duplicate);
+    let page = client.list_envelopes(&key, 0, 10).unwrap();
+    assert_eq!(page.envelopes.len(), 1);
+    assert_eq!(page.envelopes[0].payload, [2u8; 100]);
+}
+
+/// The tombstone lives as long as the envelope could have: once the TTL sweep has passed, the
+/// id is free again.
+fn ack_tombstone_expires_with_the_ttl(b: &Backend) {
+    let relay = start(b, |c| {
+        c.envelope_ttl_secs = 4;
+        c.sweep_interval_secs = 1;
+    });
+    let (client, key, id, cap) = mailbox(&relay);
+    client.post_envelope(&id, &cap.token, "e1", b"one").unwrap();
+    assert_eq!(client.ack_envelopes(&key, &["e1".into()]).unwrap(), 1);
+    // Within the TTL the tombstone answers (the sweep cannot drop it before 4 s have passed).
+    let e = client
+        .post_envelope(&id, &cap.token, "e1", b"two")
+        .unwrap_err();
+    assert_eq!(rejected_code(&e), (409, "conflict"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let stored = loop {
+        match client.post_envelope(&id, &cap.token, "e1", b"two") {
+            Ok(r) => break r,
+            Err(e) => assert_eq!(rejected_code(&e), (409, "conflict")),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tombstone not dropped after the TTL"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    assert!(!stored.duplicate);
+    let page = client.list_envelopes(&key, 0, 10).unwrap();
+    assert_eq!(page.envelopes.len(), 1);
+    assert_eq!(page.envelopes[0].payload, b"two");
+}
+
+/// Storage written before tombstones existed (schema 1) is migrated when a new relay starts on
+/// it: stored envelopes stay, and acknowledging them then leaves working tombstones.
+fn schema_1_storage_upgrades_in_place(b: &Backend) {
+    let mut relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    let first = client.post_envelope(&id, &cap.token, "e1", b"one").unwrap();
+    relay.stop();
+    // Back to schema 1: migration 0002 only added the tombstone table (and its index).
+    match &relay.backend {
+        Backend::Sqlite => {
+            let db = rusqlite::Connection::open(relay.dir.path().join("relay.db")).unwrap();
+            db.execute_batch("DROP TABLE acked_envelopes; PRAGMA user_version = 1;")
+                .unwrap();
+        }
+        Backend::Postgres(url) => {
+            let schema = relay.config.postgres_schema.as_deref().unwrap();
+            common::pg_execute(
+                url,
+                &format!(
+                    "SET search_path TO {schema}; DROP TABLE acked_envelopes;
+                     DELETE FROM schema_migrations WHERE version >= 2;"
+                ),
+            );
+        }
+    }
+    relay.handle = Some(lantern_relay::spawn(relay.config.clone()).unwrap());
+    let client = relay.client();
+    let page = client.list_envelopes(&key, 0, 10).unwrap();
+    assert_eq!(page.envelopes.len(), 1);
+    assert_eq!(page.envelopes[0].payload, b"one");
+    assert_eq!(client.ack_envelopes(&key, &["e1".into()]).unwrap(), 1);
+    let again = client.post_envelope(&id, &cap.token, "e1", b"one").unwrap();
+    assert_eq!((again.seq, again.duplicate), (first.seq, true));
     assert!(
         client
             .list_envelopes(&key, 0, 10)
@@ -528,6 +665,15 @@ fn concurrent_posts_listed_and_acked_exactly_once(b: &Backend) {
                     let eid = format!("s{s}-{i}");
                     c.post_envelope(&id, &cap.token, &eid, eid.as_bytes())
                         .unwrap();
+                    if i % 10 == 0 {
+                        // A retried post must not duplicate, even when the owner already
+                        // acknowledged the first one (the relay keeps a tombstone).
+                        assert!(
+                            c.post_envelope(&id, &cap.token, &eid, eid.as_bytes())
+                                .unwrap()
+                                .duplicate
+                        );
+                    }
                 }
             })
         })
@@ -618,14 +764,20 @@ fn storage_holds_no_plaintext(b: &Backend) {
                 let schema = relay.config.postgres_schema.as_deref().unwrap();
                 let hex: String = needle.iter().map(|b| format!("{b:02x}")).collect();
                 let text = String::from_utf8_lossy(needle).into_owned();
-                ["mailboxes", "capabilities", "envelopes", "seen_nonces"]
-                    .iter()
-                    .any(|t| {
-                        // Every column of every row, as text (bytea shows as \x-hex).
-                        common::pg_rows_as_text(url, schema, &format!("SELECT t::text FROM {t} t"))
-                            .iter()
-                            .any(|row| row.contains(&text) || row.contains(&hex))
-                    })
+                [
+                    "mailboxes",
+                    "capabilities",
+                    "envelopes",
+                    "acked_envelopes",
+                    "seen_nonces",
+                ]
+                .iter()
+                .any(|t| {
+                    // Every column of every row, as text (bytea shows as \x-hex).
+                    common::pg_rows_as_text(url, schema, &format!("SELECT t::text FROM {t} t"))
+                        .iter()
+                        .any(|row| row.contains(&text) || row.contains(&hex))
+                })
             }
         }
     };

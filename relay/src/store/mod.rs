@@ -2,8 +2,10 @@
 //! database). Every operation is one transaction: it either happens whole or not at all.
 //!
 //! The store keeps only what a relay needs across requests and processes: mailboxes (public key
-//! and counters), capability token HASHES, ciphertext envelopes and recently seen request nonces.
-//! It never stores a capability token itself and never interprets a payload.
+//! and counters), capability token HASHES, ciphertext envelopes, tombstones of acknowledged
+//! envelopes (id, seq, payload hash, times: no payload) until their TTL would have ended, and
+//! recently seen request nonces. It never stores a capability token itself and never interprets a
+//! payload.
 
 use std::future::Future;
 
@@ -32,11 +34,12 @@ pub enum PostOutcome {
     Stored {
         seq: i64,
     },
-    /// Same id and same payload already stored: nothing written.
+    /// Same id and same payload already stored, or already acknowledged (tombstone): nothing
+    /// written; `seq` is the one the envelope got when it was first stored.
     Duplicate {
         seq: i64,
     },
-    /// Same id already stored with a different payload: nothing written.
+    /// Same id already stored (or acknowledged) with a different payload: nothing written.
     Conflict,
     MailboxNotFound,
     /// No capability with this hash, or it belongs to another mailbox.
@@ -58,6 +61,8 @@ pub struct EnvelopeRow {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepStats {
     pub envelopes_dropped: u64,
+    /// Tombstones of acknowledged envelopes whose TTL ended.
+    pub tombstones_dropped: u64,
     pub nonces_dropped: u64,
 }
 
@@ -95,7 +100,7 @@ pub trait Store: Send + Sync + 'static {
         expires_at: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Deletes a mailbox with its envelopes and capabilities; `Ok(false)` if unknown.
+    /// Deletes a mailbox with its envelopes, tombstones and capabilities; `Ok(false)` if unknown.
     fn delete_mailbox(
         &self,
         mailbox_id: &str,
@@ -118,7 +123,8 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Checks the capability and quota and stores the envelope, all in one transaction.
+    /// Checks the capability, duplicates (stored envelopes and tombstones) and quota and stores
+    /// the envelope, all in one transaction.
     #[allow(clippy::too_many_arguments)]
     fn post_envelope(
         &self,
@@ -139,14 +145,16 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<EnvelopeRow>, bool), StoreError>> + Send;
 
-    /// Deletes the listed envelopes; returns how many existed.
+    /// Deletes the listed envelopes, leaving a tombstone (no payload, acked at `now`) for each,
+    /// in one transaction; returns how many existed. Tombstones do not count in the quota.
     fn ack_envelopes(
         &self,
         mailbox_id: &str,
         ids: Vec<String>,
+        now: i64,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Drops envelopes received before `cutoff` and nonces expired before `now`.
+    /// Drops envelopes and tombstones received before `cutoff`, and nonces expired before `now`.
     fn sweep(
         &self,
         now: i64,

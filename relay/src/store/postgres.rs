@@ -1,5 +1,6 @@
 //! PostgreSQL storage for several relay processes sharing one database. All state a request
-//! needs lives in the database: mailboxes, capability hashes, envelopes and seen nonces.
+//! needs lives in the database: mailboxes, capability hashes, envelopes, ack tombstones and seen
+//! nonces.
 //!
 //! Posts and acknowledgements lock their mailbox row first (`FOR UPDATE`), so per-mailbox
 //! sequence numbers are handed out in commit order and a listing cursor can never skip a
@@ -11,7 +12,10 @@ use tokio_postgres::NoTls;
 use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
 
 /// Numbered migrations, recorded in `schema_migrations`.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_ack_tombstones.sql"),
+];
 
 /// Advisory lock ids: one for migrations, one so only one relay sweeps at a time.
 const MIGRATION_LOCK: i64 = 0x4c61_6e74_0001;
@@ -272,8 +276,12 @@ impl Store for PostgresStore {
             .await
             .map_err(failed)?;
         let dup_stmt = tx
+            // A stored envelope or the tombstone of an acknowledged one (at most one exists:
+            // an id is tombstoned only by the ack that deletes it, under the mailbox lock).
             .prepare_cached(
-                "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = $1 AND id = $2",
+                "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = $1 AND id = $2
+                 UNION ALL
+                 SELECT seq, payload_hash FROM acked_envelopes WHERE mailbox_id = $1 AND id = $2",
             )
             .await
             .map_err(failed)?;
@@ -366,7 +374,12 @@ impl Store for PostgresStore {
         Ok((rows, more))
     }
 
-    async fn ack_envelopes(&self, mailbox_id: &str, ids: Vec<String>) -> Result<u64, StoreError> {
+    async fn ack_envelopes(
+        &self,
+        mailbox_id: &str,
+        ids: Vec<String>,
+        now: i64,
+    ) -> Result<u64, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(failed)?;
         if lock_mailbox(&tx, mailbox_id).await?.is_none() {
@@ -375,9 +388,13 @@ impl Store for PostgresStore {
         let row = tx
             .query_one(
                 "WITH gone AS (DELETE FROM envelopes WHERE mailbox_id = $1 AND id = ANY($2)
-                   RETURNING octet_length(payload)::bigint AS len)
+                   RETURNING mailbox_id, id, seq, payload_hash, received_at,
+                     octet_length(payload)::bigint AS len),
+                 tombstones AS (INSERT INTO acked_envelopes
+                   (mailbox_id, id, seq, payload_hash, received_at, acked_at)
+                   SELECT mailbox_id, id, seq, payload_hash, received_at, $3 FROM gone)
                  SELECT count(*)::bigint, coalesce(sum(len), 0)::bigint FROM gone",
-                &[&mailbox_id, &ids],
+                &[&mailbox_id, &ids, &now],
             )
             .await
             .map_err(failed)?;
@@ -431,6 +448,14 @@ impl Store for PostgresStore {
             .await
             .map_err(failed)?;
         let envelopes: i64 = row.get(0);
+        // Tombstones are not in the mailbox counters, so they need no mailbox lock.
+        let tombstones = tx
+            .execute(
+                "DELETE FROM acked_envelopes WHERE received_at < $1",
+                &[&cutoff],
+            )
+            .await
+            .map_err(failed)?;
         let nonces = tx
             .execute("DELETE FROM seen_nonces WHERE expires_at < $1", &[&now])
             .await
@@ -438,6 +463,7 @@ impl Store for PostgresStore {
         tx.commit().await.map_err(failed)?;
         Ok(SweepStats {
             envelopes_dropped: envelopes as u64,
+            tombstones_dropped: tombstones,
             nonces_dropped: nonces,
         })
     }

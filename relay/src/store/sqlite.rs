@@ -15,7 +15,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
 
 /// Numbered migrations; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_ack_tombstones.sql"),
+];
 
 /// Most requests committed together in one transaction.
 const MAX_BATCH: usize = 512;
@@ -309,9 +312,13 @@ impl Store for SqliteStore {
                 Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
                 Some(_) => {}
             }
+            // A stored envelope or the tombstone of an acknowledged one (at most one exists:
+            // an id is tombstoned only by the ack that deletes it).
             let existing: Option<(i64, Vec<u8>)> = c
                 .prepare_cached(
-                    "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = ?1 AND id = ?2",
+                    "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = ?1 AND id = ?2
+                     UNION ALL
+                     SELECT seq, payload_hash FROM acked_envelopes WHERE mailbox_id = ?1 AND id = ?2",
                 )?
                 .query_row(params![id, env_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
@@ -377,20 +384,45 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn ack_envelopes(&self, mailbox_id: &str, ids: Vec<String>) -> Result<u64, StoreError> {
+    async fn ack_envelopes(
+        &self,
+        mailbox_id: &str,
+        ids: Vec<String>,
+        now: i64,
+    ) -> Result<u64, StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            // One statement for the whole list (ids travel as a JSON array).
+            // One DELETE for the whole list (ids travel as a JSON array); each deleted row comes
+            // back once and becomes a tombstone. Same savepoint, so both or neither.
             let ids_json = serde_json::to_string(&ids)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            let (deleted, bytes) = c
+            let gone = c
                 .prepare_cached(
                     "DELETE FROM envelopes WHERE mailbox_id = ?1
                      AND id IN (SELECT value FROM json_each(?2))
-                     RETURNING length(payload)",
+                     RETURNING id, seq, payload_hash, received_at, length(payload)",
                 )?
-                .query_map(params![id, ids_json], |r| r.get::<_, i64>(0))?
-                .try_fold((0i64, 0i64), |(n, b), len| len.map(|len| (n + 1, b + len)))?;
+                .query_map(params![id, ids_json], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut tombstone = c.prepare_cached(
+                "INSERT INTO acked_envelopes
+                   (mailbox_id, id, seq, payload_hash, received_at, acked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let (mut deleted, mut bytes) = (0i64, 0i64);
+            for (env_id, seq, hash, received_at, len) in gone {
+                tombstone.execute(params![id, env_id, seq, hash, received_at, now])?;
+                deleted += 1;
+                bytes += len;
+            }
             if deleted > 0 {
                 c.execute(
                     "UPDATE mailboxes SET envelope_count = envelope_count - ?2,
@@ -418,12 +450,17 @@ impl Store for SqliteStore {
                 "DELETE FROM envelopes WHERE received_at < ?1",
                 params![cutoff],
             )?;
+            let tombstones = c.execute(
+                "DELETE FROM acked_envelopes WHERE received_at < ?1",
+                params![cutoff],
+            )?;
             let nonces = c.execute(
                 "DELETE FROM seen_nonces WHERE expires_at < ?1",
                 params![now],
             )?;
             Ok(SweepStats {
                 envelopes_dropped: envelopes as u64,
+                tombstones_dropped: tombstones as u64,
                 nonces_dropped: nonces as u64,
             })
         })
@@ -446,5 +483,74 @@ impl Store for SqliteStore {
             )
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by schema 1 (before tombstones) is upgraded in place: its envelope
+    /// survives, and acknowledging it then leaves a tombstone that answers a re-post.
+    #[test]
+    fn schema_1_database_upgrades_and_keeps_its_envelopes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("relay.db");
+        {
+            let old = Connection::open(&path).expect("open");
+            old.execute_batch(MIGRATIONS[0]).expect("schema 1");
+            old.pragma_update(None, "user_version", 1).expect("version");
+            old.execute_batch(
+                "INSERT INTO mailboxes (id, public_key, created_at, next_seq, envelope_count,
+                   envelope_bytes) VALUES ('mb', x'00', 1, 2, 1, 3);
+                 INSERT INTO capabilities (token_hash, id, mailbox_id, created_at)
+                   VALUES (x'0100000000000000000000000000000000000000000000000000000000000000', 'cap', 'mb', 1);
+                 INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
+                   VALUES ('mb', 1, 'e1', x'aabbcc', x'0200000000000000000000000000000000000000000000000000000000000000', 1);",
+            )
+            .expect("schema 1 rows");
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let store = SqliteStore::open(&path, false).expect("opens and migrates");
+            let (rows, _) = store.list_envelopes("mb", 0, 10).await.expect("list");
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].payload, [0xaa, 0xbb, 0xcc]);
+            let acked = store
+                .ack_envelopes("mb", vec!["e1".into()], 5)
+                .await
+                .expect("ack");
+            assert_eq!(acked, 1);
+            let quota = Quota {
+                max_envelopes: 10,
+                max_bytes: 100,
+            };
+            let mut hash = [0u8; 32];
+            hash[0] = 2;
+            let mut token = [0u8; 32];
+            token[0] = 1;
+            // The store compares hashes only; the api computes them from the payload.
+            let again = store
+                .post_envelope("mb", &token, "e1", vec![0xaa, 0xbb, 0xcc], hash, 6, quota)
+                .await
+                .expect("post");
+            assert_eq!(again, PostOutcome::Duplicate { seq: 1 });
+            let other = store
+                .post_envelope("mb", &token, "e1", vec![0xdd], [9u8; 32], 6, quota)
+                .await
+                .expect("post");
+            assert_eq!(other, PostOutcome::Conflict);
+            let (rows, _) = store.list_envelopes("mb", 0, 10).await.expect("list");
+            assert!(rows.is_empty());
+            let totals = store.totals().await.expect("totals");
+            assert_eq!((totals.envelopes, totals.bytes), (0, 0));
+        });
+        let version: i64 = Connection::open(&path)
+            .expect("open")
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
     }
 }
