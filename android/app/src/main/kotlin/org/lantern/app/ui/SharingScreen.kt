@@ -50,6 +50,7 @@ import org.lantern.presentation.ConsentDraft
 import org.lantern.presentation.ConnectionRow
 import org.lantern.presentation.GrantRow
 import org.lantern.presentation.SharingViewModel
+import org.lantern.presentation.UiError
 import java.text.DateFormat
 import java.util.Date
 
@@ -145,7 +146,7 @@ fun SharingScreen(core: LanternCore, app: LanternApplication) {
             dismissButton = { TextButton(onClick = { vm.safetyNumbersCompared(false) }) { Text(stringResource(R.string.safety_no_match)) } },
         )
     }
-    s.editorFor?.let { to -> ConsentEditor(to, s.draft, vm) }
+    s.editorFor?.let { to -> ConsentEditor(to, s.draft, s.error, vm) }
 }
 
 @Composable
@@ -186,7 +187,7 @@ private fun GrantCard(g: GrantRow, onRevoke: (() -> Unit)?) {
 }
 
 @Composable
-private fun ConsentEditor(to: ConnectionRow, d: ConsentDraft, vm: SharingViewModel) {
+private fun ConsentEditor(to: ConnectionRow, d: ConsentDraft, error: UiError?, vm: SharingViewModel) {
     var tag by remember { mutableStateOf("") }
     AlertDialog(
         onDismissRequest = vm::closeEditor,
@@ -210,7 +211,7 @@ private fun ConsentEditor(to: ConnectionRow, d: ConsentDraft, vm: SharingViewMod
                     }
                 }
                 Text(stringResource(R.string.consent_revoke_note), style = MaterialTheme.typography.bodySmall)
-                ErrorText(vm.state.value.error)
+                ErrorText(error)
             }
         },
         confirmButton = { TextButton(onClick = { vm.grant() }) { Text(stringResource(R.string.consent_give)) } },
