@@ -1,0 +1,85 @@
+import BackgroundTasks
+import Lantern
+import SwiftUI
+
+/// The app: opens the core, covers private screens when the app leaves the foreground, locks
+/// the journal after the chosen delay, and schedules background sync (BGTaskScheduler).
+@main
+struct LanternApp: App {
+    @Environment(\.scenePhase) private var scenePhase
+    @State private var client: LanternClient?
+    @State private var autoLock = AutoLock()
+    @State private var covered = false
+
+    init() { BackgroundSync.register() }
+
+    var body: some Scene {
+        WindowGroup {
+            ZStack {
+                if let client {
+                    RootView(client: client, autoLock: autoLock)
+                } else {
+                    ProgressView().task {
+                        client = try? await LanternClient.open()
+                        BackgroundSync.client = client
+                    }
+                }
+                // Privacy cover: the app switcher snapshot never shows private text.
+                if covered { PrivacyCover() }
+            }
+            .onChange(of: scenePhase) { _, phase in
+                switch phase {
+                case .active:
+                    covered = false
+                    if autoLock.foregrounded(at: Date()) { Task { await client?.journal.lock() } }
+                case .inactive:
+                    covered = true
+                case .background:
+                    covered = true
+                    if autoLock.backgrounded(at: Date()) { Task { await client?.journal.lock() } }
+                    BackgroundSync.schedule()
+                @unknown default:
+                    covered = true
+                }
+            }
+        }
+    }
+}
+
+struct PrivacyCover: View {
+    var body: some View {
+        ZStack {
+            Rectangle().fill(.background).ignoresSafeArea()
+            Label("privacy.cover", systemImage: "lock.fill").font(.title2)
+        }
+        .accessibilityLabel(Text("privacy.cover"))
+    }
+}
+
+struct RootView: View {
+    let client: LanternClient
+    let autoLock: AutoLock
+    @State private var showHelp = false
+
+    var body: some View {
+        TabView {
+            tab(CourseView(course: client.course), "tab.course", "book")
+            tab(JournalView(journal: client.journal), "tab.journal", "heart.text.square")
+            tab(SharingView(sharing: client.sharing), "tab.sharing", "person.2")
+            tab(InboxView(sharing: client.sharing), "tab.inbox", "tray")
+            tab(SettingsView(journal: client.journal, autoLock: autoLock), "tab.settings", "gear")
+        }
+        .sheet(isPresented: $showHelp) { NavigationStack { HelpView(course: client.course) } }
+    }
+
+    private func tab(_ content: some View, _ title: LocalizedStringKey, _ icon: String) -> some View {
+        NavigationStack {
+            content.toolbar {
+                ToolbarItem(placement: .topBarTrailing) {
+                    Button("help.button") { showHelp = true }.accessibilityHint(Text("help.hint"))
+                }
+            }
+        }
+        .tabItem { Label(title, systemImage: icon) }
+    }
+}

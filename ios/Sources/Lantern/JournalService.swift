@@ -1,0 +1,118 @@
+import Foundation
+import LanternCore
+
+/// Whether the journal can be read right now.
+public enum VaultState: Sendable { case unknown, notSetUp, locked, unlocked }
+
+/// The encrypted journal, off the main actor. Passphrases pass straight to the core and are
+/// never stored here. `onLocked` fires whenever a call finds the vault locked (auto-lock), so
+/// the lock screen comes back wherever the person was.
+public final class JournalService: @unchecked Sendable {
+    let journal: Journal
+    @MainActor public var onLocked: (() -> Void)?
+    init(_ journal: Journal) { self.journal = journal }
+
+    private func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await coreCall(body)
+        } catch LanternFailure.locked {
+            await MainActor.run { self.onLocked?() }
+            throw LanternFailure.locked
+        }
+    }
+
+    public func state() async throws -> VaultState {
+        try await call {
+            if try !self.journal.isSetUp() { return .notSetUp }
+            return self.journal.isUnlocked() ? .unlocked : .locked
+        }
+    }
+    /// First-time setup; returns the recovery code to show once.
+    public func setUp(passphrase: String) async throws -> String { try await call { try self.journal.setup(passphrase: passphrase) } }
+    public func unlock(passphrase: String) async throws { try await call { try self.journal.unlock(passphrase: passphrase) } }
+    public func unlock(with provider: PlatformKeyProvider) async throws {
+        let guarded = GuardedKeyProvider(provider)
+        try await guarded.rethrowing { try await self.call { try self.journal.unlockWithPlatformKey(provider: guarded) } }
+    }
+    public func lock() async { _ = try? await call { self.journal.lock() } }
+    public func changePassphrase(old: String, new: String) async throws {
+        try await call { try self.journal.changePassphrase(old: old, new: new) }
+    }
+    /// Resets the passphrase with the recovery code; returns the NEW recovery code.
+    public func recover(code: String, newPassphrase: String) async throws -> String {
+        try await call { try self.journal.recover(recoveryCode: code, newPassphrase: newPassphrase) }
+    }
+    public func platformKeyEnabled() async throws -> Bool { try await call { try self.journal.platformKeyEnabled() } }
+    public func setPlatformKey(_ provider: PlatformKeyProvider?) async throws {
+        guard let provider else { return try await call { try self.journal.disablePlatformKey() } }
+        let guarded = GuardedKeyProvider(provider)
+        try await guarded.rethrowing { try await self.call { try self.journal.enablePlatformKey(provider: guarded) } }
+    }
+
+    public func add(text: String, mood: Int?, tags: [String]) async throws -> Entry {
+        try await call { try self.journal.addEntry(entry: NewEntry(text: text, mood: mood.map { UInt8($0) }, tags: tags, createdAtMs: nil)) }
+    }
+    public func get(id: String) async throws -> Entry { try await call { try self.journal.getEntry(id: id) } }
+    public func edit(id: String, text: String, mood: Int?, tags: [String]) async throws -> Entry {
+        try await call {
+            try self.journal.editEntry(id: id, update: EntryUpdate(text: text, mood: mood.map { UInt8($0) }, clearMood: mood == nil, tags: tags))
+        }
+    }
+    public func delete(id: String) async throws { try await call { try self.journal.deleteEntry(id: id) } }
+    public func list(offset: Int, limit: Int, tag: String?) async throws -> EntryPage {
+        try await call {
+            try self.journal.listEntries(query: EntryQuery(offset: UInt32(offset), limit: UInt32(limit), tag: tag, fromMs: nil, toMs: nil))
+        }
+    }
+    public func search(_ query: String, limit: Int = 20) async throws -> [Entry] {
+        try await call { try self.journal.search(query: query, limit: UInt32(limit)) }
+    }
+    public func prepareSearch() async { _ = try? await call { try self.journal.prepareSearch() } }
+    public func checkIn(mood: Int, note: String?) async throws -> CheckIn {
+        try await call { try self.journal.addCheckin(mood: UInt8(mood), note: note) }
+    }
+    public func checkIns(from: Int64, to: Int64) async throws -> [CheckIn] {
+        try await call { try self.journal.listCheckins(fromMs: from, toMs: to) }
+    }
+    public func moodTrends(from: Int64, to: Int64, utcOffsetMinutes: Int32) async throws -> MoodTrends {
+        try await call { try self.journal.moodTrends(fromMs: from, toMs: to, utcOffsetMinutes: utcOffsetMinutes) }
+    }
+    public func exportBackup(to path: String, passphrase: String) async throws {
+        try await call { try self.journal.exportBackup(path: path, passphrase: passphrase) }
+    }
+    public func importBackup(from path: String, passphrase: String) async throws -> ImportReport {
+        try await call { try self.journal.importBackup(path: path, passphrase: passphrase) }
+    }
+    public func exportPlaintext() async throws -> String { try await call { try self.journal.exportPlaintext(format: .markdown) } }
+}
+
+/// Carries a key provider's typed failure around the FFI. `LanternError` is a flat error, which
+/// uniffi cannot lift from foreign code, so the provider's error (Face ID cancelled, key
+/// invalidated) is kept here, the core sees an unexpected callback error and aborts, and
+/// `rethrowing` reports the provider's own failure. (Same as GuardedKeyProvider on Android.)
+final class GuardedKeyProvider: PlatformKeyProvider, @unchecked Sendable {
+    private struct ProviderFailed: Error {}
+    private let inner: PlatformKeyProvider
+    private let lock = NSLock()
+    private var failure: LanternFailure?
+
+    init(_ inner: PlatformKeyProvider) { self.inner = inner }
+
+    func wrapKey(key: Data) throws -> Data { try guarded { try inner.wrapKey(key: key) } }
+    func unwrapKey(wrapped: Data) throws -> Data { try guarded { try inner.unwrapKey(wrapped: wrapped) } }
+
+    private func guarded(_ body: () throws -> Data) throws -> Data {
+        do { return try body() } catch {
+            let typed = (error as? LanternError).map(LanternFailure.init) ?? .internal("platform key provider failed")
+            lock.withLock { failure = typed }
+            throw ProviderFailed()
+        }
+    }
+
+    func rethrowing<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch {
+            if let f = lock.withLock({ failure }) { throw f }
+            throw error
+        }
+    }
+}
