@@ -5,9 +5,11 @@
 mod common;
 
 use common::{Relay, Side, checkin, entry, files_containing, pair, single};
+use lantern_core::LanternError;
 use lantern_core::consent::audit::AuditEvent;
 use lantern_core::consent::{ItemKind, Scope};
 use lantern_core::sync::ShareableItem;
+use lantern_core::sync::engine::{SyncHooks, SyncPhase, SyncProgress};
 use lantern_core::sync::envelope::{self, Payload};
 use lantern_core::sync::relay_client::RelayClient;
 
@@ -288,4 +290,179 @@ fn an_unreachable_supporter_relay_does_not_hold_up_the_others() {
         .map(|e| e.connection_id)
         .collect();
     assert_eq!(queued, vec![conn_b]);
+}
+
+/// Records every progress report; cancels once `stop_at` says so.
+struct Recorder {
+    seen: Vec<SyncProgress>,
+    stop_at: fn(&SyncProgress) -> bool,
+    cancelled: bool,
+}
+
+impl Recorder {
+    fn new(stop_at: fn(&SyncProgress) -> bool) -> Recorder {
+        Recorder {
+            seen: Vec::new(),
+            stop_at,
+            cancelled: false,
+        }
+    }
+
+    fn steps(&self) -> Vec<(SyncPhase, u64, u64)> {
+        self.seen
+            .iter()
+            .map(|p| (p.phase, p.done, p.total))
+            .collect()
+    }
+}
+
+impl SyncHooks for Recorder {
+    fn progress(&mut self, progress: SyncProgress) {
+        self.cancelled |= (self.stop_at)(&progress);
+        self.seen.push(progress);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancelled
+    }
+}
+
+fn disclosed(side: &mut Side) -> usize {
+    side.s()
+        .audit_records()
+        .unwrap()
+        .iter()
+        .filter(|r| matches!(r.event, AuditEvent::Disclosed { .. }))
+        .count()
+}
+
+#[test]
+fn progress_is_reported_in_order_and_ends_with_done() {
+    let relay = Relay::start();
+    let (mut peer, mut sup_a, mut sup_b) = (Side::new(), Side::new(), Side::new());
+    let t = now();
+    let conn_a = pair(&relay, &mut peer, &mut sup_a, t);
+    let conn_b = pair(&relay, &mut peer, &mut sup_b, t);
+    for c in [&conn_a, &conn_b] {
+        peer.s()
+            .grant(c, vec![Scope::CheckIns], "p", t + DAY, t)
+            .unwrap();
+    }
+    let mut rec = Recorder::new(|_| false);
+    let r = peer
+        .s()
+        .sync_with(&[checkin("k1", "canary-progress")], t + 1, &mut rec)
+        .unwrap();
+    assert_eq!(r.posted, 2);
+    use SyncPhase::*;
+    assert_eq!(
+        rec.steps(),
+        vec![(Posting, 1, 2), (Posting, 2, 2), (Done, 2, 2)]
+    );
+    let mut conns: Vec<_> = rec.seen[..2]
+        .iter()
+        .map(|p| p.connection_id.clone().unwrap())
+        .collect();
+    conns.sort();
+    let mut expected = vec![conn_a, conn_b];
+    expected.sort();
+    assert_eq!(conns, expected);
+    // Progress carries no content or names.
+    let debug = format!("{:?}", rec.seen);
+    assert!(!debug.contains("canary") && !debug.contains("Supportername"));
+
+    // The supporter: one page fetched, each envelope applied, then Done.
+    for t2 in [t + 2, t + 3] {
+        peer.s()
+            .sync(&[checkin(&format!("k{t2}"), "x")], t2)
+            .unwrap();
+    }
+    let mut rec = Recorder::new(|_| false);
+    let r = sup_a.s().sync_with(&[], t + 4, &mut rec).unwrap();
+    assert_eq!(r.applied, 3);
+    assert_eq!(
+        rec.steps(),
+        vec![
+            (Fetching, 0, 3),
+            (Applying, 1, 3),
+            (Applying, 2, 3),
+            (Applying, 3, 3),
+            (Done, 3, 3)
+        ]
+    );
+}
+
+#[test]
+fn cancelled_before_the_start_posts_nothing() {
+    let relay = Relay::start();
+    let (mut peer, mut sup) = (Side::new(), Side::new());
+    let t = now();
+    let conn = pair(&relay, &mut peer, &mut sup, t);
+    peer.s()
+        .grant(&conn, vec![Scope::CheckIns], "p", t + DAY, t)
+        .unwrap();
+    let items = vec![checkin("k1", "a")];
+    let mut rec = Recorder::new(|_| false);
+    rec.cancelled = true;
+    let err = peer.s().sync_with(&items, t + 1, &mut rec).unwrap_err();
+    assert!(matches!(err, LanternError::Cancelled), "{err}");
+    assert!(rec.seen.is_empty());
+    assert!(peer.s().pending_envelopes().unwrap().is_empty());
+    assert_eq!(disclosed(&mut peer), 0);
+    let r = sup.s().sync(&[], t + 1).unwrap();
+    assert_eq!((r.applied, r.refused), (0, 0));
+    assert!(sup.held(t + 1).is_empty());
+}
+
+#[test]
+fn cancelled_mid_way_then_resumed_delivers_everything_exactly_once() {
+    let relay = Relay::start();
+    let (mut peer, mut sup_a, mut sup_b) = (Side::new(), Side::new(), Side::new());
+    let t = now();
+    let conn_a = pair(&relay, &mut peer, &mut sup_a, t);
+    let conn_b = pair(&relay, &mut peer, &mut sup_b, t);
+    for c in [&conn_a, &conn_b] {
+        peer.s()
+            .grant(c, vec![Scope::CheckIns], "p", t + DAY, t)
+            .unwrap();
+    }
+    let mut items = vec![checkin("k1", "a"), entry("e1", &["family"], "not granted")];
+
+    // Peer: cancelled after the first post; the other envelope stays queued.
+    let mut rec = Recorder::new(|_| true);
+    let err = peer.s().sync_with(&items, t + 1, &mut rec).unwrap_err();
+    assert!(matches!(err, LanternError::Cancelled), "{err}");
+    assert_eq!(rec.steps(), vec![(SyncPhase::Posting, 1, 2)]);
+    assert_eq!(peer.s().pending_envelopes().unwrap().len(), 1);
+    let r = peer.s().sync(&items, t + 2).unwrap();
+    assert_eq!((r.posted, r.disclosed), (1, 0));
+
+    // Two more envelopes for each supporter.
+    items.push(checkin("k2", "b"));
+    peer.s().sync(&items, t + 3).unwrap();
+    items.push(checkin("k3", "c"));
+    peer.s().sync(&items, t + 4).unwrap();
+
+    // Supporter: cancelled after the first apply; the rest is fetched again next time.
+    let mut rec = Recorder::new(|p| p.phase == SyncPhase::Applying);
+    let err = sup_a.s().sync_with(&[], t + 5, &mut rec).unwrap_err();
+    assert!(matches!(err, LanternError::Cancelled), "{err}");
+    assert_eq!(
+        rec.steps(),
+        vec![(SyncPhase::Fetching, 0, 3), (SyncPhase::Applying, 1, 3)]
+    );
+    assert_eq!(sup_a.held(t + 5), vec!["checkin:k1"]);
+    let r = sup_a.s().sync(&[], t + 6).unwrap();
+    assert_eq!((r.applied, r.duplicates, r.refused), (2, 0, 0));
+
+    let expected = vec!["checkin:k1", "checkin:k2", "checkin:k3"];
+    assert_eq!(sup_a.held(t + 6), expected);
+    let r = sup_b.s().sync(&[], t + 6).unwrap();
+    assert_eq!((r.applied, r.duplicates, r.refused), (3, 0, 0));
+    assert_eq!(sup_b.held(t + 6), expected);
+    // Each item disclosed once per supporter, and the chain holds.
+    assert_eq!(disclosed(&mut peer), 6);
+    assert_eq!(
+        peer.s().verify_audit().unwrap(),
+        peer.s().audit_records().unwrap().len()
+    );
 }

@@ -1,8 +1,10 @@
 //! FFI surface of consent-gated sharing: the `Sharing` object (reached through
 //! `Lantern::sharing()`). Pairing by invite and safety number, consent grants, sync through the
 //! relay, what a supporter received, and the peer's audit log. Thin delegations to
-//! `crate::sync` and `crate::consent`; every call blocks (sync does network I/O).
+//! `crate::sync` and `crate::consent`; every call blocks (sync does network I/O). A sync can
+//! report progress to a foreign `SyncObserver` and be stopped through a `SyncCancellation`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::LanternError;
@@ -11,7 +13,7 @@ use crate::api::course::Course;
 use crate::api::journal::Journal;
 use crate::consent::audit::AuditRecord;
 use crate::consent::{Grant, GrantState, GrantTerms, Scope};
-use crate::sync::engine::SyncReport;
+use crate::sync::engine::{self, SyncHooks, SyncReport};
 use crate::sync::inbox::HeldGrant;
 use crate::sync::pairing::{ConnectionInfo, Role};
 use crate::sync::{SharingStore, sources, unix_now};
@@ -126,6 +128,101 @@ pub struct SyncSummary {
     pub duplicates: u64,
     pub refused: u64,
     pub deleted: u64,
+}
+
+/// Which step a sync is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncPhase {
+    /// An envelope was posted: `done` of `total` queued envelopes.
+    Posting,
+    /// A page of `total` envelopes was fetched from my mailboxes.
+    Fetching,
+    /// `done` of the `total` envelopes of the current page were applied.
+    Applying,
+    /// The sync finished (always the last report of a sync that succeeded).
+    Done,
+}
+
+/// How far a sync got: counts and an opaque connection id only, never content or names.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    pub done: u64,
+    pub total: u64,
+    /// The connection an envelope was posted for (`Posting` only).
+    pub connection_id: Option<String>,
+}
+
+impl From<engine::SyncProgress> for SyncProgress {
+    fn from(p: engine::SyncProgress) -> Self {
+        SyncProgress {
+            phase: match p.phase {
+                engine::SyncPhase::Posting => SyncPhase::Posting,
+                engine::SyncPhase::Fetching => SyncPhase::Fetching,
+                engine::SyncPhase::Applying => SyncPhase::Applying,
+                engine::SyncPhase::Done => SyncPhase::Done,
+            },
+            done: p.done,
+            total: p.total,
+            connection_id: p.connection_id,
+        }
+    }
+}
+
+/// Implemented by the app to follow a sync. Called on the syncing thread, in order; must
+/// return quickly and must not call back into `Sharing` (the sync holds it). An error it
+/// returns (or an exception it throws) is ignored: it cannot stop or break the sync.
+#[uniffi::export(foreign)]
+pub trait SyncObserver: Send + Sync {
+    /// One step of the sync is done.
+    fn on_progress(&self, progress: SyncProgress) -> Result<(), LanternError>;
+}
+
+/// Stops a running sync between steps: create one, pass it to `Sharing::sync_with`, call
+/// `cancel()` from any thread. The sync then returns `LanternError::Cancelled`; what it did
+/// so far is kept and the next sync continues from there.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct SyncCancellation {
+    cancelled: AtomicBool,
+}
+
+#[uniffi::export]
+impl SyncCancellation {
+    /// A token that is not cancelled yet.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Asks the sync to stop at its next step. Idempotent; cannot be undone.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether `cancel()` was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// Bridges the FFI observer and token to the engine's hooks.
+struct ForeignHooks {
+    observer: Option<Arc<dyn SyncObserver>>,
+    cancel: Option<Arc<SyncCancellation>>,
+}
+
+impl SyncHooks for ForeignHooks {
+    fn progress(&mut self, progress: engine::SyncProgress) {
+        if let Some(o) = &self.observer {
+            // The app's failure is its own: its message may hold anything, so it is dropped
+            // unlogged, and the sync goes on.
+            let _ = o.on_progress(progress.into());
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.is_cancelled())
+    }
 }
 
 /// One audit record: who saw what, when (reference-only, hash-chained).
@@ -250,7 +347,11 @@ impl Sharing {
         })
     }
 
-    fn sync_at(&self, now: i64) -> Result<SyncSummary, LanternError> {
+    fn sync_at(&self, now: i64, hooks: &mut dyn SyncHooks) -> Result<SyncSummary, LanternError> {
+        // Cancelled before the start: not even the journal is read.
+        if hooks.cancelled() {
+            return Err(LanternError::Cancelled);
+        }
         let mut store = self.store();
         let sharing = store.connections()?.iter().any(|c| c.role == Role::Peer);
         // Only a peer's core reads the journal; a supporter-only installation sends nothing.
@@ -261,7 +362,7 @@ impl Sharing {
         } else {
             Vec::new()
         };
-        Ok(store.sync(&items, now)?.into())
+        Ok(store.sync_with(&items, now, hooks)?.into())
     }
 }
 
@@ -341,7 +442,18 @@ impl Sharing {
 
     /// Posts what consent allows and fetches what peers shared. Safe to repeat or interrupt.
     pub fn sync(&self) -> Result<SyncSummary, LanternError> {
-        self.sync_at(unix_now())
+        self.sync_with(None, None)
+    }
+
+    /// `sync()` reporting each step to `observer` and stopping with `Cancelled` between steps
+    /// once `cancel` is cancelled. Stopping is as safe as a dropped connection: nothing is lost
+    /// or applied twice, and the next sync carries on.
+    pub fn sync_with(
+        &self,
+        observer: Option<Arc<dyn SyncObserver>>,
+        cancel: Option<Arc<SyncCancellation>>,
+    ) -> Result<SyncSummary, LanternError> {
+        self.sync_at(unix_now(), &mut ForeignHooks { observer, cancel })
     }
 
     /// Supporter: what peers shared and I may still see (all peers, or one connection).

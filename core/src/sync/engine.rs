@@ -6,6 +6,10 @@
 //! of the same id is a duplicate the relay ignores), and is acknowledged only after it was
 //! applied or refused for good (a second copy is a no-op). A crash or a dropped connection at
 //! any point loses and duplicates nothing. Never called from inside an async runtime.
+//!
+//! [`SyncHooks`] lets the caller watch progress and cancel. Cancellation is checked between
+//! steps (before each post, each page fetch and each apply); stopping there is as safe as a
+//! dropped connection. Progress carries counts and connection ids only, never content.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +48,55 @@ pub struct SyncReport {
     pub refused: u64,
     /// Received items deleted (tombstones, revocations, expiry).
     pub deleted: u64,
+}
+
+/// Which step a sync is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPhase {
+    /// An envelope was posted: `done` of `total` queued envelopes.
+    Posting,
+    /// A page of `total` envelopes was fetched from one of this installation's mailboxes.
+    Fetching,
+    /// `done` of the `total` envelopes of the current page were applied (or refused).
+    Applying,
+    /// The sync finished: `done` = `total` = envelopes posted plus envelopes fetched.
+    Done,
+}
+
+/// One progress report: counts and an opaque connection id, never content or names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    pub done: u64,
+    pub total: u64,
+    /// The connection an envelope was posted for (`Posting` only).
+    pub connection_id: Option<String>,
+}
+
+/// What the caller of [`SharingStore::sync_with`] watches and controls.
+pub trait SyncHooks {
+    /// Called after each step, in order; the last call of a finished sync is `Done`.
+    fn progress(&mut self, progress: SyncProgress);
+    /// Asked between steps; `true` stops the sync with `LanternError::Cancelled`.
+    fn cancelled(&self) -> bool;
+}
+
+/// No progress, never cancelled: the plain [`SharingStore::sync`].
+struct NoHooks;
+
+impl SyncHooks for NoHooks {
+    fn progress(&mut self, _: SyncProgress) {}
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+fn check(hooks: &dyn SyncHooks) -> Result<(), LanternError> {
+    if hooks.cancelled() {
+        Err(LanternError::Cancelled)
+    } else {
+        Ok(())
+    }
 }
 
 /// The mailboxes this installation owns (one per relay), with the listing cursor.
@@ -95,6 +148,20 @@ impl SharingStore {
     /// decision picks). Posts first, then fetches. On a network error the work done so far is
     /// kept and the rest is retried by the next sync.
     pub fn sync(&mut self, items: &[ShareableItem], now: i64) -> Result<SyncReport, LanternError> {
+        self.sync_with(items, now, &mut NoHooks)
+    }
+
+    /// [`SharingStore::sync`] reporting progress to `hooks` and stopping with
+    /// `LanternError::Cancelled` between steps once `hooks.cancelled()`. Cancelled before the
+    /// start, it changes nothing; later, what was done is kept (posted envelopes leave the
+    /// outbox, applied ones are acknowledged) and the next sync carries on from there.
+    pub fn sync_with(
+        &mut self,
+        items: &[ShareableItem],
+        now: i64,
+        hooks: &mut dyn SyncHooks,
+    ) -> Result<SyncReport, LanternError> {
+        check(hooks)?;
         let mut report = SyncReport {
             dropped: self.recheck_outbox(items, now)? as u64,
             ..SyncReport::default()
@@ -110,7 +177,10 @@ impl SharingStore {
         // at the end.
         let mut post_error: Option<LanternError> = None;
         let mut stalled: std::collections::BTreeSet<String> = Default::default();
-        for env in self.pending_envelopes()? {
+        let pending = self.pending_envelopes()?;
+        let total = pending.len() as u64;
+        for (i, env) in pending.into_iter().enumerate() {
+            check(hooks)?;
             if stalled.contains(&env.connection_id) {
                 continue;
             }
@@ -124,6 +194,12 @@ impl SharingStore {
                 Ok(_) => {
                     self.mark_posted(&env.id)?;
                     report.posted += 1;
+                    hooks.progress(SyncProgress {
+                        phase: SyncPhase::Posting,
+                        done: i as u64 + 1,
+                        total,
+                        connection_id: Some(env.connection_id.clone()),
+                    });
                 }
                 Err(e) => {
                     stalled.insert(env.connection_id.clone());
@@ -132,6 +208,7 @@ impl SharingStore {
             }
         }
 
+        let mut fetched = 0u64;
         let mut own = self.own_mailboxes()?;
         if !own.relays.is_empty() {
             let me = self.identity()?;
@@ -145,9 +222,26 @@ impl SharingStore {
                 };
                 let mut cursor = own.relays.get(&url).copied().unwrap_or(0);
                 loop {
+                    check(hooks)?;
                     let page = client.list_envelopes(&me.signing, cursor, PAGE)?;
+                    let total = page.envelopes.len() as u64;
+                    fetched += total;
+                    hooks.progress(SyncProgress {
+                        phase: SyncPhase::Fetching,
+                        done: 0,
+                        total,
+                        connection_id: None,
+                    });
                     let mut done = Vec::with_capacity(page.envelopes.len());
                     for env in &page.envelopes {
+                        if hooks.cancelled() {
+                            // Acknowledge what was applied; the rest stays on the relay and
+                            // the cursor where it was, so the next sync fetches it again.
+                            if !done.is_empty() {
+                                client.ack_envelopes(&me.signing, &done)?;
+                            }
+                            return Err(LanternError::Cancelled);
+                        }
                         match self.receive(&env.payload, now) {
                             Ok(Applied::Paired { .. }) => report.paired += 1,
                             Ok(Applied::Updated { deleted, .. }) => {
@@ -161,6 +255,12 @@ impl SharingStore {
                             Err(e) => return Err(e.into()),
                         }
                         done.push(env.id.clone());
+                        hooks.progress(SyncProgress {
+                            phase: SyncPhase::Applying,
+                            done: done.len() as u64,
+                            total,
+                            connection_id: None,
+                        });
                     }
                     if !done.is_empty() {
                         client.ack_envelopes(&me.signing, &done)?;
@@ -177,7 +277,16 @@ impl SharingStore {
         report.deleted += self.purge_expired(now)? as u64;
         match post_error {
             Some(e) => Err(e),
-            None => Ok(report),
+            None => {
+                let steps = report.posted + fetched;
+                hooks.progress(SyncProgress {
+                    phase: SyncPhase::Done,
+                    done: steps,
+                    total: steps,
+                    connection_id: None,
+                });
+                Ok(report)
+            }
         }
     }
 }
