@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from lantern import GrantStatus, Lantern, LanternError, NewEntry
+from lantern import (
+    GrantStatus,
+    Lantern,
+    LanternError,
+    NewEntry,
+    SyncCancellation,
+    SyncObserver,
+    SyncPhase,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,3 +121,47 @@ def test_sharing_needs_the_vault_and_refuses_bad_input(tmp_path):
         lantern.sharing().pair("not an invite", "Pat")
     with pytest.raises(LanternError.NotFound):
         lantern.sharing().safety_number("no-such-connection")
+
+
+class Recorder(SyncObserver):
+    def __init__(self):
+        self.seen = []
+
+    def on_progress(self, progress):
+        self.seen.append(progress)
+
+
+class Broken(SyncObserver):
+    def on_progress(self, progress):
+        raise RuntimeError("the app's observer failed")
+
+
+def test_sync_reports_progress_and_can_be_cancelled(tmp_path, relay_url):
+    peer, sup = core(tmp_path / "peer"), core(tmp_path / "sup")
+    family = peer.journal().add_entry(NewEntry(text="FAMILY call", mood=4, tags=["family"]))
+    conn = peer.sharing().pair(sup.sharing().create_invite(relay_url, "Sam"), "Pat")
+    peer.sharing().sync()
+    sup.sharing().sync()
+    peer.sharing().grant(conn.id, ["entries:tag=family"], "weekly calls", 86400)
+
+    # Cancelled before the start: nothing is posted.
+    cancel = SyncCancellation()
+    cancel.cancel()
+    recorder = Recorder()
+    with pytest.raises(LanternError.Cancelled):
+        peer.sharing().sync_with(recorder, cancel)
+    assert recorder.seen == []
+    assert sup.sharing().sync().applied == 0
+
+    summary = peer.sharing().sync_with(recorder, SyncCancellation())
+    assert summary.posted == 1
+    assert [(p.phase, p.done, p.total) for p in recorder.seen] == [
+        (SyncPhase.POSTING, 1, 1),
+        (SyncPhase.DONE, 1, 1),
+    ]
+    assert recorder.seen[0].connection_id == conn.id
+    assert "FAMILY" not in repr(recorder.seen)
+
+    # An observer that throws cannot break the sync.
+    assert sup.sharing().sync_with(Broken(), None).applied == 1
+    assert [i.item_id for i in sup.sharing().inbox(None)] == [family.id]

@@ -17,6 +17,10 @@ import uniffi.lantern.GrantStatus
 import uniffi.lantern.Lantern
 import uniffi.lantern.LanternException
 import uniffi.lantern.NewEntry
+import uniffi.lantern.SyncCancellation
+import uniffi.lantern.SyncObserver
+import uniffi.lantern.SyncPhase
+import uniffi.lantern.SyncProgress
 
 /**
  * Consent-gated sharing through the generated Kotlin bindings on the desktop JVM: pairing, a
@@ -112,6 +116,44 @@ class SharingTest {
                 sup.sharing().sync()
                 assertTrue(sup.sharing().inbox(null).isEmpty())
                 assertTrue(peer.sharing().verifyAudit() >= 3uL)
+            }
+        }
+    }
+
+    @Test
+    fun syncReportsProgressAndCanBeCancelled() {
+        core("peer").use { peer ->
+            core("sup").use { sup ->
+                peer.journal().addEntry(
+                    NewEntry(text = "FAMILY call", mood = 4u, tags = listOf("family"), createdAtMs = null)
+                )
+                val conn = peer.sharing().pair(sup.sharing().createInvite(relayUrl, "Sam"), "Pat")
+                peer.sharing().sync()
+                sup.sharing().sync()
+                peer.sharing().grant(conn.id, listOf("entries:tag=family"), "weekly calls", 86_400uL)
+
+                val seen = mutableListOf<SyncProgress>()
+                val observer = object : SyncObserver {
+                    override fun onProgress(progress: SyncProgress) {
+                        seen.add(progress)
+                    }
+                }
+                SyncCancellation().use { cancel ->
+                    cancel.cancel()
+                    assertThrows(LanternException.Cancelled::class.java) {
+                        peer.sharing().syncWith(observer, cancel)
+                    }
+                }
+                assertTrue(seen.isEmpty())
+                assertEquals(0uL, sup.sharing().sync().applied)
+
+                assertEquals(1uL, peer.sharing().syncWith(observer, null).posted)
+                assertEquals(
+                    listOf(SyncPhase.POSTING to 1uL, SyncPhase.DONE to 1uL),
+                    seen.map { it.phase to it.done },
+                )
+                assertEquals(conn.id, seen[0].connectionId)
+                assertEquals(1uL, sup.sharing().sync().applied)
             }
         }
     }
