@@ -8,6 +8,8 @@ import uniffi.lantern.ConsentGrant
 import uniffi.lantern.SharedItem
 import uniffi.lantern.Sharing
 import uniffi.lantern.SharingConnection
+import uniffi.lantern.SyncObserver
+import uniffi.lantern.SyncProgress
 import uniffi.lantern.SyncSummary
 
 /**
@@ -26,6 +28,16 @@ class SharingService internal constructor(
     private val _grants = MutableStateFlow<List<ConsentGrant>>(emptyList())
     /** Every grant I gave, oldest first, with its status (active, revoked, expired). */
     val grants: StateFlow<List<ConsentGrant>> = _grants.asStateFlow()
+
+    private val _syncProgress = MutableStateFlow<SyncProgress?>(null)
+    /** The latest step of the running (or last) sync: counts only; `null` before any sync. */
+    val syncProgress: StateFlow<SyncProgress?> = _syncProgress.asStateFlow()
+
+    private val progressObserver = object : SyncObserver {
+        override fun onProgress(progress: SyncProgress) {
+            _syncProgress.value = progress
+        }
+    }
 
     suspend fun refresh() {
         _connections.value = calls.call { sharing.connections() }
@@ -53,7 +65,8 @@ class SharingService internal constructor(
         refresh()
     }
 
-    suspend fun sync(): SyncSummary = calls.call { sharing.sync() }.also { refresh() }
+    /** Posts and fetches, reporting each step to [syncProgress] (ends in `DONE` on success). */
+    suspend fun sync(): SyncSummary = calls.call { sharing.syncWith(progressObserver, null) }.also { refresh() }
 
     /** Supporter: what peers shared that I may still see. */
     suspend fun inbox(connectionId: String? = null): List<SharedItem> = calls.call { sharing.inbox(connectionId) }

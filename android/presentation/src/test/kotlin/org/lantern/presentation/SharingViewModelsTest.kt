@@ -8,6 +8,7 @@ import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import uniffi.lantern.GrantStatus
+import uniffi.lantern.SyncPhase
 
 private const val PEER_PASS = "peer passphrase 1"
 private const val SUPPORTER_PASS = "supporter passphrase 1"
@@ -96,6 +97,7 @@ class SharingViewModelsTest {
         pVm.syncNow().join()
         assertNull(pVm.state.value.error)
         assertTrue(assertNotNull(pVm.state.value.lastSync).posted > 0uL)
+        assertEquals(SyncPhase.DONE, peer.core.sharing.syncProgress.value?.phase)
 
         val inbox = InboxViewModel(supporter.core.sharing, supporter.scope)
         val bg = BackgroundSync(supporter.core.sharing)
