@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 
 #[allow(dead_code)]
-#[path = "src/content/envelope.rs"]
+#[path = "src/course/envelope.rs"]
 mod envelope;
 #[allow(dead_code)]
-#[path = "src/content/model.rs"]
+#[path = "src/course/model.rs"]
 mod model;
 #[allow(dead_code)]
-#[path = "src/content/source.rs"]
+#[path = "src/course/source.rs"]
 mod source;
 
 fn main() {

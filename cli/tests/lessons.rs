@@ -228,8 +228,8 @@ fn serve_forever(body: Vec<u8>) -> String {
 
 #[test]
 fn update_installs_a_newer_pack_from_the_trusted_publisher_only() {
-    use lantern_core::content::model::Block;
-    use lantern_core::content::pack;
+    use lantern_core::course::model::Block;
+    use lantern_core::course::pack;
     use lantern_core::crypto::hazmat::SigningKey;
     if !pack::TRUSTED_KEY_IS_DEVELOPMENT {
         eprintln!("skipped: this build trusts a release publisher key");

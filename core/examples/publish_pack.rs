@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lantern_core::content::{pack, source};
+use lantern_core::course::{pack, source};
 use lantern_core::crypto::hazmat::SigningKey;
 
 fn main() {

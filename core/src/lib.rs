@@ -10,7 +10,7 @@ uniffi::setup_scaffolding!();
 
 pub mod api;
 pub mod consent;
-pub mod content;
+pub mod course;
 pub mod crypto;
 pub mod error;
 pub mod journal;

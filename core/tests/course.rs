@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use lantern_core::LanternError;
 use lantern_core::api::Lantern;
 use lantern_core::api::course::{ContentUpdate, LessonBlock};
-use lantern_core::content::model::{Block, Pack};
-use lantern_core::content::{ContentError, CourseContent, UpdateOutcome, pack, update};
+use lantern_core::course::model::{Block, Pack};
+use lantern_core::course::{ContentError, CourseContent, UpdateOutcome, pack, update};
 use lantern_core::crypto::hazmat::SigningKey;
 
 fn open(dir: &tempfile::TempDir) -> Arc<Lantern> {

@@ -1,11 +1,11 @@
 //! FFI surface of the course: the `Course` object (from `Lantern::course()`) and its records.
-//! Every method delegates to `content::CourseContent`; this file only reshapes data for the apps.
+//! Every method delegates to `crate::course::CourseContent`; this file only reshapes data for the apps.
 //! Self-check answers are never sent to the apps before the person answers.
 
 use std::sync::Arc;
 
 use crate::LanternError;
-use crate::content::{self, CourseContent, model};
+use crate::course::{self, CourseContent, model};
 
 use super::Lantern;
 
@@ -242,8 +242,8 @@ fn block(b: &model::Block) -> LessonBlock {
     }
 }
 
-impl From<content::UnitProgress> for UnitProgress {
-    fn from(p: content::UnitProgress) -> Self {
+impl From<course::UnitProgress> for UnitProgress {
+    fn from(p: course::UnitProgress) -> Self {
         UnitProgress {
             unit_id: p.unit_id,
             sections_read: p.sections_read,
@@ -264,8 +264,8 @@ impl From<content::UnitProgress> for UnitProgress {
     }
 }
 
-impl From<content::search::Hit> for SearchHit {
-    fn from(h: content::search::Hit) -> Self {
+impl From<course::search::Hit> for SearchHit {
+    fn from(h: course::search::Hit) -> Self {
         SearchHit {
             unit_id: h.unit_id,
             unit_title: h.unit_title,
@@ -304,7 +304,7 @@ impl Course {
             title: pack.title.clone(),
             language: pack.language.clone(),
             version: pack.version,
-            development_key: content::pack::TRUSTED_KEY_IS_DEVELOPMENT,
+            development_key: course::pack::TRUSTED_KEY_IS_DEVELOPMENT,
         }
     }
 
@@ -326,7 +326,7 @@ impl Course {
     /// The lessons of a unit, in order. NotFound for an unknown unit.
     pub fn list_lessons(&self, unit_id: String) -> Result<Vec<LessonSummary>, LanternError> {
         let pack = self.inner.pack();
-        let unit = content::find_unit(&pack, &unit_id)?;
+        let unit = course::find_unit(&pack, &unit_id)?;
         Ok(unit
             .lessons
             .iter()
@@ -353,8 +353,8 @@ impl Course {
         lesson_id: String,
     ) -> Result<LessonContent, LanternError> {
         let pack = self.inner.pack();
-        let unit = content::find_unit(&pack, &unit_id)?;
-        let lesson = content::find_lesson(unit, &lesson_id)?;
+        let unit = course::find_unit(&pack, &unit_id)?;
+        let lesson = course::find_lesson(unit, &lesson_id)?;
         Ok(LessonContent {
             unit_id: unit.id.clone(),
             unit_title: unit.title.clone(),
@@ -487,8 +487,8 @@ impl Course {
     /// packs; Network when the server cannot be reached. The current content stays readable.
     pub fn update_from_url(&self, url: String) -> Result<ContentUpdate, LanternError> {
         Ok(match self.inner.update_from_url(&url)? {
-            content::UpdateOutcome::NotModified => ContentUpdate::NotModified,
-            content::UpdateOutcome::Updated { version } => ContentUpdate::Updated { version },
+            course::UpdateOutcome::NotModified => ContentUpdate::NotModified,
+            course::UpdateOutcome::Updated { version } => ContentUpdate::Updated { version },
         })
     }
 }

@@ -139,7 +139,7 @@ fn to_fts_query(query: &str) -> Result<String, ContentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::pack;
+    use crate::course::pack;
 
     fn index() -> SearchIndex {
         SearchIndex::build(&pack::bundled_unverified().expect("bundled pack")).expect("builds")
