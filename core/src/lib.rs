@@ -9,13 +9,14 @@
 uniffi::setup_scaffolding!();
 
 pub mod api;
+pub mod codec;
 pub mod consent;
 pub mod course;
 pub mod crypto;
 pub mod error;
 pub mod journal;
+pub mod sharing;
 pub mod store;
-pub mod sync;
 pub mod vault;
 
 pub use error::LanternError;

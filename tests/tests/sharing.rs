@@ -6,17 +6,17 @@ mod common;
 
 use common::{Relay, Side, checkin, entry, files_containing, pair, single};
 use lantern_core::LanternError;
-use lantern_core::consent::audit::AuditEvent;
 use lantern_core::consent::{ItemKind, Scope};
-use lantern_core::sync::ShareableItem;
-use lantern_core::sync::engine::{SyncHooks, SyncPhase, SyncProgress};
-use lantern_core::sync::envelope::{self, Payload};
-use lantern_core::sync::relay_client::RelayClient;
+use lantern_core::sharing::ShareableItem;
+use lantern_core::sharing::audit::AuditEvent;
+use lantern_core::sharing::engine::{SyncHooks, SyncPhase, SyncProgress};
+use lantern_core::sharing::envelope::{self, Payload};
+use lantern_core::sharing::relay_client::RelayClient;
 
 const DAY: i64 = 86_400;
 
 fn now() -> i64 {
-    lantern_core::sync::unix_now()
+    lantern_core::sharing::unix_now()
 }
 
 fn world() -> Vec<ShareableItem> {
@@ -180,11 +180,12 @@ fn a_relay_that_swaps_replays_reorders_or_forges_is_detected_and_nothing_wrong_a
         .collect();
     assert_eq!((to_sup.len(), to_other.len()), (2, 2));
     let client = RelayClient::new(&relay.url()).unwrap();
-    let post = |env: &lantern_core::sync::outbox::PendingEnvelope, relay_id: &str, bytes: &[u8]| {
-        client
-            .post_envelope(&env.mailbox_id, &env.capability, relay_id, bytes)
-            .unwrap();
-    };
+    let post =
+        |env: &lantern_core::sharing::outbox::PendingEnvelope, relay_id: &str, bytes: &[u8]| {
+            client
+                .post_envelope(&env.mailbox_id, &env.capability, relay_id, bytes)
+                .unwrap();
+        };
     // Reorder: newer first; replay: the newer one again under another relay id.
     post(to_sup[1], "a1", &to_sup[1].bytes);
     post(to_sup[0], "a2", &to_sup[0].bytes);
@@ -192,7 +193,7 @@ fn a_relay_that_swaps_replays_reorders_or_forges_is_detected_and_nothing_wrong_a
     // Swap: the other supporter's envelope into this supporter's mailbox.
     post(to_sup[0], "a4", &to_other[0].bytes);
     // Forge: a stranger's signature, claiming this connection.
-    let stranger = lantern_core::sync::identity::Identity::make();
+    let stranger = lantern_core::sharing::identity::Identity::make();
     let sup_keys = sup.s().identity().unwrap().public();
     let forged = envelope::seal(
         &stranger,

@@ -11,9 +11,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{Relay, Side, checkin, entry, pair, single};
-use lantern_core::consent::audit::AuditEvent;
 use lantern_core::consent::{ItemKind, Scope};
-use lantern_core::sync::ShareableItem;
+use lantern_core::sharing::ShareableItem;
+use lantern_core::sharing::audit::AuditEvent;
 use proptest::prelude::*;
 
 const HOUR: i64 = 3600;
@@ -99,7 +99,7 @@ impl Journal {
 
 fn run(relay: &Relay, ops: &[Op]) {
     let (mut peer, mut sup) = (Side::new(), Side::new());
-    let mut now = lantern_core::sync::unix_now();
+    let mut now = lantern_core::sharing::unix_now();
     let conn = pair(relay, &mut peer, &mut sup, now);
     let mut j = Journal::default();
     let mut grants: Vec<ModelGrant> = Vec::new();

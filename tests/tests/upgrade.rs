@@ -254,12 +254,12 @@ fn a_data_directory_written_before_the_sharing_seam_opens_and_reads_whole() {
     upgrade_checks::received_content(&items);
 }
 
-fn sharing_store(l: &Arc<Lantern>, dir: &Path) -> lantern_core::sync::SharingStore {
-    lantern_core::sync::SharingStore::open(dir, l.journal().vault().clone()).unwrap()
+fn sharing_store(l: &Arc<Lantern>, dir: &Path) -> lantern_core::sharing::SharingStore {
+    lantern_core::sharing::SharingStore::open(dir, l.journal().vault().clone()).unwrap()
 }
 
 mod upgrade_checks {
-    use lantern_core::sync::inbox::ReceivedItem;
+    use lantern_core::sharing::inbox::ReceivedItem;
 
     /// The received items' content, as the supporter reads it.
     pub fn received_content(items: &[ReceivedItem]) {

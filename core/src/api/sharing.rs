@@ -11,12 +11,12 @@ use crate::LanternError;
 use crate::api::Lantern;
 use crate::api::course::Course;
 use crate::api::journal::Journal;
-use crate::consent::audit::AuditRecord;
 use crate::consent::{Grant, GrantState, GrantTerms, Scope};
-use crate::sync::engine::{self, SyncHooks, SyncReport};
-use crate::sync::inbox::HeldGrant;
-use crate::sync::pairing::{ConnectionInfo, Role};
-use crate::sync::{SharingStore, sources, unix_now};
+use crate::sharing::audit::AuditRecord;
+use crate::sharing::engine::{self, SyncHooks, SyncReport};
+use crate::sharing::inbox::HeldGrant;
+use crate::sharing::pairing::{ConnectionInfo, Role};
+use crate::sharing::{SharingStore, sources, unix_now};
 
 /// Sharing with supporters (as a peer) and receiving from peers (as a supporter). Needs the
 /// vault unlocked: every record it keeps is sealed under the vault's key.

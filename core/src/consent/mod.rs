@@ -7,14 +7,11 @@
 //! and travels signed to the supporter so their core can check items again on arrival.
 //! This module never does I/O itself: storage is in `store`, the hash-chained log in `audit`.
 
-pub mod audit;
-pub mod store;
-
 use serde::{Deserialize, Serialize};
 
 use crate::LanternError;
+use crate::codec::{b64_32, b64_bytes, make_id};
 use crate::crypto::hazmat::{SigningKey, verify_ed25519};
-use crate::sync::codec::{b64_32, b64_bytes, make_id};
 
 /// Longest consent may last: one year.
 pub const MAX_GRANT_SECONDS: i64 = 365 * 24 * 3600;

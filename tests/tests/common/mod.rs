@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use lantern_core::consent::{ItemKind, ItemMeta};
 use lantern_core::crypto::hazmat::make_key;
-use lantern_core::sync::sealer::KeySealer;
-use lantern_core::sync::{ShareableItem, SharingStore};
+use lantern_core::sharing::sealer::KeySealer;
+use lantern_core::sharing::{ShareableItem, SharingStore};
 use lantern_relay::{Config, RelayHandle};
 
 /// A relay running in-process on a free loopback port, storing in a temp dir.

@@ -5,13 +5,15 @@
 use rusqlite::params;
 
 use super::audit::{self, AuditEvent};
-use super::{ConsentError, Grant, GrantRequest, GrantState, GrantTerms, Party, Scope, SignedGrant};
 use crate::LanternError;
+use crate::codec::hex;
+use crate::consent::{
+    ConsentError, Grant, GrantRequest, GrantState, GrantTerms, Party, Scope, SignedGrant,
+};
 use crate::crypto::hazmat::derive_sha256;
-use crate::sync::SharingStore;
-use crate::sync::codec::hex;
-use crate::sync::pairing::{Role, record_aad};
-use crate::sync::store::StoreError;
+use crate::sharing::SharingStore;
+use crate::sharing::pairing::{Role, record_aad};
+use crate::sharing::store::StoreError;
 
 impl SharingStore {
     /// Peer: gives a new grant to a connection where this installation is the peer.
@@ -32,7 +34,7 @@ impl SharingStore {
             ));
         }
         let me = self.identity()?;
-        let (terms, signed) = super::make_grant(
+        let (terms, signed) = crate::consent::make_grant(
             GrantRequest {
                 connection_id: conn.id.clone(),
                 discloser_name: conn.my_name.clone(),
@@ -149,7 +151,7 @@ impl SharingStore {
     /// not yet noted. Called in the sync's transaction.
     pub(crate) fn log_expiries(
         tx: &rusqlite::Transaction<'_>,
-        sealer: &dyn crate::sync::sealer::Sealer,
+        sealer: &dyn crate::sharing::sealer::Sealer,
         grants: &[Grant],
         now: i64,
     ) -> Result<(), StoreError> {

@@ -6,9 +6,10 @@
 //! delete on revocation or expiry). `engine` moves envelopes through the relay client.
 //! Nothing here ever writes journal text, names or keys to disk unsealed, or logs them.
 
-pub mod codec;
+pub mod audit;
 pub mod engine;
 pub mod envelope;
+pub mod grants;
 pub mod identity;
 pub mod inbox;
 pub mod outbox;
@@ -67,18 +68,18 @@ impl SharingStore {
     }
 
     /// Verifies the audit log's hash chain and checkpoint; returns how many records it holds.
-    pub fn verify_audit(&self) -> Result<usize, crate::consent::audit::AuditError> {
-        crate::consent::audit::verify(&self.db, self.sealer.as_ref())
+    pub fn verify_audit(&self) -> Result<usize, audit::AuditError> {
+        audit::verify(&self.db, self.sealer.as_ref())
     }
 
     /// The audit log, oldest first.
-    pub fn audit_records(&self) -> Result<Vec<crate::consent::audit::AuditRecord>, StoreError> {
-        crate::consent::audit::records(&self.db)
+    pub fn audit_records(&self) -> Result<Vec<audit::AuditRecord>, StoreError> {
+        audit::records(&self.db)
     }
 
     /// The audit log as JSON.
     pub fn export_audit(&self) -> Result<String, StoreError> {
-        crate::consent::audit::export_json(&self.db)
+        audit::export_json(&self.db)
     }
 }
 

@@ -12,15 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{hex, make_id};
 use super::envelope::{self, ItemMessage, Payload};
 use super::pairing::Role;
 use super::store::{StoreError, meta_get, meta_put};
 use super::{ShareableItem, SharingStore};
 use crate::LanternError;
-use crate::consent::audit::{self, AuditEvent};
+use crate::codec::{hex, make_id};
 use crate::consent::{Decision, Grant, GrantState, decide};
 use crate::crypto::hazmat::{derive_hmac_sha256, make_key};
+use crate::sharing::audit::{self, AuditEvent};
 
 /// Most items in one envelope.
 pub const MAX_ITEMS_PER_ENVELOPE: usize = 100;

@@ -9,11 +9,11 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::codec::{b64_32, b64_bytes};
 use crate::consent::{ItemMeta, SignedGrant};
 use crate::crypto::hazmat::verify_ed25519;
 use crate::crypto::hpke::seal_to;
-use crate::sync::codec::{b64_32, b64_bytes};
-use crate::sync::identity::{Identity, PublicKeys};
+use crate::sharing::identity::{Identity, PublicKeys};
 
 const ENVELOPE_FORMAT: u32 = 1;
 const SIGNING_CONTEXT: &[u8] = b"lantern-envelope-v1\n";
@@ -255,7 +255,7 @@ impl Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::codec::make_id;
+    use crate::codec::make_id;
 
     fn update() -> Payload {
         Payload::Update {

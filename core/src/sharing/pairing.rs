@@ -9,11 +9,11 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::SharingStore;
-use super::codec::make_id;
 use super::envelope::{self, Payload};
 use super::identity::{Identity, Invite, PublicKeys, connection_id, safety_number, validate_name};
 use super::store::{StoreError, meta_get, meta_put};
 use crate::LanternError;
+use crate::codec::make_id;
 
 const IDENTITY_KEY: &str = "identity";
 

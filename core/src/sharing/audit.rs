@@ -10,10 +10,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use crate::codec::hex;
 use crate::crypto::hazmat::{constant_time_eq, derive_sha256};
-use crate::sync::codec::hex;
-use crate::sync::sealer::Sealer;
-use crate::sync::store::{StoreError, meta_get, meta_put};
+use crate::sharing::sealer::Sealer;
+use crate::sharing::store::{StoreError, meta_get, meta_put};
 
 const CHAIN_CONTEXT: &[u8] = b"lantern-audit-v1\n";
 const HEAD_KEY: &str = "audit_head";
@@ -231,8 +231,8 @@ pub fn verify(conn: &Connection, sealer: &dyn Sealer) -> Result<usize, AuditErro
             let head = sealer
                 .open(HEAD_KEY.as_bytes(), &sealed)
                 .map_err(|e| match e {
-                    crate::sync::sealer::SealError::Locked => AuditError::Store("locked".into()),
-                    crate::sync::sealer::SealError::Damaged => AuditError::Broken { seq: count },
+                    crate::sharing::sealer::SealError::Locked => AuditError::Store("locked".into()),
+                    crate::sharing::sealer::SealError::Damaged => AuditError::Broken { seq: count },
                 })?;
             let mut expect = count.to_be_bytes().to_vec();
             expect.extend_from_slice(&prev);
@@ -258,8 +258,8 @@ pub fn export_json(conn: &Connection) -> Result<String, StoreError> {
 mod tests {
     use super::*;
     use crate::crypto::hazmat::make_key;
-    use crate::sync::sealer::KeySealer;
-    use crate::sync::store::open_in_memory;
+    use crate::sharing::sealer::KeySealer;
+    use crate::sharing::store::open_in_memory;
 
     fn disclosed(n: u64) -> AuditEvent {
         AuditEvent::Disclosed {

@@ -10,9 +10,9 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::codec::{b64, b64_32, hex, make_id, unb64};
 use crate::crypto::hazmat::{SigningKey, derive_sha256, derive_sha512, make_random};
 use crate::crypto::hpke::ReceivingKey;
-use crate::sync::codec::{b64, b64_32, hex, make_id, unb64};
 
 /// This installation's long-term keys.
 pub struct Identity {

@@ -7,9 +7,9 @@ use super::envelope::EnvelopeError;
 use super::inbox::{Applied, ReceiveError};
 use super::sealer::KeySealer;
 use super::{ShareableItem, SharingStore};
-use crate::consent::audit::AuditEvent;
 use crate::consent::{ItemKind, ItemMeta, Scope};
 use crate::crypto::hazmat::make_key;
+use crate::sharing::audit::AuditEvent;
 
 const T0: i64 = 1_800_000_000;
 const DAY: i64 = 86_400;
