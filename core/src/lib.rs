@@ -1,7 +1,7 @@
 //! Lantern's shared core.
 //!
 //! One module per capability, each owning its tables and errors:
-//! `content` (course packs, progress, search), `crypto` (the only user of `ring`),
+//! `course` (course packs, progress, search), `crypto` (the only user of `ring`),
 //! `store` (SQLite helpers), `vault` (the journal's key hierarchy, sealing records for any
 //! module), `journal` (encrypted entries, check-ins, search, trends, backup).
 //! The FFI surface lives in `api` and nowhere else.

@@ -27,8 +27,6 @@ use pack::PackError;
 use progress::ProgressStore;
 use search::{Hit, SearchIndex};
 
-use crate::LanternError;
-
 /// What can go wrong with the course. Messages hold course ids at most, never personal data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContentError {
@@ -44,19 +42,6 @@ pub enum ContentError {
     InvalidInput(String),
     #[error("{0}")]
     Internal(String),
-}
-
-impl From<ContentError> for LanternError {
-    fn from(e: ContentError) -> Self {
-        match e {
-            ContentError::NotFound(m) => LanternError::NotFound(m),
-            ContentError::Rejected(m) => LanternError::ContentRejected(m),
-            ContentError::Storage(m) => LanternError::Storage(m),
-            ContentError::Network(m) => LanternError::Network(m),
-            ContentError::InvalidInput(m) => LanternError::InvalidInput(m),
-            ContentError::Internal(m) => LanternError::Internal(m),
-        }
-    }
 }
 
 impl From<PackError> for ContentError {

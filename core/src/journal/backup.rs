@@ -18,7 +18,6 @@ use zeroize::Zeroizing;
 
 use super::trends::format_utc;
 use super::{CheckIn, Entry, JournalError, JournalStore, Result, check_id, check_mood};
-use crate::LanternError;
 use crate::crypto::hazmat;
 
 const FORMAT: &str = "lantern-journal-backup";
@@ -70,7 +69,7 @@ fn header_aad(f: &BackupFile) -> Vec<u8> {
 }
 
 fn io_error(e: std::io::Error) -> JournalError {
-    LanternError::Storage(format!("backup file: {}", e.kind())).into()
+    JournalError::BackupFile(e.kind())
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
@@ -112,7 +111,7 @@ impl JournalStore {
         }
         let contents = Zeroizing::new(
             serde_json::to_vec(&self.contents()?)
-                .map_err(|_| LanternError::Internal("backup encoding".into()))?,
+                .map_err(|_| JournalError::Internal("backup encoding"))?,
         );
         let salt: [u8; 16] = hazmat::make_random();
         let iterations = self.vault.target_iterations();
@@ -131,8 +130,8 @@ impl JournalStore {
             payload: String::new(),
         };
         file.payload = B64.encode(hazmat::seal_aes_gcm(&key, &header_aad(&file), &contents));
-        let bytes = serde_json::to_vec(&file)
-            .map_err(|_| LanternError::Internal("backup encoding".into()))?;
+        let bytes =
+            serde_json::to_vec(&file).map_err(|_| JournalError::Internal("backup encoding"))?;
         write_atomically(path, &bytes)
     }
 
@@ -239,7 +238,7 @@ impl JournalStore {
         let contents = self.contents()?;
         match format {
             PlaintextFormat::Json => serde_json::to_string_pretty(&contents)
-                .map_err(|_| LanternError::Internal("export encoding".into()).into()),
+                .map_err(|_| JournalError::Internal("export encoding")),
             PlaintextFormat::Markdown => {
                 let mut md = String::from("# Lantern journal\n");
                 for e in &contents.entries {

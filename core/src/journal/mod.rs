@@ -18,9 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::LanternError;
 use crate::crypto::hazmat;
-use crate::store::{self, storage_error};
+use crate::store::{self, StorageError};
 use crate::vault::{Vault, VaultError};
 
 pub use backup::{ImportReport, PlaintextFormat};
@@ -37,7 +36,7 @@ pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 pub const MAX_NOTE_CHARS: usize = 500;
 /// Most tags on one entry, and the longest tag in characters.
 pub const MAX_TAGS: usize = 20;
-pub const MAX_TAG_CHARS: usize = 40;
+pub const MAX_TAG_CHARS: usize = crate::consent::MAX_TAG_CHARS;
 /// Largest page `list_entries` returns.
 pub const MAX_PAGE: u32 = 500;
 
@@ -193,33 +192,20 @@ pub enum JournalError {
     BadBackup(&'static str),
     #[error("the backup passphrase is wrong")]
     WrongBackupPassphrase,
+    #[error("backup file: {0}")]
+    BackupFile(std::io::ErrorKind),
+    /// Internal invariant broken; names the place, never user data.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     #[error(transparent)]
     Vault(#[from] VaultError),
 }
 
 impl From<rusqlite::Error> for JournalError {
     fn from(e: rusqlite::Error) -> Self {
-        JournalError::Vault(VaultError::Core(storage_error(e)))
-    }
-}
-
-impl From<LanternError> for JournalError {
-    fn from(e: LanternError) -> Self {
-        JournalError::Vault(VaultError::Core(e))
-    }
-}
-
-impl From<JournalError> for LanternError {
-    fn from(e: JournalError) -> Self {
-        match e {
-            JournalError::NotFound { kind, id } => LanternError::NotFound(format!("{kind} {id}")),
-            JournalError::InvalidInput(m) => LanternError::InvalidInput(m),
-            JournalError::BadBackup(what) => {
-                LanternError::Integrity(format!("backup file: {what}"))
-            }
-            JournalError::WrongBackupPassphrase => LanternError::WrongPassphrase,
-            JournalError::Vault(v) => v.into(),
-        }
+        JournalError::Storage(e.into())
     }
 }
 
@@ -275,18 +261,10 @@ fn check_text(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Trims and lower-cases a tag; refuses empty or over-long tags.
+/// Trims and lower-cases a tag; refuses empty or over-long tags. The rule is the consent
+/// module's, so a tag scope matches exactly the tags the journal stores.
 pub fn normalize_tag(tag: &str) -> Result<String> {
-    let t = tag.trim().to_lowercase();
-    if t.is_empty() {
-        return Err(JournalError::InvalidInput("empty tag".into()));
-    }
-    if t.chars().count() > MAX_TAG_CHARS {
-        return Err(JournalError::InvalidInput(format!(
-            "a tag is longer than {MAX_TAG_CHARS} characters"
-        )));
-    }
-    Ok(t)
+    crate::consent::normalize_tag(tag).map_err(|e| JournalError::InvalidInput(e.to_string()))
 }
 
 fn normalize_tags(tags: &[String]) -> Result<Vec<String>> {

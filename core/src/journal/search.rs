@@ -14,7 +14,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{Entry, JournalError, JournalStore, Result};
-use crate::LanternError;
 use crate::vault::{Vault, VaultError};
 
 /// BM25 parameters (the usual defaults, as in SQLite FTS5 and Lucene).
@@ -282,9 +281,9 @@ impl SearchIndexSlot {
                 .into_iter()
                 .map(|h| match h {
                     Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(LanternError::Internal("search index thread panicked".into()).into())
+                        Err(JournalError::Internal("search index thread panicked"))
                     }),
-                    Err(_) => Err(LanternError::Internal("cannot start a thread".into()).into()),
+                    Err(_) => Err(JournalError::Internal("cannot start a thread")),
                 })
                 .collect()
         });

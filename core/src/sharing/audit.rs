@@ -10,10 +10,28 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use super::SharingStore;
+use super::sealer::Sealer;
+use super::store::{StoreError, meta_get, meta_put};
 use crate::codec::hex;
 use crate::crypto::hazmat::{constant_time_eq, derive_sha256};
-use crate::sharing::sealer::Sealer;
-use crate::sharing::store::{StoreError, meta_get, meta_put};
+
+impl SharingStore {
+    /// Verifies the audit log's hash chain and checkpoint; returns how many records it holds.
+    pub fn verify_audit(&self) -> Result<usize, AuditError> {
+        verify(&self.db, self.sealer.as_ref())
+    }
+
+    /// The audit log, oldest first.
+    pub fn audit_records(&self) -> Result<Vec<AuditRecord>, StoreError> {
+        records(&self.db)
+    }
+
+    /// The audit log as JSON.
+    pub fn export_audit(&self) -> Result<String, StoreError> {
+        export_json(&self.db)
+    }
+}
 
 const CHAIN_CONTEXT: &[u8] = b"lantern-audit-v1\n";
 const HEAD_KEY: &str = "audit_head";

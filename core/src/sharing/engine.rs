@@ -1,7 +1,8 @@
 //! The sync engine: moves sealed envelopes between the outbox, the relay and the inbox.
 //!
-//! One `sync` = decide and seal (outbox), post everything queued in sequence order, then fetch
-//! this installation's own mailboxes, apply each envelope (inbox) and acknowledge it. Delivery
+//! One `sync` = decide and seal (outbox), post everything queued in sequence order
+//! ([`SharingStore::post_outbox`]), then fetch this installation's own mailboxes, apply each
+//! envelope (inbox) and acknowledge it ([`SharingStore::fetch_mailboxes`]). Delivery
 //! is at least once: an envelope leaves the outbox only after the relay confirmed it (a repost
 //! of the same id is a duplicate the relay ignores), and is acknowledged only after it was
 //! applied or refused for good (a second copy is a no-op). A crash or a dropped connection at
@@ -15,12 +16,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::Invite;
+use super::identity::{Invite, validate_name};
 use super::inbox::{Applied, ReceiveError};
-use super::relay_client::RelayClient;
+use super::relay_client::{RelayClient, RelayError};
 use super::store::{StoreError, meta_get, meta_put};
-use super::{ShareableItem, SharingStore};
-use crate::LanternError;
+use super::{ShareableItem, SharingError, SharingStore};
 
 const MAILBOXES_KEY: &str = "own_mailboxes";
 /// Envelopes fetched per page.
@@ -77,7 +77,7 @@ pub struct SyncProgress {
 pub trait SyncHooks {
     /// Called after each step, in order; the last call of a finished sync is `Done`.
     fn progress(&mut self, progress: SyncProgress);
-    /// Asked between steps; `true` stops the sync with `LanternError::Cancelled`.
+    /// Asked between steps; `true` stops the sync with `SharingError::Cancelled`.
     fn cancelled(&self) -> bool;
 }
 
@@ -91,9 +91,9 @@ impl SyncHooks for NoHooks {
     }
 }
 
-fn check(hooks: &dyn SyncHooks) -> Result<(), LanternError> {
+fn check(hooks: &dyn SyncHooks) -> Result<(), SharingError> {
     if hooks.cancelled() {
-        Err(LanternError::Cancelled)
+        Err(SharingError::Cancelled)
     } else {
         Ok(())
     }
@@ -104,6 +104,21 @@ fn check(hooks: &dyn SyncHooks) -> Result<(), LanternError> {
 struct OwnMailboxes {
     /// relay URL -> cursor (highest relay sequence number applied or refused).
     relays: BTreeMap<String, i64>,
+}
+
+/// The relay clients of one sync, one per relay URL, made on first use.
+#[derive(Default)]
+struct Clients(BTreeMap<String, RelayClient>);
+
+impl Clients {
+    fn get(&mut self, url: &str) -> Result<&RelayClient, RelayError> {
+        if !self.0.contains_key(url) {
+            self.0.insert(url.to_string(), RelayClient::new(url)?);
+        }
+        self.0
+            .get(url)
+            .ok_or_else(|| RelayError::Client("relay client missing".into()))
+    }
 }
 
 impl SharingStore {
@@ -131,8 +146,8 @@ impl SharingStore {
         relay_url: &str,
         name: &str,
         now: i64,
-    ) -> Result<Invite, LanternError> {
-        super::identity::validate_name(name)?;
+    ) -> Result<Invite, SharingError> {
+        validate_name(name)?;
         let client = RelayClient::new(relay_url)?;
         let me = self.identity()?;
         let mailbox_id = client.create_mailbox(&me.signing)?;
@@ -147,12 +162,12 @@ impl SharingStore {
     /// One sync at time `now` over `items` (everything that could be shared; the consent
     /// decision picks). Posts first, then fetches. On a network error the work done so far is
     /// kept and the rest is retried by the next sync.
-    pub fn sync(&mut self, items: &[ShareableItem], now: i64) -> Result<SyncReport, LanternError> {
+    pub fn sync(&mut self, items: &[ShareableItem], now: i64) -> Result<SyncReport, SharingError> {
         self.sync_with(items, now, &mut NoHooks)
     }
 
     /// [`SharingStore::sync`] reporting progress to `hooks` and stopping with
-    /// `LanternError::Cancelled` between steps once `hooks.cancelled()`. Cancelled before the
+    /// `SharingError::Cancelled` between steps once `hooks.cancelled()`. Cancelled before the
     /// start, it changes nothing; later, what was done is kept (posted envelopes leave the
     /// outbox, applied ones are acknowledged) and the next sync carries on from there.
     pub fn sync_with(
@@ -160,7 +175,7 @@ impl SharingStore {
         items: &[ShareableItem],
         now: i64,
         hooks: &mut dyn SyncHooks,
-    ) -> Result<SyncReport, LanternError> {
+    ) -> Result<SyncReport, SharingError> {
         check(hooks)?;
         let mut report = SyncReport {
             dropped: self.recheck_outbox(items, now)? as u64,
@@ -171,11 +186,33 @@ impl SharingStore {
         report.withdrawn = prepared.withdrawn as u64;
         report.too_large = prepared.too_large as u64;
 
-        let mut clients: BTreeMap<String, RelayClient> = BTreeMap::new();
-        // A connection whose post fails keeps its envelopes queued, in order, for the next
-        // sync; the other connections and the fetch still run. The first failure is returned
-        // at the end.
-        let mut post_error: Option<LanternError> = None;
+        let mut clients = Clients::default();
+        let post_error = self.post_outbox(&mut clients, &mut report, hooks)?;
+        let fetched = self.fetch_mailboxes(&mut clients, now, &mut report, hooks)?;
+        report.deleted += self.purge_expired(now)? as u64;
+        if let Some(e) = post_error {
+            return Err(e);
+        }
+        let steps = report.posted + fetched;
+        hooks.progress(SyncProgress {
+            phase: SyncPhase::Done,
+            done: steps,
+            total: steps,
+            connection_id: None,
+        });
+        Ok(report)
+    }
+
+    /// Posts every queued envelope in sequence order. A connection whose post fails keeps its
+    /// envelopes queued, in order, for the next sync, and the other connections still post;
+    /// the first such failure is returned (as `Ok(Some(_))`) for the sync to report at the end.
+    fn post_outbox(
+        &mut self,
+        clients: &mut Clients,
+        report: &mut SyncReport,
+        hooks: &mut dyn SyncHooks,
+    ) -> Result<Option<SharingError>, SharingError> {
+        let mut post_error: Option<SharingError> = None;
         let mut stalled: std::collections::BTreeSet<String> = Default::default();
         let pending = self.pending_envelopes()?;
         let total = pending.len() as u64;
@@ -184,13 +221,10 @@ impl SharingStore {
             if stalled.contains(&env.connection_id) {
                 continue;
             }
-            let client = match clients.get(&env.relay_url) {
-                Some(c) => c,
-                None => clients
-                    .entry(env.relay_url.clone())
-                    .or_insert(RelayClient::new(&env.relay_url)?),
-            };
-            match client.post_envelope(&env.mailbox_id, &env.capability, &env.id, &env.bytes) {
+            let posted = clients.get(&env.relay_url).and_then(|client| {
+                client.post_envelope(&env.mailbox_id, &env.capability, &env.id, &env.bytes)
+            });
+            match posted {
                 Ok(_) => {
                     self.mark_posted(&env.id)?;
                     report.posted += 1;
@@ -207,86 +241,101 @@ impl SharingStore {
                 }
             }
         }
+        Ok(post_error)
+    }
 
-        let mut fetched = 0u64;
+    /// Fetches, applies and acknowledges everything waiting in this installation's mailboxes,
+    /// page by page. Returns how many envelopes were fetched.
+    fn fetch_mailboxes(
+        &mut self,
+        clients: &mut Clients,
+        now: i64,
+        report: &mut SyncReport,
+        hooks: &mut dyn SyncHooks,
+    ) -> Result<u64, SharingError> {
         let mut own = self.own_mailboxes()?;
-        if !own.relays.is_empty() {
-            let me = self.identity()?;
-            let urls: Vec<String> = own.relays.keys().cloned().collect();
-            for url in urls {
-                let client = match clients.get(&url) {
-                    Some(c) => c,
-                    None => clients
-                        .entry(url.clone())
-                        .or_insert(RelayClient::new(&url)?),
-                };
-                let mut cursor = own.relays.get(&url).copied().unwrap_or(0);
-                loop {
-                    check(hooks)?;
-                    let page = client.list_envelopes(&me.signing, cursor, PAGE)?;
-                    let total = page.envelopes.len() as u64;
-                    fetched += total;
-                    hooks.progress(SyncProgress {
-                        phase: SyncPhase::Fetching,
-                        done: 0,
-                        total,
-                        connection_id: None,
-                    });
-                    let mut done = Vec::with_capacity(page.envelopes.len());
-                    for env in &page.envelopes {
-                        if hooks.cancelled() {
-                            // Acknowledge what was applied; the rest stays on the relay and
-                            // the cursor where it was, so the next sync fetches it again.
-                            if !done.is_empty() {
-                                client.ack_envelopes(&me.signing, &done)?;
-                            }
-                            return Err(LanternError::Cancelled);
-                        }
-                        match self.receive(&env.payload, now) {
-                            Ok(Applied::Paired { .. }) => report.paired += 1,
-                            Ok(Applied::Updated { deleted, .. }) => {
-                                report.applied += 1;
-                                report.deleted += deleted as u64;
-                            }
-                            Ok(Applied::Duplicate) => report.duplicates += 1,
-                            Err(ReceiveError::Refused(_)) => report.refused += 1,
-                            // Local trouble (locked, disk): stop before acknowledging, so the
-                            // envelope is fetched again next time.
-                            Err(e) => return Err(e.into()),
-                        }
-                        done.push(env.id.clone());
-                        hooks.progress(SyncProgress {
-                            phase: SyncPhase::Applying,
-                            done: done.len() as u64,
-                            total,
-                            connection_id: None,
-                        });
-                    }
-                    if !done.is_empty() {
-                        client.ack_envelopes(&me.signing, &done)?;
-                    }
-                    cursor = page.next_cursor;
-                    own.relays.insert(url.clone(), cursor);
-                    self.save_mailboxes(&own)?;
-                    if !page.more {
-                        break;
-                    }
+        let urls: Vec<String> = own.relays.keys().cloned().collect();
+        let mut fetched = 0u64;
+        for url in urls {
+            let client = clients.get(&url)?;
+            let mut cursor = own.relays.get(&url).copied().unwrap_or(0);
+            loop {
+                check(hooks)?;
+                let page = self.fetch_page(client, cursor, now, report, hooks)?;
+                fetched += page.fetched;
+                cursor = page.next_cursor;
+                own.relays.insert(url.clone(), cursor);
+                self.save_mailboxes(&own)?;
+                if !page.more {
+                    break;
                 }
             }
         }
-        report.deleted += self.purge_expired(now)? as u64;
-        match post_error {
-            Some(e) => Err(e),
-            None => {
-                let steps = report.posted + fetched;
-                hooks.progress(SyncProgress {
-                    phase: SyncPhase::Done,
-                    done: steps,
-                    total: steps,
-                    connection_id: None,
-                });
-                Ok(report)
-            }
-        }
+        Ok(fetched)
     }
+
+    /// Fetches one page from `cursor`, applies each envelope and acknowledges those applied
+    /// or refused for good. Cancelled part-way, it acknowledges what was applied and returns
+    /// `Cancelled`; the rest stays on the relay and the cursor where it was.
+    fn fetch_page(
+        &mut self,
+        client: &RelayClient,
+        cursor: i64,
+        now: i64,
+        report: &mut SyncReport,
+        hooks: &mut dyn SyncHooks,
+    ) -> Result<FetchedPage, SharingError> {
+        let me = self.identity()?;
+        let page = client.list_envelopes(&me.signing, cursor, PAGE)?;
+        let total = page.envelopes.len() as u64;
+        hooks.progress(SyncProgress {
+            phase: SyncPhase::Fetching,
+            done: 0,
+            total,
+            connection_id: None,
+        });
+        let mut done = Vec::with_capacity(page.envelopes.len());
+        for env in &page.envelopes {
+            if hooks.cancelled() {
+                if !done.is_empty() {
+                    client.ack_envelopes(&me.signing, &done)?;
+                }
+                return Err(SharingError::Cancelled);
+            }
+            match self.receive(&env.payload, now) {
+                Ok(Applied::Paired { .. }) => report.paired += 1,
+                Ok(Applied::Updated { deleted, .. }) => {
+                    report.applied += 1;
+                    report.deleted += deleted as u64;
+                }
+                Ok(Applied::Duplicate) => report.duplicates += 1,
+                Err(ReceiveError::Refused(_)) => report.refused += 1,
+                // Local trouble (locked, disk): stop before acknowledging, so the envelope
+                // is fetched again next time.
+                Err(e) => return Err(e.into()),
+            }
+            done.push(env.id.clone());
+            hooks.progress(SyncProgress {
+                phase: SyncPhase::Applying,
+                done: done.len() as u64,
+                total,
+                connection_id: None,
+            });
+        }
+        if !done.is_empty() {
+            client.ack_envelopes(&me.signing, &done)?;
+        }
+        Ok(FetchedPage {
+            fetched: total,
+            next_cursor: page.next_cursor,
+            more: page.more,
+        })
+    }
+}
+
+/// What one fetched page did to the cursor.
+struct FetchedPage {
+    fetched: u64,
+    next_cursor: i64,
+    more: bool,
 }

@@ -44,12 +44,6 @@ pub enum EnvelopeError {
     UnknownInvite,
 }
 
-impl From<EnvelopeError> for crate::LanternError {
-    fn from(e: EnvelopeError) -> Self {
-        crate::LanternError::Integrity(e.to_string())
-    }
-}
-
 /// The cleartext, signed header. The relay can read it; it holds only opaque ids and keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

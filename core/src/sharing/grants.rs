@@ -5,15 +5,14 @@
 use rusqlite::params;
 
 use super::audit::{self, AuditEvent};
-use crate::LanternError;
 use crate::codec::hex;
 use crate::consent::{
     ConsentError, Grant, GrantRequest, GrantState, GrantTerms, Party, Scope, SignedGrant,
 };
 use crate::crypto::hazmat::derive_sha256;
-use crate::sharing::SharingStore;
 use crate::sharing::pairing::{Role, record_aad};
 use crate::sharing::store::StoreError;
+use crate::sharing::{SharingError, SharingStore};
 
 impl SharingStore {
     /// Peer: gives a new grant to a connection where this installation is the peer.
@@ -24,14 +23,12 @@ impl SharingStore {
         purpose: &str,
         expires_at: i64,
         now: i64,
-    ) -> Result<Grant, LanternError> {
+    ) -> Result<Grant, SharingError> {
         let conn = self
             .connection(connection_id)?
-            .ok_or_else(|| LanternError::NotFound("connection".into()))?;
+            .ok_or(SharingError::NoSuchConnection)?;
         if conn.role != Role::Peer {
-            return Err(LanternError::InvalidInput(
-                "only the sharing side of a connection can grant consent".into(),
-            ));
+            return Err(SharingError::NotTheSharingSide);
         }
         let me = self.identity()?;
         let (terms, signed) = crate::consent::make_grant(
@@ -49,8 +46,9 @@ impl SharingStore {
             &me.signing,
             now,
         )?;
-        let bytes = serde_json::to_vec(&signed).expect("grants serialize");
-        let tx = self.db.transaction().map_err(StoreError::from)?;
+        // Two base64 strings: serialising cannot fail.
+        let bytes = serde_json::to_vec(&signed).map_err(|_| StoreError::Corrupt("grant"))?;
+        let tx = self.db.transaction()?;
         tx.execute(
             "INSERT INTO grants (id, connection_id, created_at, expires_at, sealed)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -119,7 +117,7 @@ impl SharingStore {
     }
 
     /// Peer: revokes a grant now. Revoking an already revoked grant changes nothing.
-    pub fn revoke(&mut self, grant_id: &str, now: i64) -> Result<(), LanternError> {
+    pub fn revoke(&mut self, grant_id: &str, now: i64) -> Result<(), SharingError> {
         let grant = self
             .grants()?
             .into_iter()

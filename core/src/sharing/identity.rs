@@ -95,12 +95,6 @@ pub enum InviteError {
     BadField(&'static str),
 }
 
-impl From<InviteError> for crate::LanternError {
-    fn from(e: InviteError) -> Self {
-        crate::LanternError::InvalidInput(e.to_string())
-    }
-}
-
 /// What an invite carries.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,16 +11,17 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::SharingStore;
-use super::envelope::{self, EnvelopeError, ItemMessage, Payload};
-use super::identity::connection_id;
+use super::content::{self, SharedContent};
+use super::envelope::{self, EnvelopeError, Header, ItemMessage, Payload};
+use super::identity::{Identity, connection_id};
 use super::pairing::{ConnectionInfo, Role, insert_connection, record_aad};
+use super::sealer::Sealer;
 use super::store::StoreError;
-use crate::LanternError;
-use crate::consent::{GrantTerms, ItemMeta, Scope, SignedGrant};
+use crate::consent::{GrantTerms, ItemMeta, SignedGrant};
 use crate::crypto::hazmat::constant_time_eq;
 
 /// What applying one envelope did.
@@ -45,18 +46,6 @@ pub enum ReceiveError {
     Refused(#[from] EnvelopeError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Other(#[from] LanternError),
-}
-
-impl From<ReceiveError> for LanternError {
-    fn from(e: ReceiveError) -> Self {
-        match e {
-            ReceiveError::Refused(e) => e.into(),
-            ReceiveError::Store(e) => e.into(),
-            ReceiveError::Other(e) => e,
-        }
-    }
 }
 
 impl From<super::sealer::SealError> for ReceiveError {
@@ -71,14 +60,26 @@ impl From<rusqlite::Error> for ReceiveError {
     }
 }
 
+/// An item as kept at rest (sealed): the content as it travelled. Unchanged since the first
+/// version, so items received by earlier versions keep reading.
+#[derive(Serialize, Deserialize)]
+struct StoredItem {
+    connection_id: String,
+    meta: ItemMeta,
+    version: u64,
+    grant_id: String,
+    body: String,
+    received_at: i64,
+}
+
 /// An item a peer shared, as the supporter sees it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct ReceivedItem {
     pub connection_id: String,
     pub meta: ItemMeta,
     pub version: u64,
     pub grant_id: String,
-    pub body: String,
+    pub content: SharedContent,
     pub received_at: i64,
 }
 
@@ -98,24 +99,54 @@ pub struct HeldGrant {
     pub terms: GrantTerms,
 }
 
+/// An update that passed every check: from the peer paired on its connection, to me, newer
+/// than anything applied, each item covered by a grant it carries and its content well formed.
+struct VerifiedUpdate {
+    header: Header,
+    /// The grants it carries that are still active, with their verified terms.
+    active: Vec<(SignedGrant, GrantTerms)>,
+    items: Vec<ItemMessage>,
+}
+
+/// What verifying an envelope found.
+enum Verified {
+    /// A pairing request for one of my invites (not yet checked against the invite).
+    Hello {
+        header: Header,
+        payload: Payload,
+    },
+    Update(VerifiedUpdate),
+}
+
 impl SharingStore {
-    /// Supporter: applies one envelope from the relay at time `now`.
+    /// Supporter: applies one envelope from the relay at time `now`: verify, then apply.
     pub fn receive(&mut self, bytes: &[u8], now: i64) -> Result<Applied, ReceiveError> {
         let parsed = envelope::parse(bytes)?;
-        let h = &parsed.header;
-        let seen: bool = self
+        if self.was_applied(&parsed.header.id)? {
+            return Ok(Applied::Duplicate);
+        }
+        match self.verify(parsed, now)? {
+            Verified::Hello { header, payload } => self.apply_hello(&header, payload, now),
+            Verified::Update(update) => self.apply_update(update, now),
+        }
+    }
+
+    fn was_applied(&self, envelope_id: &str) -> Result<bool, StoreError> {
+        Ok(self
             .db
             .query_row(
                 "SELECT 1 FROM applied_envelopes WHERE envelope_id = ?1",
-                [&h.id],
+                [envelope_id],
                 |_| Ok(true),
             )
             .optional()?
-            .unwrap_or(false);
-        if seen {
-            return Ok(Applied::Duplicate);
-        }
+            .unwrap_or(false))
+    }
+
+    /// Every check an envelope must pass before anything of it is applied. Reads only.
+    fn verify(&self, parsed: envelope::Parsed, now: i64) -> Result<Verified, ReceiveError> {
         let me = self.identity()?;
+        let h = parsed.header.clone();
         let row: Option<(String, Vec<u8>, i64)> = self
             .db
             .query_row(
@@ -127,7 +158,7 @@ impl SharingStore {
         let Some((role, remote_key, last_seq)) = row else {
             // Unknown connection: only a valid Hello for an open invite may create one.
             let payload = parsed.open(&me, &h.sender)?;
-            return self.apply_hello(h, payload, now);
+            return Ok(Verified::Hello { header: h, payload });
         };
         if role != "supporter" {
             return Err(EnvelopeError::WrongRecipient.into());
@@ -142,67 +173,28 @@ impl SharingStore {
         let Payload::Update { grants, items } = payload else {
             return Err(EnvelopeError::Malformed.into());
         };
+        let active = active_grants(grants, &h, &remote, &me, now)?;
+        check_items(&items, &active)?;
+        Ok(Verified::Update(VerifiedUpdate {
+            header: h,
+            active,
+            items,
+        }))
+    }
 
-        // Every grant must be the peer's, for this connection, to me; keep those still active.
-        let mut active: Vec<(SignedGrant, GrantTerms)> = Vec::new();
-        for g in grants {
-            let terms = g.verify(&remote).map_err(|_| EnvelopeError::BadGrant)?;
-            if terms.connection_id != h.connection_id
-                || terms.recipient.signing_key != me.signing.public_key()
-            {
-                return Err(EnvelopeError::BadGrant.into());
-            }
-            if terms.expires_at > now {
-                active.push((g, terms));
-            }
-        }
-        // Defence in depth: each item needs a grant in this envelope that covers it.
-        for m in &items {
-            if let ItemMessage::Upsert { meta, grant_id, .. } = m {
-                let covered = active.iter().any(|(_, t)| {
-                    t.id == *grant_id && t.scopes.iter().any(|s: &Scope| s.covers(meta))
-                });
-                if !covered {
-                    return Err(EnvelopeError::ConsentViolation.into());
-                }
-            }
-        }
-
+    /// Applies a verified update in one transaction: grants missing from it were revoked or
+    /// expired (everything received under them goes), then its grants and items are stored.
+    fn apply_update(&mut self, u: VerifiedUpdate, now: i64) -> Result<Applied, ReceiveError> {
         let sealer = self.sealer.clone();
         let tx = self.db.transaction()?;
-        let conn_id = h.connection_id.clone();
-        let mut deleted = 0usize;
-        // Grants not in the set were revoked or expired: drop them and all received under them.
-        let keep: BTreeSet<&str> = active.iter().map(|(_, t)| t.id.as_str()).collect();
-        let held: Vec<String> = {
-            let mut stmt =
-                tx.prepare("SELECT grant_id FROM received_grants WHERE connection_id = ?1")?;
-            stmt.query_map([&conn_id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
-        for gid in held.iter().filter(|g| !keep.contains(g.as_str())) {
-            deleted += tx.execute(
-                "DELETE FROM received_items WHERE connection_id = ?1 AND grant_id = ?2",
-                params![conn_id, gid],
-            )?;
-            tx.execute("DELETE FROM received_grants WHERE grant_id = ?1", [gid])?;
-        }
-        for (signed, terms) in &active {
-            let bytes = serde_json::to_vec(signed).expect("grants serialize");
-            tx.execute(
-                "INSERT INTO received_grants (grant_id, connection_id, expires_at, sealed)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(grant_id) DO NOTHING",
-                params![
-                    terms.id,
-                    conn_id,
-                    terms.expires_at,
-                    sealer.seal(&record_aad("received-grant", &terms.id), &bytes)?
-                ],
-            )?;
+        let conn_id = u.header.connection_id.clone();
+        let keep: BTreeSet<&str> = u.active.iter().map(|(_, t)| t.id.as_str()).collect();
+        let mut deleted = drop_grants_not_in(&tx, &conn_id, &keep)?;
+        for (signed, terms) in &u.active {
+            store_grant(&tx, sealer.as_ref(), &conn_id, signed, terms)?;
         }
         let mut stored = 0usize;
-        for m in items {
+        for m in u.items {
             match m {
                 ItemMessage::Upsert {
                     meta,
@@ -210,34 +202,15 @@ impl SharingStore {
                     grant_id,
                     body,
                 } => {
-                    let key = meta.key();
-                    let item = ReceivedItem {
+                    let item = StoredItem {
                         connection_id: conn_id.clone(),
                         meta,
                         version,
-                        grant_id: grant_id.clone(),
+                        grant_id,
                         body,
                         received_at: now,
                     };
-                    let plain = zeroize::Zeroizing::new(
-                        serde_json::to_vec(&item).expect("items serialize"),
-                    );
-                    tx.execute(
-                        "INSERT INTO received_items
-                             (connection_id, item_key, grant_id, version, received_at, sealed)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                         ON CONFLICT(connection_id, item_key) DO UPDATE SET
-                             grant_id = excluded.grant_id, version = excluded.version,
-                             received_at = excluded.received_at, sealed = excluded.sealed",
-                        params![
-                            conn_id,
-                            key,
-                            grant_id,
-                            version as i64,
-                            now,
-                            sealer.seal(&item_aad(&conn_id, &key), &plain)?
-                        ],
-                    )?;
+                    store_item(&tx, sealer.as_ref(), &item)?;
                     stored += 1;
                 }
                 ItemMessage::Tombstone { key, .. } => {
@@ -248,14 +221,10 @@ impl SharingStore {
                 }
             }
         }
-        tx.execute(
-            "INSERT INTO applied_envelopes (envelope_id, connection_id, seq, applied_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![h.id, conn_id, h.seq as i64, now],
-        )?;
+        mark_applied(&tx, &u.header, now)?;
         tx.execute(
             "UPDATE connections SET last_applied_seq = ?2 WHERE id = ?1",
-            params![conn_id, h.seq as i64],
+            params![conn_id, u.header.seq as i64],
         )?;
         tx.commit()?;
         Ok(Applied::Updated {
@@ -267,7 +236,7 @@ impl SharingStore {
 
     fn apply_hello(
         &mut self,
-        h: &envelope::Header,
+        h: &Header,
         payload: Payload,
         now: i64,
     ) -> Result<Applied, ReceiveError> {
@@ -308,11 +277,7 @@ impl SharingStore {
             "UPDATE invites SET used_by = ?2 WHERE id = ?1",
             params![invite_id, info.id],
         )?;
-        tx.execute(
-            "INSERT INTO applied_envelopes (envelope_id, connection_id, seq, applied_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![h.id, info.id, h.seq as i64, now],
-        )?;
+        mark_applied(&tx, h, now)?;
         tx.commit()?;
         Ok(Applied::Paired {
             connection_id: info.id,
@@ -368,12 +333,21 @@ impl SharingStore {
                     .sealer
                     .open(&item_aad(&c, &k), &sealed)
                     .map_err(|e| e.or_corrupt("received item"))?;
-                let item: ReceivedItem = serde_json::from_slice(&plain)
+                let item: StoredItem = serde_json::from_slice(&plain)
                     .map_err(|_| StoreError::Corrupt("received item"))?;
                 if item.connection_id != c || item.meta.key() != k {
                     return Err(StoreError::Corrupt("received item"));
                 }
-                Ok(item)
+                let content = content::decode(&item.meta, &item.body)
+                    .map_err(|_| StoreError::Corrupt("received item"))?;
+                Ok(ReceivedItem {
+                    connection_id: item.connection_id,
+                    meta: item.meta,
+                    version: item.version,
+                    grant_id: item.grant_id,
+                    content,
+                    received_at: item.received_at,
+                })
             })
             .collect()
     }
@@ -414,4 +388,138 @@ impl SharingStore {
 
 fn item_aad(connection_id: &str, key: &str) -> Vec<u8> {
     record_aad("received-item", &format!("{connection_id}/{key}"))
+}
+
+/// The grants an update carries must all be the peer's, for this connection, to me; those
+/// still active at `now` are kept.
+fn active_grants(
+    grants: Vec<SignedGrant>,
+    h: &Header,
+    remote: &[u8; 32],
+    me: &Identity,
+    now: i64,
+) -> Result<Vec<(SignedGrant, GrantTerms)>, EnvelopeError> {
+    let mut active = Vec::new();
+    for g in grants {
+        let terms = g.verify(remote).map_err(|_| EnvelopeError::BadGrant)?;
+        if terms.connection_id != h.connection_id
+            || terms.recipient.signing_key != me.signing.public_key()
+        {
+            return Err(EnvelopeError::BadGrant);
+        }
+        if terms.expires_at > now {
+            active.push((g, terms));
+        }
+    }
+    Ok(active)
+}
+
+/// Defence in depth: each item needs a grant in this envelope that covers it, and content
+/// that is what its kind says (and, for an entry, carries the tags consent was decided on).
+fn check_items(
+    items: &[ItemMessage],
+    active: &[(SignedGrant, GrantTerms)],
+) -> Result<(), EnvelopeError> {
+    for m in items {
+        if let ItemMessage::Upsert {
+            meta,
+            grant_id,
+            body,
+            ..
+        } = m
+        {
+            let covered = active
+                .iter()
+                .any(|(_, t)| t.id == *grant_id && t.scopes.iter().any(|s| s.covers(meta)));
+            if !covered {
+                return Err(EnvelopeError::ConsentViolation);
+            }
+            content::decode(meta, body).map_err(|_| EnvelopeError::Malformed)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the held grants of `connection_id` not in `keep`, and everything received under
+/// them. Returns how many items were deleted.
+fn drop_grants_not_in(
+    tx: &Transaction<'_>,
+    connection_id: &str,
+    keep: &BTreeSet<&str>,
+) -> Result<usize, rusqlite::Error> {
+    let held: Vec<String> = {
+        let mut stmt =
+            tx.prepare("SELECT grant_id FROM received_grants WHERE connection_id = ?1")?;
+        stmt.query_map([connection_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut deleted = 0;
+    for gid in held.iter().filter(|g| !keep.contains(g.as_str())) {
+        deleted += tx.execute(
+            "DELETE FROM received_items WHERE connection_id = ?1 AND grant_id = ?2",
+            params![connection_id, gid],
+        )?;
+        tx.execute("DELETE FROM received_grants WHERE grant_id = ?1", [gid])?;
+    }
+    Ok(deleted)
+}
+
+fn store_grant(
+    tx: &Transaction<'_>,
+    sealer: &dyn Sealer,
+    connection_id: &str,
+    signed: &SignedGrant,
+    terms: &GrantTerms,
+) -> Result<(), ReceiveError> {
+    // Two base64 strings: serialising cannot fail.
+    let bytes = serde_json::to_vec(signed).map_err(|_| StoreError::Corrupt("received grant"))?;
+    tx.execute(
+        "INSERT INTO received_grants (grant_id, connection_id, expires_at, sealed)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(grant_id) DO NOTHING",
+        params![
+            terms.id,
+            connection_id,
+            terms.expires_at,
+            sealer.seal(&record_aad("received-grant", &terms.id), &bytes)?
+        ],
+    )?;
+    Ok(())
+}
+
+fn store_item(
+    tx: &Transaction<'_>,
+    sealer: &dyn Sealer,
+    item: &StoredItem,
+) -> Result<(), ReceiveError> {
+    let key = item.meta.key();
+    let plain = zeroize::Zeroizing::new(
+        serde_json::to_vec(item).map_err(|_| StoreError::Corrupt("received item"))?,
+    );
+    tx.execute(
+        "INSERT INTO received_items
+             (connection_id, item_key, grant_id, version, received_at, sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(connection_id, item_key) DO UPDATE SET
+             grant_id = excluded.grant_id, version = excluded.version,
+             received_at = excluded.received_at, sealed = excluded.sealed",
+        params![
+            item.connection_id,
+            key,
+            item.grant_id,
+            item.version as i64,
+            item.received_at,
+            sealer.seal(&item_aad(&item.connection_id, &key), &plain)?
+        ],
+    )?;
+    Ok(())
+}
+
+fn mark_applied(tx: &Transaction<'_>, h: &Header, now: i64) -> Result<(), rusqlite::Error> {
+    tx.execute(
+        "INSERT INTO applied_envelopes (envelope_id, connection_id, seq, applied_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![h.id, h.connection_id, h.seq as i64, now],
+    )?;
+    Ok(())
 }

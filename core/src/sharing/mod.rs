@@ -1,12 +1,21 @@
-//! Consent-gated, end-to-end encrypted sync from a peer to their supporters.
+//! Consent-gated, end-to-end encrypted sharing from a peer to their supporters: everything of
+//! sharing except the consent policy itself, which is the pure `crate::consent`.
 //!
-//! Sans-I/O core: `pairing` (identity, invites, connections, safety numbers), `outbox` (the
-//! peer's side: what to send, decided only through [`crate::consent::decide`], sealed into
-//! envelopes), `inbox` (the supporter's side: verify, check against the grants, store sealed,
-//! delete on revocation or expiry). `engine` moves envelopes through the relay client.
+//! - `store`: the sharing database and [`SharingStore`], the one handle on it;
+//! - `identity`, `pairing`: keys, invites, connections, safety numbers;
+//! - `content`: what a shared item holds, typed ([`SharedContent`]), and its encoding in
+//!   envelopes and at rest; `sources`: the shareable items of the journal and the course;
+//! - `grants`: the peer's grants at rest; `audit`: the hash-chained audit log;
+//! - `plan` (pure: grants, what was sent, current items, now -> the changes to send) and
+//!   `outbox` (seals and queues them), `envelope` (the sealed, signed unit that travels);
+//! - `inbox`: the supporter's side (verify an envelope, then apply it);
+//! - `engine`: one sync (post the outbox, fetch the mailboxes) through `relay_client`, the only
+//!   HTTP client of the relay.
+//!
 //! Nothing here ever writes journal text, names or keys to disk unsealed, or logs them.
 
 pub mod audit;
+pub mod content;
 pub mod engine;
 pub mod envelope;
 pub mod grants;
@@ -14,6 +23,7 @@ pub mod identity;
 pub mod inbox;
 pub mod outbox;
 pub mod pairing;
+pub mod plan;
 pub mod relay_client;
 pub mod sealer;
 pub mod sources;
@@ -21,65 +31,55 @@ pub mod store;
 #[cfg(test)]
 mod tests;
 
-use std::path::Path;
-use std::sync::Arc;
+pub use content::{ShareableItem, SharedContent, SharedUnitProgress};
+pub use store::{SharingStore, StoreError};
 
-use rusqlite::Connection;
+use crate::consent::ConsentError;
+use envelope::EnvelopeError;
+use identity::InviteError;
+use relay_client::RelayError;
 
-use crate::consent::ItemMeta;
-use sealer::Sealer;
-use store::StoreError;
-
-/// One item the peer could share: what the consent decision looks at, and the content that
-/// travels (JSON text) if a grant covers it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ShareableItem {
-    pub meta: ItemMeta,
-    pub body: String,
+/// Why a sharing operation failed. Messages never hold names, tags, content or keys.
+#[derive(Debug, thiserror::Error)]
+pub enum SharingError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Consent(#[from] ConsentError),
+    #[error(transparent)]
+    Invite(#[from] InviteError),
+    #[error(transparent)]
+    Relay(#[from] RelayError),
+    #[error(transparent)]
+    Refused(#[from] EnvelopeError),
+    #[error("no such connection")]
+    NoSuchConnection,
+    #[error("only the sharing side of a connection can grant consent")]
+    NotTheSharingSide,
+    #[error("this invite was made on this device")]
+    OwnInvite,
+    #[error("cancelled")]
+    Cancelled,
 }
 
-impl std::fmt::Debug for ShareableItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShareableItem")
-            .field("kind", &self.meta.kind)
-            .finish_non_exhaustive()
+impl From<rusqlite::Error> for SharingError {
+    fn from(e: rusqlite::Error) -> Self {
+        SharingError::Store(e.into())
     }
 }
 
-/// The sharing database of one installation with the sealer that protects it.
-pub struct SharingStore {
-    pub(crate) db: Connection,
-    pub(crate) sealer: Arc<dyn Sealer>,
-}
-
-impl std::fmt::Debug for SharingStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharingStore").finish_non_exhaustive()
+impl From<sealer::SealError> for SharingError {
+    fn from(e: sealer::SealError) -> Self {
+        SharingError::Store(e.into())
     }
 }
 
-impl SharingStore {
-    /// Opens the sharing database in `data_dir`, sealing private records with `sealer`.
-    pub fn open(data_dir: &Path, sealer: Arc<dyn Sealer>) -> Result<Self, crate::LanternError> {
-        Ok(SharingStore {
-            db: store::open(data_dir)?,
-            sealer,
-        })
-    }
-
-    /// Verifies the audit log's hash chain and checkpoint; returns how many records it holds.
-    pub fn verify_audit(&self) -> Result<usize, audit::AuditError> {
-        audit::verify(&self.db, self.sealer.as_ref())
-    }
-
-    /// The audit log, oldest first.
-    pub fn audit_records(&self) -> Result<Vec<audit::AuditRecord>, StoreError> {
-        audit::records(&self.db)
-    }
-
-    /// The audit log as JSON.
-    pub fn export_audit(&self) -> Result<String, StoreError> {
-        audit::export_json(&self.db)
+impl From<inbox::ReceiveError> for SharingError {
+    fn from(e: inbox::ReceiveError) -> Self {
+        match e {
+            inbox::ReceiveError::Refused(e) => SharingError::Refused(e),
+            inbox::ReceiveError::Store(e) => SharingError::Store(e),
+        }
     }
 }
 

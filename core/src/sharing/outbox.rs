@@ -1,34 +1,28 @@
-//! The peer's outbox. Built ONLY through [`crate::consent::decide`]: at send time, for every
-//! connection where this installation shares, each candidate item is decided against the
-//! grants; what is allowed and new or changed goes out as a new version, what was sent and is no
-//! longer allowed (deleted, tag removed, grant revoked or expired) goes out as a tombstone, and
-//! the complete set of active grants travels with every envelope so a revocation reaches the
-//! supporter even when no item changed. Envelopes are sealed and queued in the same transaction
-//! as their audit records; anything still queued from an interrupted sync is decided again
-//! before it is posted and dropped if its consent is gone.
+//! The peer's outbox: seals and queues what [`super::plan`] decided. For every connection where
+//! this installation shares, the plan (pure, through [`crate::consent::decide`]) says which
+//! item versions and tombstones to send; here they are sealed into envelopes and queued in the
+//! same transaction as their audit records and the sent-item bookkeeping. Anything still
+//! queued from an interrupted sync is decided again before it is posted and dropped if its
+//! consent is gone ([`SharingStore::recheck_outbox`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
+use super::audit::{self, AuditEvent};
+use super::content::ShareableItem;
 use super::envelope::{self, ItemMessage, Payload};
-use super::pairing::Role;
+use super::identity::Identity;
+use super::pairing::{ConnectionInfo, Role};
+use super::plan::{self, Change, Plan, Sent, SentItem, item_mac};
+use super::sealer::Sealer;
 use super::store::{StoreError, meta_get, meta_put};
-use super::{ShareableItem, SharingStore};
-use crate::LanternError;
+use super::{SharingError, SharingStore};
 use crate::codec::{hex, make_id};
-use crate::consent::{Decision, Grant, GrantState, decide};
+use crate::consent::{Decision, GrantState, decide};
 use crate::crypto::hazmat::{derive_hmac_sha256, make_key};
-use crate::sharing::audit::{self, AuditEvent};
 
-/// Most items in one envelope.
-pub const MAX_ITEMS_PER_ENVELOPE: usize = 100;
-/// Estimated plaintext bytes per envelope. The relay's default limit is 64 KiB of envelope;
-/// the envelope is about 4/3 of the plaintext (base64 ciphertext in JSON) plus the grants.
-pub const MAX_PAYLOAD_BYTES_PER_ENVELOPE: usize = 32 * 1024;
-/// Largest item body that can be shared (fits one envelope with room for the grants).
-pub const MAX_ITEM_BODY_BYTES: usize = 28 * 1024;
 const MAC_KEY: &str = "sent_mac_key";
 
 /// What an envelope in the outbox refers to, so it can be decided again before posting.
@@ -81,24 +75,13 @@ pub struct PrepareReport {
     pub too_large: usize,
 }
 
-struct SentRow {
-    version: u64,
-    mac: Option<Vec<u8>>,
-    grant: Option<String>,
-    present: bool,
-}
-
-enum Change<'a> {
-    Upsert {
-        item: &'a ShareableItem,
-        grant: String,
-        mac: [u8; 32],
-        version: u64,
-    },
-    Tombstone {
-        key: String,
-        version: u64,
-    },
+/// Everything queueing one connection's envelopes needs, borrowed for one transaction.
+struct Queue<'t> {
+    tx: &'t Transaction<'t>,
+    sealer: &'t dyn Sealer,
+    me: &'t Identity,
+    conn: &'t ConnectionInfo,
+    now: i64,
 }
 
 impl SharingStore {
@@ -118,200 +101,63 @@ impl SharingStore {
         Ok(zeroize::Zeroizing::new(key.to_vec()))
     }
 
-    /// Decides every candidate item for every connection where this installation shares, and
-    /// queues sealed envelopes for what changed. `items` is everything that could be shared
-    /// (the consent decision picks); an item absent from it counts as deleted.
+    /// Plans every connection where this installation shares (see [`plan::plan`]) and queues
+    /// sealed envelopes for what changed, in one transaction. `items` is everything that could
+    /// be shared (the consent decision picks); an item absent from it counts as deleted.
     pub fn prepare_outbox(
         &mut self,
         items: &[ShareableItem],
         now: i64,
-    ) -> Result<PrepareReport, LanternError> {
+    ) -> Result<PrepareReport, SharingError> {
         let me = self.identity()?;
         let grants = self.grants()?;
         let mac_key = self.mac_key()?;
-        let connections: Vec<_> = self
+        let fingerprint = |bytes: &[u8]| derive_hmac_sha256(&mac_key, bytes);
+        let connections: Vec<ConnectionInfo> = self
             .connections()?
             .into_iter()
             .filter(|c| c.role == Role::Peer)
             .collect();
         let mut report = PrepareReport::default();
         let sealer = self.sealer.clone();
-        let tx = self.db.transaction().map_err(StoreError::from)?;
+        let tx = self.db.transaction()?;
         SharingStore::log_expiries(&tx, sealer.as_ref(), &grants, now)?;
         for conn in &connections {
-            let active: Vec<&Grant> = grants
-                .iter()
-                .filter(|g| g.terms.connection_id == conn.id && g.state(now) == GrantState::Active)
-                .collect();
-            let mut grant_ids: Vec<String> = active.iter().map(|g| g.terms.id.clone()).collect();
-            grant_ids.sort();
-            let grants_mac = derive_hmac_sha256(&mac_key, grant_ids.join(",").as_bytes());
-            let (next_seq, sent_grants_mac): (i64, Option<Vec<u8>>) = tx
-                .query_row(
-                    "SELECT next_seq, sent_grants_mac FROM connections WHERE id = ?1",
-                    [&conn.id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .map_err(StoreError::from)?;
+            let (next_seq, sent_grants_mac): (i64, Option<Vec<u8>>) = tx.query_row(
+                "SELECT next_seq, sent_grants_mac FROM connections WHERE id = ?1",
+                [&conn.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             let sent = load_sent(&tx, &conn.id)?;
-
-            // THE decision, per item, now.
-            let mut allowed: BTreeMap<String, (&ShareableItem, String)> = BTreeMap::new();
-            for item in items {
-                if let Decision::Allow { grant_id } = decide(&grants, &conn.id, &item.meta, now) {
-                    // Consent allows it, but an item too big for one envelope cannot travel;
-                    // it counts as not shared (a tombstone if an earlier version was sent).
-                    if item.body.len() > MAX_ITEM_BODY_BYTES {
-                        report.too_large += 1;
-                        continue;
-                    }
-                    allowed.insert(item.meta.key(), (item, grant_id));
-                }
-            }
-            let mut changes = Vec::new();
-            for (key, (item, grant)) in &allowed {
-                let mac = item_mac(&mac_key, item);
-                let row = sent.get(key);
-                let unchanged = row.is_some_and(|r| {
-                    r.present
-                        && r.grant.as_deref() == Some(grant.as_str())
-                        && r.mac.as_deref() == Some(mac.as_slice())
-                });
-                if !unchanged {
-                    changes.push(Change::Upsert {
-                        item,
-                        grant: grant.clone(),
-                        mac,
-                        version: row.map_or(1, |r| r.version + 1),
-                    });
-                }
-            }
-            for (key, row) in &sent {
-                if row.present && !allowed.contains_key(key) {
-                    changes.push(Change::Tombstone {
-                        key: key.clone(),
-                        version: row.version + 1,
-                    });
-                }
-            }
-            let grants_changed = sent_grants_mac.as_deref() != Some(grants_mac.as_slice());
-            if changes.is_empty() && !grants_changed {
+            let plan = plan::plan(
+                &grants,
+                Sent {
+                    connection_id: &conn.id,
+                    items: &sent,
+                    grants_mac: sent_grants_mac.as_deref(),
+                },
+                items,
+                now,
+                &fingerprint,
+            );
+            report.too_large += plan.too_large;
+            if plan.envelopes.is_empty() {
                 continue;
             }
-            let signed_grants: Vec<_> = active.iter().map(|g| g.signed.clone()).collect();
-            let mut seq = next_seq;
-            for chunk in chunk(changes) {
-                let envelope_id = make_id();
-                let mut refs = Refs {
-                    hello: false,
-                    grants: grant_ids.clone(),
-                    items: Vec::new(),
-                };
-                let mut messages = Vec::with_capacity(chunk.len());
-                for change in &chunk {
-                    match change {
-                        Change::Upsert {
-                            item,
-                            grant,
-                            mac,
-                            version,
-                        } => {
-                            messages.push(ItemMessage::Upsert {
-                                meta: item.meta.clone(),
-                                version: *version,
-                                grant_id: grant.clone(),
-                                body: item.body.clone(),
-                            });
-                            refs.items.push(ItemRef {
-                                key: item.meta.key(),
-                                grant: Some(grant.clone()),
-                                mac: Some(hex(mac)),
-                            });
-                            upsert_sent(
-                                &tx,
-                                &conn.id,
-                                &item.meta.key(),
-                                *version,
-                                Some(mac),
-                                Some(grant),
-                                true,
-                            )?;
-                            audit::append(
-                                &tx,
-                                sealer.as_ref(),
-                                now,
-                                &AuditEvent::Disclosed {
-                                    connection_id: conn.id.clone(),
-                                    grant_id: grant.clone(),
-                                    item: item.meta.key(),
-                                    version: *version,
-                                    envelope_id: envelope_id.clone(),
-                                },
-                            )?;
-                            report.disclosed += 1;
-                        }
-                        Change::Tombstone { key, version } => {
-                            messages.push(ItemMessage::Tombstone {
-                                key: key.clone(),
-                                version: *version,
-                            });
-                            refs.items.push(ItemRef {
-                                key: key.clone(),
-                                grant: None,
-                                mac: None,
-                            });
-                            upsert_sent(&tx, &conn.id, key, *version, None, None, false)?;
-                            audit::append(
-                                &tx,
-                                sealer.as_ref(),
-                                now,
-                                &AuditEvent::Withdrawn {
-                                    connection_id: conn.id.clone(),
-                                    item: key.clone(),
-                                    version: *version,
-                                    envelope_id: envelope_id.clone(),
-                                },
-                            )?;
-                            report.withdrawn += 1;
-                        }
-                    }
-                }
-                let payload = Payload::Update {
-                    grants: signed_grants.clone(),
-                    items: messages,
-                };
-                let bytes = envelope::seal(
-                    &me,
-                    &conn.their_keys,
-                    &envelope_id,
-                    &conn.id,
-                    seq as u64,
-                    now,
-                    &payload,
-                );
-                tx.execute(
-                    "INSERT INTO outbox (envelope_id, connection_id, seq, created_at, refs, bytes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        envelope_id,
-                        conn.id,
-                        seq,
-                        now,
-                        serde_json::to_string(&refs).expect("refs serialize"),
-                        bytes
-                    ],
-                )
-                .map_err(StoreError::from)?;
-                seq += 1;
-                report.envelopes += 1;
-            }
+            let queue = Queue {
+                tx: &tx,
+                sealer: sealer.as_ref(),
+                me: &me,
+                conn,
+                now,
+            };
+            let next = queue.plan(&plan, next_seq, &mut report)?;
             tx.execute(
                 "UPDATE connections SET next_seq = ?2, sent_grants_mac = ?3 WHERE id = ?1",
-                params![conn.id, seq, grants_mac.as_slice()],
-            )
-            .map_err(StoreError::from)?;
+                params![conn.id, next, plan.grants_mac.as_slice()],
+            )?;
         }
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         Ok(report)
     }
 
@@ -323,11 +169,12 @@ impl SharingStore {
         &mut self,
         items: &[ShareableItem],
         now: i64,
-    ) -> Result<usize, LanternError> {
+    ) -> Result<usize, SharingError> {
         let grants = self.grants()?;
         let mac_key = self.mac_key()?;
+        let fingerprint = |bytes: &[u8]| derive_hmac_sha256(&mac_key, bytes);
         let by_key: BTreeMap<String, &ShareableItem> =
-            items.iter().map(|i| (i.meta.key(), i)).collect();
+            items.iter().map(|i| (i.meta().key(), i)).collect();
         let queued: Vec<(String, String, String)> = {
             let mut stmt = self
                 .db
@@ -357,8 +204,8 @@ impl SharingStore {
             let grants_hold = refs.grants.iter().all(|g| active.contains(g.as_str()));
             let items_hold = refs.items.iter().all(|r| match (&r.grant, &r.mac) {
                 (Some(grant), Some(mac)) => by_key.get(&r.key).is_some_and(|item| {
-                    hex(&item_mac(&mac_key, item)) == *mac
-                        && decide(&grants, &connection_id, &item.meta, now)
+                    hex(&item_mac(&fingerprint, item)) == *mac
+                        && decide(&grants, &connection_id, item.meta(), now)
                             == Decision::Allow {
                                 grant_id: grant.clone(),
                             }
@@ -401,7 +248,7 @@ impl SharingStore {
     }
 
     /// Every queued envelope, per connection in sequence order.
-    pub fn pending_envelopes(&self) -> Result<Vec<PendingEnvelope>, LanternError> {
+    pub fn pending_envelopes(&self) -> Result<Vec<PendingEnvelope>, StoreError> {
         let rows: Vec<(String, String, i64, Vec<u8>)> = {
             let mut stmt = self
                 .db
@@ -416,7 +263,7 @@ impl SharingStore {
                 .map_err(StoreError::from)?
         };
         let mut out = Vec::with_capacity(rows.len());
-        let mut cache: BTreeMap<String, super::pairing::ConnectionInfo> = BTreeMap::new();
+        let mut cache: BTreeMap<String, ConnectionInfo> = BTreeMap::new();
         for (id, connection_id, seq, bytes) in rows {
             if !cache.contains_key(&connection_id) {
                 let info = self
@@ -439,7 +286,7 @@ impl SharingStore {
     }
 
     /// Removes a posted envelope from the outbox (the relay confirmed it, new or duplicate).
-    pub fn mark_posted(&self, envelope_id: &str) -> Result<(), LanternError> {
+    pub fn mark_posted(&self, envelope_id: &str) -> Result<(), StoreError> {
         self.db
             .execute("DELETE FROM outbox WHERE envelope_id = ?1", [envelope_id])
             .map_err(StoreError::from)?;
@@ -447,24 +294,17 @@ impl SharingStore {
     }
 }
 
-fn item_mac(key: &[u8], item: &ShareableItem) -> [u8; 32] {
-    let mut m = serde_json::to_vec(&item.meta).expect("item metadata serializes");
-    m.push(0);
-    m.extend_from_slice(item.body.as_bytes());
-    derive_hmac_sha256(key, &m)
-}
-
 fn load_sent(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Transaction<'_>,
     connection_id: &str,
-) -> Result<BTreeMap<String, SentRow>, StoreError> {
+) -> Result<BTreeMap<String, SentItem>, StoreError> {
     let mut stmt = tx.prepare(
         "SELECT item_key, version, mac, grant_id, present FROM sent_items WHERE connection_id = ?1",
     )?;
     let rows = stmt.query_map([connection_id], |r| {
         Ok((
             r.get::<_, String>(0)?,
-            SentRow {
+            SentItem {
                 version: r.get::<_, i64>(1)? as u64,
                 mac: r.get(2)?,
                 grant: r.get(3)?,
@@ -476,7 +316,7 @@ fn load_sent(
 }
 
 fn upsert_sent(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Transaction<'_>,
     connection_id: &str,
     key: &str,
     version: u64,
@@ -502,27 +342,144 @@ fn upsert_sent(
     Ok(())
 }
 
-/// Splits changes into envelope-sized groups; always at least one (possibly empty) group, so
-/// a grant change alone still sends an envelope.
-fn chunk(changes: Vec<Change<'_>>) -> Vec<Vec<Change<'_>>> {
-    let mut out = vec![Vec::new()];
-    let mut bytes = 0usize;
-    for c in changes {
-        let size = match &c {
-            // JSON escaping inside the payload grows a body by up to a fifth.
-            Change::Upsert { item, .. } => item.body.len() * 6 / 5 + 200,
-            Change::Tombstone { key, .. } => key.len() + 50,
-        };
-        let cur = out.last_mut().expect("out is never empty");
-        if !cur.is_empty()
-            && (cur.len() >= MAX_ITEMS_PER_ENVELOPE
-                || bytes + size > MAX_PAYLOAD_BYTES_PER_ENVELOPE)
-        {
-            out.push(Vec::new());
-            bytes = 0;
+impl Queue<'_> {
+    /// Seals and queues the plan's envelopes from sequence number `seq`; returns the next one.
+    fn plan(
+        &self,
+        plan: &Plan<'_>,
+        mut seq: i64,
+        report: &mut PrepareReport,
+    ) -> Result<i64, SharingError> {
+        let signed_grants: Vec<_> = plan.active.iter().map(|g| g.signed.clone()).collect();
+        for changes in &plan.envelopes {
+            let envelope_id = make_id();
+            let mut refs = Refs {
+                hello: false,
+                grants: plan.grant_ids.clone(),
+                items: Vec::with_capacity(changes.len()),
+            };
+            let mut messages = Vec::with_capacity(changes.len());
+            for change in changes {
+                let (message, item_ref) = self.record(change, &envelope_id, report)?;
+                messages.push(message);
+                refs.items.push(item_ref);
+            }
+            let payload = Payload::Update {
+                grants: signed_grants.clone(),
+                items: messages,
+            };
+            self.enqueue(&envelope_id, seq, &refs, &payload)?;
+            seq += 1;
+            report.envelopes += 1;
         }
-        bytes += size;
-        out.last_mut().expect("out is never empty").push(c);
+        Ok(seq)
     }
-    out
+
+    /// Records one change (sent-item row and audit record) and returns its message.
+    fn record(
+        &self,
+        change: &Change<'_>,
+        envelope_id: &str,
+        report: &mut PrepareReport,
+    ) -> Result<(ItemMessage, ItemRef), SharingError> {
+        let conn_id = &self.conn.id;
+        Ok(match change {
+            Change::Upsert {
+                item,
+                grant,
+                mac,
+                version,
+            } => {
+                let key = item.meta().key();
+                upsert_sent(
+                    self.tx,
+                    conn_id,
+                    &key,
+                    *version,
+                    Some(mac),
+                    Some(grant),
+                    true,
+                )?;
+                audit::append(
+                    self.tx,
+                    self.sealer,
+                    self.now,
+                    &AuditEvent::Disclosed {
+                        connection_id: conn_id.clone(),
+                        grant_id: grant.clone(),
+                        item: key.clone(),
+                        version: *version,
+                        envelope_id: envelope_id.to_string(),
+                    },
+                )?;
+                report.disclosed += 1;
+                (
+                    ItemMessage::Upsert {
+                        meta: item.meta().clone(),
+                        version: *version,
+                        grant_id: grant.clone(),
+                        body: item.body().to_string(),
+                    },
+                    ItemRef {
+                        key,
+                        grant: Some(grant.clone()),
+                        mac: Some(hex(mac)),
+                    },
+                )
+            }
+            Change::Tombstone { key, version } => {
+                upsert_sent(self.tx, conn_id, key, *version, None, None, false)?;
+                audit::append(
+                    self.tx,
+                    self.sealer,
+                    self.now,
+                    &AuditEvent::Withdrawn {
+                        connection_id: conn_id.clone(),
+                        item: key.clone(),
+                        version: *version,
+                        envelope_id: envelope_id.to_string(),
+                    },
+                )?;
+                report.withdrawn += 1;
+                (
+                    ItemMessage::Tombstone {
+                        key: key.clone(),
+                        version: *version,
+                    },
+                    ItemRef {
+                        key: key.clone(),
+                        grant: None,
+                        mac: None,
+                    },
+                )
+            }
+        })
+    }
+
+    /// Seals `payload` to the supporter and queues it with its references.
+    fn enqueue(
+        &self,
+        envelope_id: &str,
+        seq: i64,
+        refs: &Refs,
+        payload: &Payload,
+    ) -> Result<(), SharingError> {
+        let bytes = envelope::seal(
+            self.me,
+            &self.conn.their_keys,
+            envelope_id,
+            &self.conn.id,
+            seq as u64,
+            self.now,
+            payload,
+        );
+        // Ids, booleans and hex strings only: serialising cannot fail.
+        let refs = serde_json::to_string(refs).map_err(|_| StoreError::Corrupt("outbox"))?;
+        self.tx.execute(
+            "INSERT INTO outbox (envelope_id, connection_id, seq, created_at, refs, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![envelope_id, self.conn.id, seq, self.now, refs, bytes],
+        )?;
+        Ok(())
+    }
 }

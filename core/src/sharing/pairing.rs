@@ -8,11 +8,10 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::SharingStore;
 use super::envelope::{self, Payload};
 use super::identity::{Identity, Invite, PublicKeys, connection_id, safety_number, validate_name};
 use super::store::{StoreError, meta_get, meta_put};
-use crate::LanternError;
+use super::{SharingError, SharingStore};
 use crate::codec::make_id;
 
 const IDENTITY_KEY: &str = "identity";
@@ -78,13 +77,13 @@ pub(crate) fn record_aad(kind: &str, id: &str) -> Vec<u8> {
 
 impl SharingStore {
     /// This installation's identity, created (and stored sealed) on first use.
-    pub fn identity(&self) -> Result<Identity, LanternError> {
+    pub fn identity(&self) -> Result<Identity, StoreError> {
         if let Some(sealed) = meta_get(&self.db, IDENTITY_KEY)? {
             let bytes = self
                 .sealer
                 .open(IDENTITY_KEY.as_bytes(), &sealed)
                 .map_err(|e| e.or_corrupt("identity"))?;
-            return Ok(Identity::from_secret_bytes(&bytes).ok_or(StoreError::Corrupt("identity"))?);
+            return Identity::from_secret_bytes(&bytes).ok_or(StoreError::Corrupt("identity"));
         }
         let id = Identity::make();
         meta_put(
@@ -106,7 +105,7 @@ impl SharingStore {
         capability: &str,
         name: &str,
         now: i64,
-    ) -> Result<Invite, LanternError> {
+    ) -> Result<Invite, SharingError> {
         let me = self.identity()?;
         let invite = Invite::make(relay_url, mailbox_id, capability, name, me.public())?;
         let bytes = serde_json::to_vec(&invite).expect("invites serialize");
@@ -151,14 +150,12 @@ impl SharingStore {
         invite_text: &str,
         my_name: &str,
         now: i64,
-    ) -> Result<ConnectionInfo, LanternError> {
+    ) -> Result<ConnectionInfo, SharingError> {
         validate_name(my_name)?;
         let invite = Invite::parse(invite_text)?;
         let me = self.identity()?;
         if invite.keys.signing == me.signing.public_key() {
-            return Err(LanternError::InvalidInput(
-                "this invite was made on this device".into(),
-            ));
+            return Err(SharingError::OwnInvite);
         }
         let id = connection_id(&invite.id, &me.signing.public_key());
         if let Some(existing) = self.connection(&id)? {
@@ -248,10 +245,10 @@ impl SharingStore {
     }
 
     /// The safety number of a connection (the same digits on both phones).
-    pub fn safety_number(&self, connection_id: &str) -> Result<String, LanternError> {
+    pub fn safety_number(&self, connection_id: &str) -> Result<String, SharingError> {
         let info = self
             .connection(connection_id)?
-            .ok_or_else(|| LanternError::NotFound("connection".into()))?;
+            .ok_or(SharingError::NoSuchConnection)?;
         Ok(safety_number(&self.identity()?.public(), &info.their_keys))
     }
 }

@@ -4,7 +4,7 @@
 //! a fresh nonce and the body's SHA-256; posts carry a capability token. Transient failures
 //! (connect errors, timeouts, 5xx, 429) are retried with bounded exponential backoff, honouring
 //! `Retry-After`; refusals are returned at once. Errors tell "try later"
-//! ([`LanternError::Network`]) from "refused" ([`LanternError::RelayRejected`]).
+//! ([`RelayError::is_transient`]) from "refused" ([`RelayError::Rejected`]).
 //!
 //! Must never be called from inside a tokio runtime (blocking reqwest panics there), never logs
 //! or formats payloads, keys or tokens, and never sends plaintext: payloads are ciphertext.
@@ -23,7 +23,6 @@ use lantern_protocol::relay::{
 use reqwest::blocking::{Client, Response};
 use reqwest::{Method, StatusCode};
 
-use crate::LanternError;
 use crate::crypto::hazmat::{self, SigningKey};
 
 /// How often and how patiently transient failures are retried.
@@ -74,6 +73,9 @@ pub enum RelayError {
     /// Bad input from the caller (malformed id, key...).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The HTTP client could not be built (a bug or a broken TLS setup).
+    #[error("http client: {0}")]
+    Client(String),
 }
 
 impl RelayError {
@@ -90,18 +92,6 @@ impl RelayError {
         match self {
             RelayError::Busy { code, .. } | RelayError::Rejected { code, .. } => Some(code),
             _ => None,
-        }
-    }
-}
-
-impl From<RelayError> for LanternError {
-    fn from(e: RelayError) -> Self {
-        match e {
-            RelayError::InvalidInput(m) => LanternError::InvalidInput(m),
-            RelayError::Rejected { .. } => LanternError::RelayRejected(e.to_string()),
-            RelayError::Unreachable(_) | RelayError::Busy { .. } | RelayError::Protocol(_) => {
-                LanternError::Network(e.to_string())
-            }
         }
     }
 }
@@ -193,7 +183,7 @@ struct Request<'a> {
 
 impl RelayClient {
     /// A client for the relay at `base_url` (`http://host:port` or `https://host`, no path).
-    pub fn new(base_url: &str) -> Result<Self, LanternError> {
+    pub fn new(base_url: &str) -> Result<Self, RelayError> {
         Self::with_options(base_url, RetryPolicy::default(), None)
     }
 
@@ -203,12 +193,12 @@ impl RelayClient {
         base_url: &str,
         retry: RetryPolicy,
         extra_root_pem: Option<&[u8]>,
-    ) -> Result<Self, LanternError> {
+    ) -> Result<Self, RelayError> {
         let base = base_url.trim_end_matches('/');
         let parsed = reqwest::Url::parse(base)
-            .map_err(|_| LanternError::InvalidInput("relay url is malformed".into()))?;
+            .map_err(|_| RelayError::InvalidInput("relay url is malformed".into()))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
-            return Err(LanternError::InvalidInput(
+            return Err(RelayError::InvalidInput(
                 "relay url must be http(s)://host[:port] without a path".into(),
             ));
         }
@@ -218,12 +208,12 @@ impl RelayClient {
             .timeout(Duration::from_secs(30));
         if let Some(pem) = extra_root_pem {
             let cert = reqwest::Certificate::from_pem(pem)
-                .map_err(|_| LanternError::InvalidInput("root certificate is not PEM".into()))?;
+                .map_err(|_| RelayError::InvalidInput("root certificate is not PEM".into()))?;
             builder = builder.add_root_certificate(cert);
         }
         let http = builder
             .build()
-            .map_err(|e| LanternError::Internal(format!("http client: {e}")))?;
+            .map_err(|e| RelayError::Client(e.to_string()))?;
         Ok(RelayClient {
             base: base.to_owned(),
             http,
@@ -618,7 +608,6 @@ mod tests {
             retry_after: Some(3),
         };
         assert!(busy.is_transient());
-        assert!(matches!(LanternError::from(busy), LanternError::Network(_)));
         let refused = RelayError::Rejected {
             status: 403,
             code: "capability_revoked".into(),
@@ -626,14 +615,7 @@ mod tests {
         };
         assert!(!refused.is_transient());
         assert_eq!(refused.code(), Some("capability_revoked"));
-        assert!(matches!(
-            LanternError::from(refused),
-            LanternError::RelayRejected(_)
-        ));
-        assert!(matches!(
-            LanternError::from(RelayError::Unreachable("cannot connect".into())),
-            LanternError::Network(_)
-        ));
+        assert!(RelayError::Unreachable("cannot connect".into()).is_transient());
     }
 
     #[test]

@@ -35,12 +35,6 @@ impl From<SealError> for StoreError {
     }
 }
 
-impl From<SealError> for crate::LanternError {
-    fn from(e: SealError) -> Self {
-        StoreError::from(e).into()
-    }
-}
-
 /// Encrypts and authenticates records at rest.
 pub trait Sealer: Send + Sync {
     /// Seals `plaintext`, binding `aad` (the record's name).

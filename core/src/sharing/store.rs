@@ -1,5 +1,6 @@
-//! The sharing database (`sharing.sqlite3` in the data directory): identity, invites,
-//! connections, grants, the audit log, the outbox, what was sent and what was received.
+//! The sharing database (`sharing.db` in the data directory; `sharing.sqlite3` before, renamed on
+//! open) and [`SharingStore`], the one handle on it: identity, invites, connections, grants,
+//! the audit log, the outbox, what was sent and what was received.
 //!
 //! Private content (keys, names, relay capabilities, grant terms, received items) is sealed with
 //! the installation's [`Sealer`](super::sealer::Sealer) before it is written. Plaintext metadata,
@@ -8,32 +9,52 @@
 //! numbers, versions, and the reference-only audit log.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
+
+use super::sealer::Sealer;
+use crate::store::StorageError;
 
 /// Why the sharing store failed. Messages name tables or records, never their contents.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("sharing database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("sharing database: {0}")]
+    Storage(#[from] StorageError),
     #[error("stored {0} failed its integrity check")]
     Corrupt(&'static str),
     #[error("the vault is locked")]
     Locked,
 }
 
-impl From<StoreError> for crate::LanternError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Sqlite(_) => crate::LanternError::Storage(e.to_string()),
-            StoreError::Corrupt(_) => crate::LanternError::Integrity(e.to_string()),
-            StoreError::Locked => crate::LanternError::Locked,
-        }
+/// File name of the sharing database inside the data directory.
+pub const DB_FILE: &str = "sharing.db";
+/// Its name before every database file was `<component>.db`.
+const LEGACY_DB_FILE: &str = "sharing.sqlite3";
+
+/// The sharing database of one installation with the sealer that protects it.
+pub struct SharingStore {
+    pub(crate) db: Connection,
+    pub(crate) sealer: Arc<dyn Sealer>,
+}
+
+impl std::fmt::Debug for SharingStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharingStore").finish_non_exhaustive()
     }
 }
 
-/// File name of the sharing database inside the data directory.
-pub const DB_FILE: &str = "sharing.sqlite3";
+impl SharingStore {
+    /// Opens the sharing database in `data_dir`, sealing private records with `sealer`.
+    pub fn open(data_dir: &Path, sealer: Arc<dyn Sealer>) -> Result<Self, StoreError> {
+        Ok(SharingStore {
+            db: open(data_dir)?,
+            sealer,
+        })
+    }
+}
 
 /// Name of this schema in `schema_versions`.
 const COMPONENT: &str = "sharing";
@@ -119,7 +140,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (
 
 /// Opens (creating and migrating) the sharing database in `data_dir`, with the pragmas every
 /// Lantern database uses (WAL, secure_delete, temp_store=MEMORY...).
-pub fn open(data_dir: &Path) -> Result<Connection, crate::LanternError> {
+pub fn open(data_dir: &Path) -> Result<Connection, StorageError> {
+    crate::store::adopt_legacy_name(data_dir, LEGACY_DB_FILE, DB_FILE)?;
     let mut conn = crate::store::open_database(&data_dir.join(DB_FILE))?;
     crate::store::migrate(&mut conn, COMPONENT, MIGRATIONS)?;
     Ok(conn)
@@ -127,8 +149,8 @@ pub fn open(data_dir: &Path) -> Result<Connection, crate::LanternError> {
 
 /// An in-memory sharing database with the same schema, for unit tests.
 #[cfg(test)]
-pub fn open_in_memory() -> Result<Connection, crate::LanternError> {
-    let mut conn = Connection::open_in_memory().map_err(crate::store::storage_error)?;
+pub fn open_in_memory() -> Result<Connection, StorageError> {
+    let mut conn = Connection::open_in_memory()?;
     crate::store::migrate(&mut conn, COMPONENT, MIGRATIONS)?;
     Ok(conn)
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::envelope::EnvelopeError;
 use super::inbox::{Applied, ReceiveError};
 use super::sealer::KeySealer;
-use super::{ShareableItem, SharingStore};
-use crate::consent::{ItemKind, ItemMeta, Scope};
+use super::{ShareableItem, SharedContent, SharingError, SharingStore, StoreError};
+use crate::consent::Scope;
 use crate::crypto::hazmat::make_key;
 use crate::sharing::audit::AuditEvent;
 
@@ -27,25 +27,27 @@ fn side() -> Side {
 }
 
 fn entry(id: &str, tags: &[&str], text: &str) -> ShareableItem {
-    ShareableItem {
-        meta: ItemMeta {
-            kind: ItemKind::Entry,
-            id: id.into(),
+    ShareableItem::new(
+        id,
+        SharedContent::Entry {
+            text: text.into(),
+            mood: Some(3),
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            created_at_ms: T0 * 1000,
+            edited_at_ms: None,
         },
-        body: format!("{{\"text\":\"{text}\"}}"),
-    }
+    )
 }
 
 fn checkin(id: &str) -> ShareableItem {
-    ShareableItem {
-        meta: ItemMeta {
-            kind: ItemKind::CheckIn,
-            id: id.into(),
-            tags: vec![],
+    ShareableItem::new(
+        id,
+        SharedContent::CheckIn {
+            mood: 3,
+            note: None,
+            created_at_ms: T0 * 1000,
         },
-        body: format!("{{\"mood\":3,\"id\":\"{id}\"}}"),
-    }
+    )
 }
 
 /// Pairs a peer with a supporter and delivers the Hello. Returns the connection id.
@@ -133,7 +135,10 @@ fn supporter_gets_exactly_the_granted_items_and_loses_them_on_revocation() {
     let got = sup.store.received_items(None, T0 + 4).expect("items");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].version, 2);
-    assert!(got[0].body.contains("edited"));
+    assert!(matches!(
+        &got[0].content,
+        SharedContent::Entry { text, .. } if text == "canary-family-1-edited"
+    ));
 
     // Nothing changed: nothing queued.
     peer.store.prepare_outbox(&edited, T0 + 5).expect("prepare");
@@ -356,7 +361,7 @@ fn a_peer_core_that_oversteps_its_grant_is_refused_by_the_supporter() {
         &super::envelope::Payload::Update {
             grants: vec![g.signed.clone()],
             items: vec![super::envelope::ItemMessage::Upsert {
-                meta: entry("e1", &[], "x").meta,
+                meta: entry("e1", &[], "x").meta().clone(),
                 version: 1,
                 grant_id: g.terms.id.clone(),
                 body: "secret".into(),
@@ -447,7 +452,7 @@ fn with_the_vault_as_sealer_a_locked_vault_refuses_and_nothing_is_plaintext() {
     );
     let mut store = SharingStore::open(dir.path(), vault.clone()).expect("opens");
     // Not set up: nothing can be sealed.
-    assert!(matches!(store.identity(), Err(crate::LanternError::Locked)));
+    assert!(matches!(store.identity(), Err(StoreError::Locked)));
     vault.setup("a passphrase").expect("setup");
     let invite = store
         .create_invite("http://127.0.0.1:1", "mbox", "cap", "SUPPORTER-NAME", T0)
@@ -456,7 +461,7 @@ fn with_the_vault_as_sealer_a_locked_vault_refuses_and_nothing_is_plaintext() {
     vault.lock();
     assert!(matches!(
         store.create_invite("http://127.0.0.1:1", "m", "c", "X", T0),
-        Err(crate::LanternError::Locked)
+        Err(SharingError::Store(StoreError::Locked))
     ));
     vault.unlock("a passphrase").expect("unlock");
     store = SharingStore::open(dir.path(), vault.clone()).expect("reopens");

@@ -15,9 +15,8 @@ use std::sync::{Mutex, RwLock};
 use rusqlite::{Connection, OptionalExtension, params};
 use zeroize::Zeroizing;
 
-use crate::LanternError;
 use crate::crypto::hazmat::{self, AES_256_GCM_KEY_LEN};
-use crate::store::{self, storage_error};
+use crate::store::{self, StorageError};
 
 pub use recovery_code::RecoveryCode;
 
@@ -96,34 +95,39 @@ pub enum VaultError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     #[error(transparent)]
-    Core(#[from] LanternError),
+    Storage(#[from] StorageError),
+    /// The app's platform key provider failed (its own typed error).
+    #[error(transparent)]
+    PlatformKey(#[from] PlatformKeyError),
 }
 
 impl From<rusqlite::Error> for VaultError {
     fn from(e: rusqlite::Error) -> Self {
-        VaultError::Core(storage_error(e))
+        VaultError::Storage(e.into())
     }
 }
 
-impl From<VaultError> for LanternError {
-    fn from(e: VaultError) -> Self {
-        match e {
-            VaultError::NotSetUp => LanternError::NotSetUp,
-            VaultError::AlreadySetUp => LanternError::AlreadySetUp,
-            VaultError::Locked => LanternError::Locked,
-            // The app's answer is the same as for a wrong passphrase: ask for the passphrase.
-            VaultError::WrongPassphrase | VaultError::PlatformKeyRejected => {
-                LanternError::WrongPassphrase
-            }
-            VaultError::WrongRecoveryCode => LanternError::WrongRecoveryCode,
-            VaultError::RecordIntegrity { kind, id } => {
-                LanternError::Integrity(format!("record {kind}/{id}"))
-            }
-            VaultError::KeysDamaged(what) => LanternError::Integrity(format!("vault {what}")),
-            VaultError::InvalidInput(m) => LanternError::InvalidInput(m),
-            e @ VaultError::PlatformKeyNotEnabled => LanternError::InvalidInput(e.to_string()),
-            VaultError::Core(e) => e,
-        }
+/// How an app's platform key provider (Android Keystore, iOS Keychain) reports a failure.
+/// Its own error, not the flat `LanternError`, so a Kotlin or Swift provider can raise it and
+/// the core receives it typed. `reason` is the platform's wording and must not hold secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum PlatformKeyError {
+    /// The person dismissed the prompt (biometrics, device passcode).
+    #[error("the platform key prompt was cancelled")]
+    Cancelled,
+    /// The platform key is gone or refuses (biometrics re-enrolled, key invalidated): unlock
+    /// with the passphrase instead.
+    #[error("the platform key is unavailable: {reason}")]
+    KeyUnavailable { reason: String },
+    /// Any other failure of the platform's keystore.
+    #[error("the platform keystore failed: {reason}")]
+    Failed { reason: String },
+}
+
+/// A provider that threw something other than a `PlatformKeyError` (a bug in the app).
+impl From<uniffi::UnexpectedUniFFICallbackError> for PlatformKeyError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        PlatformKeyError::Failed { reason: e.reason }
     }
 }
 
@@ -465,7 +469,7 @@ impl Vault {
     /// encrypted by a key the platform keeps (Android Keystore, iOS Keychain). Needs unlocked.
     pub fn enable_platform_key(
         &self,
-        wrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, LanternError>,
+        wrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, PlatformKeyError>,
     ) -> Result<(), VaultError> {
         let wrapped = {
             let guard = self.keys.read().unwrap_or_else(|p| p.into_inner());
@@ -498,7 +502,7 @@ impl Vault {
     /// Unlocks with the platform: `unwrap` receives the stored blob and returns the DEK.
     pub fn unlock_with_platform_key(
         &self,
-        unwrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, LanternError>,
+        unwrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, PlatformKeyError>,
     ) -> Result<(), VaultError> {
         let conn = self.conn();
         Self::dek_check(&conn)?;

@@ -176,7 +176,9 @@ fn platform_key_is_a_second_way_in() {
     let unwrap = |blob: &[u8]| {
         hazmat::open_aes_gcm(&platform, b"platform", blob)
             .map(|b| b.to_vec())
-            .map_err(|_| LanternError::Internal("keystore".into()))
+            .map_err(|_| PlatformKeyError::KeyUnavailable {
+                reason: "keystore".into(),
+            })
     };
     v.lock();
     assert!(matches!(
@@ -199,6 +201,11 @@ fn platform_key_is_a_second_way_in() {
     assert!(matches!(
         v.unlock_with_platform_key(|_| Ok(vec![7u8; 32])),
         Err(VaultError::PlatformKeyRejected)
+    ));
+    // The provider's own failure reaches the caller typed, and nothing unlocks.
+    assert!(matches!(
+        v.unlock_with_platform_key(|_| Err(PlatformKeyError::Cancelled)),
+        Err(VaultError::PlatformKey(PlatformKeyError::Cancelled))
     ));
     assert!(!v.is_unlocked());
     v.unlock("pw").unwrap();
