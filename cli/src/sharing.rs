@@ -12,9 +12,12 @@ use std::sync::Arc;
 use clap::Subcommand;
 use lantern_core::LanternError;
 use lantern_core::api::Lantern;
-use lantern_core::api::sharing::{ConnectionRole, ConsentGrant, GrantStatus, Sharing};
-use lantern_core::consent::parse_duration;
+use lantern_core::api::sharing::{
+    ConnectionRole, ConsentGrant, GrantStatus, SharedItem, Sharing, format_scope, parse_scope,
+};
+use lantern_core::consent::{Scope, parse_duration};
 use lantern_core::journal::format_utc;
+use lantern_core::sharing::SharedContent;
 
 /// Sharing commands (flattened into the top-level command list).
 #[derive(Subcommand)]
@@ -91,7 +94,10 @@ pub enum ConsentCommand {
 
 /// Opens the core and unlocks the vault (passphrase from LANTERN_PASSPHRASE or a prompt).
 fn unlocked(data_dir: &Path) -> Result<Arc<Lantern>, String> {
-    let lantern = Lantern::open(data_dir.display().to_string()).map_err(|e| e.to_string())?;
+    // As `lantern journal`: debug builds (tests) may lower the KDF cost, so unlocking does not
+    // raise a cheap test vault to the production work factor on every command.
+    let lantern = Lantern::open_with(data_dir.to_path_buf(), crate::vault_options())
+        .map_err(|e| e.to_string())?;
     let journal = lantern.journal();
     if !journal.is_set_up().map_err(|e| e.to_string())? {
         return Err("set up the vault first: lantern journal init".into());
@@ -102,15 +108,6 @@ fn unlocked(data_dir: &Path) -> Result<Arc<Lantern>, String> {
             "cannot prompt for it: set LANTERN_PASSPHRASE or run in a terminal".to_string()
         })?,
     };
-    // As `lantern journal`: debug builds (tests) may lower the KDF cost, so unlocking does not
-    // raise a cheap test vault to the production work factor on every command.
-    if cfg!(debug_assertions)
-        && let Some(n) = std::env::var("LANTERN_KDF_ITERATIONS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-    {
-        journal.set_kdf_iterations_for_tests(n);
-    }
     journal.unlock(passphrase).map_err(|e| e.to_string())?;
     Ok(lantern)
 }
@@ -139,9 +136,15 @@ fn grant_line(g: &ConsentGrant) -> String {
         g.connection_id,
         status(g.status),
         utc(g.expires_at),
-        g.scopes.join(","),
+        scopes_text(&g.scopes),
         g.purpose
     )
+}
+
+/// Scopes in their text form (the core's grammar), comma-separated.
+fn scopes_text(scopes: &[Scope]) -> String {
+    let texts: Vec<String> = scopes.iter().cloned().map(format_scope).collect();
+    texts.join(",")
 }
 
 /// Runs one sharing command.
@@ -223,6 +226,11 @@ fn consent(sharing: &Sharing, command: ConsentCommand) -> Result<(), String> {
             expires,
         } => {
             let secs = parse_duration(&expires).map_err(|e| e.to_string())?;
+            let scopes = scopes
+                .into_iter()
+                .map(parse_scope)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(err)?;
             let g = sharing
                 .grant(connection, scopes, purpose, secs as u64)
                 .map_err(err)?;
@@ -258,15 +266,72 @@ fn inbox(sharing: &Sharing, connection: Option<String>) -> Result<(), String> {
             g.connection_id,
             g.id,
             utc(g.expires_at),
-            g.scopes.join(","),
+            scopes_text(&g.scopes),
             g.purpose
         );
     }
     for i in sharing.inbox(connection).map_err(err)? {
-        println!(
-            "item\t{}\t{}\t{}\tv{}\t{}",
-            i.connection_id, i.kind, i.item_id, i.version, i.body
-        );
+        println!("{}", item_line(&i));
     }
     Ok(())
+}
+
+/// One line for a received item: `item`, connection, kind, id, version, then the content.
+fn item_line(i: &SharedItem) -> String {
+    let one_line = |t: &str| t.replace(['\n', '\t'], " ");
+    let mood = |m: Option<u8>| m.map_or("-".to_string(), |m| m.to_string());
+    let content = match &i.content {
+        SharedContent::Entry {
+            text,
+            mood: m,
+            tags,
+            created_at_ms,
+            ..
+        } => format!(
+            "{}\tmood {}\t{}\t{}",
+            format_utc(*created_at_ms),
+            mood(*m),
+            tags.join(","),
+            one_line(text)
+        ),
+        SharedContent::CheckIn {
+            mood: m,
+            note,
+            created_at_ms,
+        } => format!(
+            "{}\tmood {m}\t{}",
+            format_utc(*created_at_ms),
+            one_line(note.as_deref().unwrap_or(""))
+        ),
+        SharedContent::MoodTrends { days, daily, .. } => {
+            let points: Vec<String> = daily
+                .iter()
+                .map(|p| format!("{} {:.1} ({})", p.period_start, p.average, p.samples))
+                .collect();
+            format!("last {days} days\t{}", points.join("; "))
+        }
+        SharedContent::CourseProgress { units } => {
+            let units: Vec<String> = units
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{} {}/{} sections, {}/{} self-checks right",
+                        u.unit_id,
+                        u.sections_read,
+                        u.sections_total,
+                        u.self_checks_correct,
+                        u.self_checks_total
+                    )
+                })
+                .collect();
+            units.join("; ")
+        }
+    };
+    format!(
+        "item\t{}\t{}\t{}\tv{}\t{content}",
+        i.connection_id,
+        i.content.kind().as_str(),
+        i.item_id,
+        i.version
+    )
 }

@@ -1,8 +1,8 @@
-//! `lantern lessons ...`: read the course in a terminal, over the core's Rust API.
+//! `lantern course ...` (alias `lessons`): read the course in a terminal, over the core's Rust API.
 //!
 //! Output is plain text on stdout (tab-separated where a script may want to cut it); failures
 //! return one message for main to print as `lantern: ...`. Units and lessons can be named by
-//! id or by their 1-based number in `lantern lessons list`. Never prints progress of anyone else
+//! id or by their 1-based number in `lantern course list`. Never prints progress of anyone else
 //! and never needs the network (except `update`).
 
 use std::path::Path;
@@ -15,7 +15,7 @@ use lantern_core::api::course::{ContentUpdate, Course, LessonBlock, LessonConten
 const WIDTH: usize = 78;
 
 #[derive(Subcommand)]
-pub enum LessonsCommand {
+pub enum CourseCommand {
     /// Lists the units and their lessons.
     List,
     /// Prints a lesson as text (every lesson of the unit if LESSON is omitted).
@@ -78,16 +78,16 @@ pub enum LessonsCommand {
     },
 }
 
-/// Runs one `lessons` command on the core opened at `data_dir`.
-pub fn run(data_dir: &Path, command: LessonsCommand) -> Result<(), String> {
+/// Runs one `course` command on the core opened at `data_dir`.
+pub fn run(data_dir: &Path, command: CourseCommand) -> Result<(), String> {
     let lantern = Lantern::open(data_dir.display().to_string()).map_err(|e| e.to_string())?;
     let course = lantern.course();
     match command {
-        LessonsCommand::List => list(&course),
-        LessonsCommand::Show { unit, lesson } => show(&course, &unit, lesson.as_deref()),
-        LessonsCommand::Search { query } => search(&course, &query.join(" ")),
-        LessonsCommand::Progress => progress(&course),
-        LessonsCommand::Read {
+        CourseCommand::List => list(&course),
+        CourseCommand::Show { unit, lesson } => show(&course, &unit, lesson.as_deref()),
+        CourseCommand::Search { query } => search(&course, &query.join(" ")),
+        CourseCommand::Progress => progress(&course),
+        CourseCommand::Read {
             unit,
             lesson,
             section,
@@ -99,7 +99,7 @@ pub fn run(data_dir: &Path, command: LessonsCommand) -> Result<(), String> {
             println!("marked read");
             Ok(())
         }
-        LessonsCommand::Answer { id, choice } => {
+        CourseCommand::Answer { id, choice } => {
             let index = choice.checked_sub(1).ok_or("choices are numbered from 1")?;
             let r = course
                 .answer_self_check(id, index)
@@ -109,7 +109,7 @@ pub fn run(data_dir: &Path, command: LessonsCommand) -> Result<(), String> {
             print_wrapped(&r.explanation, "  ");
             Ok(())
         }
-        LessonsCommand::Bookmark {
+        CourseCommand::Bookmark {
             unit,
             lesson,
             section,
@@ -128,7 +128,7 @@ pub fn run(data_dir: &Path, command: LessonsCommand) -> Result<(), String> {
             );
             Ok(())
         }
-        LessonsCommand::Unbookmark {
+        CourseCommand::Unbookmark {
             unit,
             lesson,
             section,
@@ -147,14 +147,14 @@ pub fn run(data_dir: &Path, command: LessonsCommand) -> Result<(), String> {
             );
             Ok(())
         }
-        LessonsCommand::Bookmarks => {
+        CourseCommand::Bookmarks => {
             for b in course.bookmarks().map_err(|e| e.to_string())? {
                 let section = b.section_id.map(|s| format!("/{s}")).unwrap_or_default();
                 println!("{}/{}{section}\t{}", b.unit_id, b.lesson_id, b.title);
             }
             Ok(())
         }
-        LessonsCommand::HelpNow => {
+        CourseCommand::HelpNow => {
             let help = course.help_now();
             println!("{}", help.title);
             print_wrapped(&help.note, "");
@@ -165,7 +165,7 @@ pub fn run(data_dir: &Path, command: LessonsCommand) -> Result<(), String> {
             }
             Ok(())
         }
-        LessonsCommand::Update { url } => {
+        CourseCommand::Update { url } => {
             match course.update_from_url(url).map_err(|e| e.to_string())? {
                 ContentUpdate::NotModified => println!("the course is up to date"),
                 ContentUpdate::Updated { version } => {
@@ -190,7 +190,7 @@ fn resolve_unit(course: &Course, unit: &str) -> Result<String, String> {
         .iter()
         .find(|u| u.id == unit)
         .map(|u| u.id.clone())
-        .ok_or_else(|| format!("not found: unit `{unit}` (see `lantern lessons list`)"))
+        .ok_or_else(|| format!("not found: unit `{unit}` (see `lantern course list`)"))
 }
 
 /// (unit id, lesson id) from ids or 1-based numbers.
@@ -314,7 +314,7 @@ fn print_block(block: &LessonBlock) {
             for (i, c) in choices.iter().enumerate() {
                 print_hanging(&format!("{}) {c}", i + 1), "    ", "       ");
             }
-            println!("    (answer: lantern lessons answer {id} NUMBER)");
+            println!("    (answer: lantern course answer {id} NUMBER)");
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `lantern lessons ...` run as a real process on a temporary data directory.
+//! `lantern course ...` (and its alias `lessons`) run as a real process on a temporary data directory.
 #![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Output};
@@ -72,7 +72,7 @@ const SEED_TEXT: &[&str] = &[
 #[test]
 fn show_prints_the_whole_seed_unit() {
     let dir = tempfile::tempdir().unwrap();
-    let text = flat(&ok(&dir, &["lessons", "show", "peer-supporter"]));
+    let text = flat(&ok(&dir, &["course", "show", "peer-supporter"]));
     for expected in SEED_TEXT {
         assert!(text.contains(expected), "missing: {expected}");
     }
@@ -90,23 +90,25 @@ fn show_prints_the_whole_seed_unit() {
 #[test]
 fn list_show_by_number_and_unknown_names() {
     let dir = tempfile::tempdir().unwrap();
-    let list = ok(&dir, &["lessons", "list"]);
+    let list = ok(&dir, &["course", "list"]);
     assert!(list.contains("peer-supporter\tThe Peer Supporter"));
     assert!(list.contains("how-to-act\tHow to act as a Peer Supporter"));
-    let by_number = ok(&dir, &["lessons", "show", "1", "2"]);
+    let by_number = ok(&dir, &["course", "show", "1", "2"]);
+    // `lessons` is kept as an alias of `course`.
+    assert_eq!(ok(&dir, &["lessons", "list"]), list);
     let by_id = ok(
         &dir,
-        &["lessons", "show", "peer-supporter", "confidentiality"],
+        &["course", "show", "peer-supporter", "confidentiality"],
     );
     assert_eq!(by_number, by_id);
     assert!(by_id.contains("What is Confidentiality?"));
     assert!(!by_id.contains("Guiding principles"));
 
-    fails(&dir, &["lessons", "show", "no-such-unit"], "not found");
-    fails(&dir, &["lessons", "show", "9"], "not found");
+    fails(&dir, &["course", "show", "no-such-unit"], "not found");
+    fails(&dir, &["course", "show", "9"], "not found");
     fails(
         &dir,
-        &["lessons", "show", "peer-supporter", "nope"],
+        &["course", "show", "peer-supporter", "nope"],
         "not found",
     );
 }
@@ -114,83 +116,80 @@ fn list_show_by_number_and_unknown_names() {
 #[test]
 fn search_finds_sections_and_refuses_empty_queries() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ok(&dir, &["lessons", "search", "Gordon"]);
+    let out = ok(&dir, &["course", "search", "Gordon"]);
     let first = out.lines().next().unwrap();
     assert!(
         first.starts_with("peer-supporter/how-to-act/acceptance\t"),
         "{out}"
     );
     assert!(out.contains("**Gordon**"));
-    let out = ok(&dir, &["lessons", "search", "confidentiality", "trust"]);
+    let out = ok(&dir, &["course", "search", "confidentiality", "trust"]);
     assert!(out.contains("why-confidentiality"));
-    fails(&dir, &["lessons", "search", ""], "invalid input");
-    fails(&dir, &["lessons", "search", "  ", "?!"], "invalid input");
+    fails(&dir, &["course", "search", ""], "invalid input");
+    fails(&dir, &["course", "search", "  ", "?!"], "invalid input");
 }
 
 #[test]
 fn reading_answering_and_progress_persist_between_runs() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(ok(&dir, &["lessons", "progress"]).contains("sections read 0/11"));
-    ok(
-        &dir,
-        &["lessons", "read", "1", "role-model", "introduction"],
-    );
+    assert!(ok(&dir, &["course", "progress"]).contains("sections read 0/11"));
+    ok(&dir, &["course", "read", "1", "role-model", "introduction"]);
     ok(
         &dir,
         &[
-            "lessons",
+            "course",
             "read",
             "peer-supporter",
             "2",
             "what-is-confidentiality",
         ],
     );
-    let answer = ok(&dir, &["lessons", "answer", "confidentiality-consent", "3"]);
+    let answer = ok(&dir, &["course", "answer", "confidentiality-consent", "3"]);
     assert!(answer.starts_with("correct"));
-    let answer = ok(&dir, &["lessons", "answer", "peer-supporter-hope", "1"]);
+    let answer = ok(&dir, &["course", "answer", "peer-supporter-hope", "1"]);
     assert!(answer.starts_with("not quite (the answer is 2)"));
-    let progress = ok(&dir, &["lessons", "progress"]);
+    let progress = ok(&dir, &["course", "progress"]);
     assert!(progress.contains("sections read 2/11"), "{progress}");
     assert!(
         progress.contains("self-checks 1/4 correct (2 answered)"),
         "{progress}"
     );
-    fails(&dir, &["lessons", "read", "1", "1", "nope"], "not found");
+    fails(&dir, &["course", "read", "1", "1", "nope"], "not found");
     fails(
         &dir,
-        &["lessons", "answer", "confidentiality-consent", "0"],
+        &["course", "answer", "confidentiality-consent", "0"],
         "from 1",
     );
     fails(
         &dir,
-        &["lessons", "answer", "confidentiality-consent", "7"],
+        &["course", "answer", "confidentiality-consent", "7"],
         "invalid input",
     );
 
     ok(
         &dir,
         &[
-            "lessons",
+            "course",
             "bookmark",
             "1",
             "how-to-act",
             "guiding-principles",
         ],
     );
-    assert!(ok(&dir, &["lessons", "bookmarks"]).contains("Guiding principles"));
+    assert!(ok(&dir, &["course", "bookmarks"]).contains("Guiding principles"));
     ok(
         &dir,
         &[
-            "lessons",
+            "course",
             "unbookmark",
             "1",
             "how-to-act",
             "guiding-principles",
         ],
     );
-    assert!(ok(&dir, &["lessons", "bookmarks"]).is_empty());
+    assert!(ok(&dir, &["course", "bookmarks"]).is_empty());
 
-    let help = ok(&dir, &["lessons", "help-now"]);
+    let help = ok(&dir, &["course", "help-now"]);
     assert!(help.contains("local emergency number"));
 }
 
@@ -198,9 +197,9 @@ fn reading_answering_and_progress_persist_between_runs() {
 fn corrupt_progress_database_still_lets_the_course_be_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("course.db"), vec![0x5a; 8192]).unwrap();
-    fails(&dir, &["lessons", "progress"], "storage");
-    assert!(ok(&dir, &["lessons", "show", "1", "3"]).contains("Guiding principles"));
-    assert!(!ok(&dir, &["lessons", "search", "hope"]).is_empty());
+    fails(&dir, &["course", "progress"], "storage");
+    assert!(ok(&dir, &["course", "show", "1", "3"]).contains("Guiding principles"));
+    assert!(!ok(&dir, &["course", "search", "hope"]).is_empty());
 }
 
 /// Serves `body` with status 200 to every request on 127.0.0.1; returns the URL.
@@ -256,20 +255,12 @@ fn update_installs_a_newer_pack_from_the_trusted_publisher_only() {
 
     let dir = tempfile::tempdir().unwrap();
     let forged = serve_forever(pack::seal(&next, &SigningKey::make()));
-    fails(
-        &dir,
-        &["lessons", "update", &forged],
-        "content pack refused",
-    );
+    fails(&dir, &["course", "update", &forged], "content pack refused");
     let real = serve_forever(pack::seal(&next, &publisher));
-    let out = ok(&dir, &["lessons", "update", &real]);
+    let out = ok(&dir, &["course", "update", &real]);
     assert!(out.contains(&format!("version {}", next.version)), "{out}");
-    assert!(ok(&dir, &["lessons", "show", "1", "1"]).contains("A paragraph published later."));
+    assert!(ok(&dir, &["course", "show", "1", "1"]).contains("A paragraph published later."));
     // The same version again is refused, and the installed one stays.
-    fails(&dir, &["lessons", "update", &real], "not newer");
-    fails(
-        &dir,
-        &["lessons", "update", "http://example.org/p"],
-        "https",
-    );
+    fails(&dir, &["course", "update", &real], "not newer");
+    fails(&dir, &["course", "update", "http://example.org/p"], "https");
 }
