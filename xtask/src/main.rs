@@ -1,7 +1,8 @@
 //! Build and test automation: `cargo xtask <command>`.
 //!
 //! - `test`     every test: fmt, clippy, Rust (incl. PostgreSQL relay suite), Kotlin on the JVM, Python
-//! - `bindings` release cdylib + Kotlin, Swift and Python bindings (uniffi library mode) in target/bindings
+//! - `bindings` release cdylib + Kotlin, Swift and Python bindings (uniffi library mode) in target/bindings,
+//!              as shipped (no test knobs; `test` builds them with `lantern-core/test-knobs`)
 //! - `demo`     the whole product on an in-process relay and temporary data (`lantern demo`)
 //! - `bench`    the benchmarks, figures printed with ratios against their baselines
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size
@@ -18,7 +19,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("bindings") => bindings().map(|_| ()),
+        Some("bindings") => bindings(Knobs::Shipping).map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("size") => size(),
@@ -58,20 +59,31 @@ fn run(what: &str, cmd: &mut Command) -> Result {
     }
 }
 
+/// Whether the library exposes the test knobs (`lantern-core/test-knobs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Knobs {
+    /// What apps ship: no test knobs in the FFI.
+    Shipping,
+    /// For the Kotlin and Python suites only (`Journal::set_kdf_iterations_for_tests`).
+    ForTests,
+}
+
 /// Builds the release cdylib (symbols kept for uniffi's library mode) and generates the
 /// bindings for every language into `target/bindings/<language>`. Returns the library path.
-fn bindings() -> Result<PathBuf> {
-    run(
-        "release build of the core library",
-        cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "lantern-core",
-            "-p",
-            "uniffi-bindgen",
-        ]),
-    )?;
+fn bindings(knobs: Knobs) -> Result<PathBuf> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "lantern-core",
+        "-p",
+        "uniffi-bindgen",
+    ]);
+    if knobs == Knobs::ForTests {
+        build.args(["--features", "lantern-core/test-knobs"]);
+    }
+    run("release build of the core library", &mut build)?;
     let target = root().join("target");
     // liblantern_core.so on Linux, .dylib on macOS (where ios/scripts/build-xcframework.sh runs).
     let lib_name = format!(
@@ -184,7 +196,7 @@ fn test() -> Result {
             .args(["test", "--workspace", "--all-targets"])
             .env("LANTERN_TEST_POSTGRES_URL", &pg.url),
     )?;
-    let lib = bindings()?;
+    let lib = bindings(Knobs::ForTests)?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();
     run(
         "Kotlin bindings and wrapper on the JVM (Maven, JUnit 5, JNA)",

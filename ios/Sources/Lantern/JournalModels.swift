@@ -156,9 +156,12 @@ public final class EntryEditorModel {
         guard (1...5).contains(value) else { error = .moodMissing; return }
         mood = mood == value ? nil : value
     }
+    /// Adds the drafted tag as the core normalises it (no duplicates). A blank draft is just
+    /// cleared; a tag the core refuses (too long) stays in the field with `invalidInput`.
     public func addTag() {
-        let tag = tagDraft.trimmingCharacters(in: .whitespaces).lowercased()
-        if !tag.isEmpty && !tags.contains(tag) { tags.append(tag) }
+        if tagDraft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { tagDraft = ""; return }
+        guard let tag = try? normalizeTag(tag: tagDraft) else { error = .invalidInput; return }
+        if !tags.contains(tag) { tags.append(tag) }
         tagDraft = ""
     }
     public func remove(tag: String) { tags.removeAll { $0 == tag } }

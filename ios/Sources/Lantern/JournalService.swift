@@ -30,9 +30,10 @@ public final class JournalService: @unchecked Sendable {
     /// First-time setup; returns the recovery code to show once.
     public func setUp(passphrase: String) async throws -> String { try await call { try self.journal.setup(passphrase: passphrase) } }
     public func unlock(passphrase: String) async throws { try await call { try self.journal.unlock(passphrase: passphrase) } }
+    /// The provider's own failure (a `PlatformKeyError`) reaches the core typed and comes back as
+    /// a `LanternFailure`: `.Cancelled` as `.cancelled`, `.KeyUnavailable` as `.wrongPassphrase`.
     public func unlock(with provider: PlatformKeyProvider) async throws {
-        let guarded = GuardedKeyProvider(provider)
-        try await guarded.rethrowing { try await self.call { try self.journal.unlockWithPlatformKey(provider: guarded) } }
+        try await call { try self.journal.unlockWithPlatformKey(provider: provider) }
     }
     public func lock() async { _ = try? await call { self.journal.lock() } }
     public func changePassphrase(old: String, new: String) async throws {
@@ -45,8 +46,7 @@ public final class JournalService: @unchecked Sendable {
     public func platformKeyEnabled() async throws -> Bool { try await call { try self.journal.platformKeyEnabled() } }
     public func setPlatformKey(_ provider: PlatformKeyProvider?) async throws {
         guard let provider else { return try await call { try self.journal.disablePlatformKey() } }
-        let guarded = GuardedKeyProvider(provider)
-        try await guarded.rethrowing { try await self.call { try self.journal.enablePlatformKey(provider: guarded) } }
+        try await call { try self.journal.enablePlatformKey(provider: provider) }
     }
 
     public func add(text: String, mood: Int?, tags: [String]) async throws -> Entry {
@@ -84,35 +84,4 @@ public final class JournalService: @unchecked Sendable {
         try await call { try self.journal.importBackup(path: path, passphrase: passphrase) }
     }
     public func exportPlaintext() async throws -> String { try await call { try self.journal.exportPlaintext(format: .markdown) } }
-}
-
-/// Carries a key provider's typed failure around the FFI. `LanternError` is a flat error, which
-/// uniffi cannot lift from foreign code, so the provider's error (Face ID cancelled, key
-/// invalidated) is kept here, the core sees an unexpected callback error and aborts, and
-/// `rethrowing` reports the provider's own failure. (Same as GuardedKeyProvider on Android.)
-final class GuardedKeyProvider: PlatformKeyProvider, @unchecked Sendable {
-    private struct ProviderFailed: Error {}
-    private let inner: PlatformKeyProvider
-    private let lock = NSLock()
-    private var failure: LanternFailure?
-
-    init(_ inner: PlatformKeyProvider) { self.inner = inner }
-
-    func wrapKey(key: Data) throws -> Data { try guarded { try inner.wrapKey(key: key) } }
-    func unwrapKey(wrapped: Data) throws -> Data { try guarded { try inner.unwrapKey(wrapped: wrapped) } }
-
-    private func guarded(_ body: () throws -> Data) throws -> Data {
-        do { return try body() } catch {
-            let typed = (error as? LanternError).map(LanternFailure.init) ?? .internal("platform key provider failed")
-            lock.withLock { failure = typed }
-            throw ProviderFailed()
-        }
-    }
-
-    func rethrowing<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch {
-            if let f = lock.withLock({ failure }) { throw f }
-            throw error
-        }
-    }
 }

@@ -22,10 +22,10 @@ public final class KeychainKeyProvider: PlatformKeyProvider, @unchecked Sendable
 
     public func wrapKey(key: Data) throws -> Data {
         let priv = try privateKey(create: true)
-        guard let pub = SecKeyCopyPublicKey(priv) else { throw LanternError.Internal(message: "keychain: no public key") }
+        guard let pub = SecKeyCopyPublicKey(priv) else { throw PlatformKeyError.Failed(reason: "keychain: no public key") }
         var error: Unmanaged<CFError>?
         guard let wrapped = SecKeyCreateEncryptedData(pub, Self.algorithm, key as CFData, &error) else {
-            throw LanternError.Internal(message: "keychain: wrap failed")
+            throw PlatformKeyError.Failed(reason: "keychain: wrap failed")
         }
         return wrapped as Data
     }
@@ -36,8 +36,8 @@ public final class KeychainKeyProvider: PlatformKeyProvider, @unchecked Sendable
         guard let key = SecKeyCreateDecryptedData(priv, Self.algorithm, wrapped as CFData, &error) else {
             let code = (error?.takeRetainedValue()).map { CFErrorGetCode($0) } ?? 0
             // The person cancelled the biometric prompt, or it failed: not a wrong key.
-            if code == errSecUserCanceled || code == LAError.userCancel.rawValue { throw LanternError.Cancelled(message: "cancelled") }
-            throw LanternError.WrongPassphrase(message: "platform key refused")
+            if code == errSecUserCanceled || code == LAError.userCancel.rawValue { throw PlatformKeyError.Cancelled }
+            throw PlatformKeyError.KeyUnavailable(reason: "platform key refused")
         }
         return key as Data
     }
@@ -57,10 +57,10 @@ public final class KeychainKeyProvider: PlatformKeyProvider, @unchecked Sendable
         if SecItemCopyMatching(query as CFDictionary, &item) == errSecSuccess, let item {
             return (item as! SecKey) // swiftlint:disable:this force_cast (SecKey is a CF type)
         }
-        guard create else { throw LanternError.WrongPassphrase(message: "platform key is gone; unlock with the passphrase") }
+        guard create else { throw PlatformKeyError.KeyUnavailable(reason: "platform key is gone; unlock with the passphrase") }
         guard let access = SecAccessControlCreateWithFlags(nil, kSecAttrAccessibleWhenUnlockedThisDeviceOnly,
                                                            [.privateKeyUsage, .biometryCurrentSet], nil) else {
-            throw LanternError.Internal(message: "keychain: access control")
+            throw PlatformKeyError.Failed(reason: "keychain: access control")
         }
         var attributes: [CFString: Any] = [
             kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom, kSecAttrKeySizeInBits: 256,
@@ -71,7 +71,7 @@ public final class KeychainKeyProvider: PlatformKeyProvider, @unchecked Sendable
         #endif
         var error: Unmanaged<CFError>?
         guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
-            throw LanternError.Internal(message: "keychain: key creation failed")
+            throw PlatformKeyError.Failed(reason: "keychain: key creation failed")
         }
         return key
     }

@@ -5,6 +5,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import uniffi.lantern.AuditEntry
 import uniffi.lantern.ConsentGrant
+import uniffi.lantern.Scope
 import uniffi.lantern.SharedItem
 import uniffi.lantern.Sharing
 import uniffi.lantern.SharingConnection
@@ -54,8 +55,8 @@ class SharingService internal constructor(
 
     suspend fun safetyNumber(connectionId: String): String = calls.call { sharing.safetyNumber(connectionId) }
 
-    /** Peer: a new grant (a wider consent is always a new grant). */
-    suspend fun grant(connectionId: String, scopes: List<String>, purpose: String, expiresInDays: Int): ConsentGrant =
+    /** Peer: a new grant (a wider consent is always a new grant); the core normalises tag scopes. */
+    suspend fun grant(connectionId: String, scopes: List<Scope>, purpose: String, expiresInDays: Int): ConsentGrant =
         calls.call { sharing.grant(connectionId, scopes, purpose, expiresInDays.toULong() * SECONDS_PER_DAY) }
             .also { refresh() }
 

@@ -16,14 +16,13 @@ import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import org.lantern.core.LanternFailure
 import org.lantern.core.VaultState
-import uniffi.lantern.LanternException
+import uniffi.lantern.PlatformKeyException
 import uniffi.lantern.PlatformKeyProvider
 
 private const val PASS = "correct horse battery"
 
-/** Sets the journal up with a fast KDF (tests only) and returns the lock screen, unlocked. */
+/** Sets the journal up (the fixture's KDF is fast) and returns the lock screen, unlocked. */
 private suspend fun CoreFixture.unlockedJournal(): JournalLockViewModel {
-    core.journal.useFastKdfForTests()
     val lock = JournalLockViewModel(core.journal, scope)
     lock.load().join()
     lock.onPassphrase(PASS)
@@ -54,7 +53,7 @@ private class SoftwareKeyProvider(private val key: SecretKey = KeyGenerator.getI
                 doFinal(wrapped, 12, wrapped.size - 12)
             }
         } catch (e: javax.crypto.AEADBadTagException) {
-            throw LanternException.WrongPassphrase("platform key refused")
+            throw PlatformKeyException.KeyUnavailable("platform key refused")
         }
     }
 }
@@ -68,7 +67,6 @@ private object FixedClock : Clock {
 class JournalLockViewModelTest {
     @Test
     fun firstSetupChecksThePassphraseThenShowsTheRecoveryCodeOnce() = withCore {
-        core.journal.useFastKdfForTests()
         val vm = JournalLockViewModel(core.journal, scope)
         vm.load().join()
         assertEquals(LockMode.SetUp, vm.state.value.mode)
@@ -129,7 +127,6 @@ class JournalLockViewModelTest {
 
     @Test
     fun theRecoveryCodeResetsThePassphraseAndIsReplaced() = withCore {
-        core.journal.useFastKdfForTests()
         val vm = JournalLockViewModel(core.journal, scope)
         vm.load().join()
         vm.onPassphrase(PASS); vm.onConfirm(PASS)
@@ -178,6 +175,16 @@ class JournalLockViewModelTest {
         }
         lock.unlockWithPlatformKey(broken).join()
         assertEquals(UiError.Unexpected, lock.state.value.error)
+        assertEquals(VaultState.Locked, core.journal.refresh())
+
+        // The provider's own typed failure crosses the FFI as itself: a dismissed prompt is
+        // "cancelled", not a crash and not a wrong passphrase.
+        val dismissed = object : PlatformKeyProvider {
+            override fun wrapKey(key: ByteArray): ByteArray = error("unused")
+            override fun unwrapKey(wrapped: ByteArray): ByteArray = throw PlatformKeyException.Cancelled()
+        }
+        lock.unlockWithPlatformKey(dismissed).join()
+        assertEquals(UiError.Cancelled, lock.state.value.error)
         assertEquals(VaultState.Locked, core.journal.refresh())
 
         lock.unlockWithPlatformKey(provider).join()

@@ -9,6 +9,7 @@ import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import uniffi.lantern.GrantStatus
 import uniffi.lantern.SyncPhase
+import uniffi.lantern.Scope
 
 private const val PEER_PASS = "peer passphrase 1"
 private const val SUPPORTER_PASS = "supporter passphrase 1"
@@ -86,7 +87,7 @@ class SharingViewModelsTest {
         pVm.grant()!!.join()
         val grant = pVm.state.awaitState { it.activeGrants.isNotEmpty() }.activeGrants.single()
         assertEquals("Sam", grant.recipientName)
-        assertEquals(listOf("checkins", "entries:tag=share"), grant.scopes.sorted())
+        assertEquals(setOf(Scope.CheckIns, Scope.EntriesWithTag("share")), grant.scopes.toSet())
         assertTrue(grant.rightToRevoke.isNotBlank())
         assertTrue(grant.expiresAt - grant.createdAt in 29L * 86_400..31L * 86_400)
         assertNull(pVm.state.value.editorFor)

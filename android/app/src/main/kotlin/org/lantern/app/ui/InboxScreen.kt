@@ -72,7 +72,6 @@ fun InboxScreen(core: LanternCore) {
                                 Text(stringResource(R.string.inbox_course), style = MaterialTheme.typography.titleSmall)
                                 item.units.forEach { u -> Text(stringResource(R.string.course_unit_progress, u.percentRead, u.selfChecksCorrect, u.selfChecksTotal)) }
                             }
-                            is InboxItem.Unknown -> Text(stringResource(R.string.inbox_unknown))
                         }
                     }
                 }

@@ -204,7 +204,7 @@ private fun ConsentEditor(to: ConnectionRow, d: ConsentDraft, error: UiError?, v
                 d.tags.forEach { Text(stringResource(R.string.scope_tag_chosen, it)) }
                 OutlinedTextField(d.purpose, { p -> vm.editDraft { it.copy(purpose = p) } }, label = { Text(stringResource(R.string.consent_purpose)) }, modifier = Modifier.fillMaxWidth())
                 Text(stringResource(R.string.consent_expiry))
-                ConsentDraft.EXPIRY_CHOICES.forEach { days ->
+                ConsentDraft.expiryChoices().forEach { days ->
                     Row(Modifier.selectable(selected = d.expiryDays == days, role = Role.RadioButton, onClick = { vm.editDraft { it.copy(expiryDays = days) } })) {
                         RadioButton(selected = d.expiryDays == days, onClick = null)
                         Text(pluralStringResource(R.plurals.consent_days, days, days), Modifier.padding(start = 8.dp))
