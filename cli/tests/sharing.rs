@@ -175,7 +175,7 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
     assert!(ok(&peer, &["audit", "--verify"]).contains("verified"));
 
     // Someone edits the log on disk: --verify fails with a one-line error.
-    let db = rusqlite::Connection::open(peer.join("sharing.sqlite3")).unwrap();
+    let db = rusqlite::Connection::open(peer.join("sharing.db")).unwrap();
     db.execute("UPDATE audit_log SET at = at + 3600 WHERE seq = 2", [])
         .unwrap();
     drop(db);
