@@ -31,6 +31,8 @@ fn start_binary(db_args: &[String], port: u16) -> Child {
             "0",
             "--rate-per-key",
             "0",
+            "--create-rate-per-ip",
+            "0",
         ])
         .args(db_args)
         .stdout(Stdio::null())

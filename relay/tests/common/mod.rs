@@ -64,6 +64,8 @@ pub fn test_config(backend: &Backend, dir: &std::path::Path) -> Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         rate_per_ip: 0.0,
         rate_per_key: 0.0,
+        create_rate_per_ip: 0.0,
+        metrics_refresh_secs: 1,
         postgres_pool_size: 4,
         ..Config::default()
     };
@@ -223,4 +225,24 @@ pub fn pg_rows_as_text(url: &str, schema: &str, sql: &str) -> Vec<String> {
             .map(|r| r.get::<_, String>(0))
             .collect()
     })
+}
+
+/// `/metrics` once every `want` line is in it (the stored totals refresh periodically), or
+/// fails after 10 s showing the last answer.
+pub fn metrics_with(base: &str, want: &[&str]) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let m = reqwest::blocking::get(format!("{base}/metrics"))
+            .unwrap()
+            .text()
+            .unwrap();
+        if want.iter().all(|w| m.contains(w)) {
+            return m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "metrics never showed {want:?}:\n{m}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
