@@ -4,58 +4,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Backend;
+use common::{Backend, free_port, start_binary};
 use lantern_core::crypto::hazmat::SigningKey;
 use lantern_core::sync::relay_client::{RelayClient, RetryPolicy};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the binary and waits until `/healthz` answers.
-fn start_binary(db_args: &[String], port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lantern-relay"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--rate-per-ip",
-            "0",
-            "--rate-per-key",
-            "0",
-            "--create-rate-per-ip",
-            "0",
-        ])
-        .args(db_args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = RelayClient::with_options(
-        &format!("http://127.0.0.1:{port}"),
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        },
-        None,
-    )
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.health().is_err() {
-        assert!(child.try_wait().unwrap().is_none(), "relay exited at start");
-        assert!(Instant::now() < deadline, "relay did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
 
 fn sigkill_loses_no_acknowledged_post(db_args: Vec<String>) {
     let port = free_port();

@@ -246,3 +246,56 @@ pub fn metrics_with(base: &str, want: &[&str]) -> String {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the binary without rate limits and waits until `/healthz` answers.
+pub fn start_binary(db_args: &[String], port: u16) -> std::process::Child {
+    let mut args: Vec<String> = [
+        "--rate-per-ip",
+        "0",
+        "--rate-per-key",
+        "0",
+        "--create-rate-per-ip",
+        "0",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend_from_slice(db_args);
+    start_binary_with(&args, port)
+}
+
+/// Starts the binary with exactly these flags (besides `--listen`) and waits until `/healthz`
+/// answers.
+pub fn start_binary_with(args: &[String], port: u16) -> std::process::Child {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantern-relay"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = lantern_core::sync::relay_client::RelayClient::with_options(
+        &format!("http://127.0.0.1:{port}"),
+        lantern_core::sync::relay_client::RetryPolicy {
+            max_attempts: 1,
+            ..lantern_core::sync::relay_client::RetryPolicy::default()
+        },
+        None,
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while client.health().is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "relay exited at start");
+        assert!(std::time::Instant::now() < deadline, "relay did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
