@@ -142,17 +142,18 @@ impl PostgresStore {
 
     async fn migrate(&self, schema: Option<&str>) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_failed)?;
-        if let Some(schema) = schema {
-            // Validated above: a bare lowercase identifier.
-            client
-                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .await
-                .map_err(failed)?;
-        }
         let tx = client.transaction().await.map_err(failed)?;
+        // Under the lock: relays starting together on a new schema would otherwise race to
+        // create it (a unique violation in the catalog).
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(failed)?;
+        if let Some(schema) = schema {
+            // Validated above: a bare lowercase identifier.
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .await
+                .map_err(failed)?;
+        }
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
