@@ -322,3 +322,49 @@ fn graceful_shutdown_answers_or_refuses_cleanly() {
         "an answered post was lost"
     );
 }
+
+/// Issue 11, item 11: the relay talks TLS to PostgreSQL when the URL says `sslmode=require`
+/// (rustls on ring, the server's certificate verified), and without the CA it refuses to start
+/// rather than fall back to plain text.
+#[test]
+fn postgres_over_tls_is_verified() {
+    let Some(Backend::Postgres(url)) = common::postgres_backend() else {
+        return;
+    };
+    let Ok(ca) = std::env::var("LANTERN_TEST_POSTGRES_CA") else {
+        eprintln!("skipped: LANTERN_TEST_POSTGRES_CA not set (scripts/start-postgres.sh sets it)");
+        return;
+    };
+    let app = format!("relay_tls_{}", common::random_schema());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let tls_url = format!("{url}{sep}sslmode=require&application_name={app}");
+    // The plain URL is the backend (the test's own cleanup); the relay gets the TLS one.
+    let backend = Backend::Postgres(url.clone());
+    let Err(err) = common::start_result(&backend, |c| c.database = tls_url.clone()) else {
+        panic!("an unverifiable server certificate must be refused");
+    };
+    eprintln!("without the CA: {err}");
+    assert!(err.contains("postgres"), "{err}");
+    let relay = common::start(&backend, |c| {
+        c.database = tls_url.clone();
+        c.postgres_ca_file = Some(ca.clone().into());
+    });
+    let client = relay.client();
+    let owner = SigningKey::make();
+    let id = client.create_mailbox(&owner).unwrap();
+    let cap = client.issue_capability(&owner).unwrap();
+    client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
+    assert_eq!(client.list_envelopes(&owner, 0, 10).unwrap().envelopes.len(), 1);
+    let seen = common::pg_rows_as_text(
+        &url,
+        "public",
+        &format!(
+            "SELECT count(*) FILTER (WHERE s.ssl)::text || '/' || count(*)::text
+             FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = '{app}'"
+        ),
+    );
+    let (tls, all) = seen[0].split_once('/').unwrap();
+    assert!(all.parse::<u32>().unwrap() >= 1, "the relay's connections: {seen:?}");
+    assert_eq!(tls, all, "every relay connection is TLS");
+}

@@ -111,6 +111,8 @@ fn bindings() -> Result<PathBuf> {
 struct Postgres {
     url: String,
     cluster_dir: Option<String>,
+    /// The certificate the cluster serves TLS with (the relay's `sslmode=require` test).
+    ca: Option<String>,
 }
 
 impl Postgres {
@@ -119,6 +121,7 @@ impl Postgres {
             return Ok(Postgres {
                 url,
                 cluster_dir: None,
+                ca: env::var("LANTERN_TEST_POSTGRES_CA").ok(),
             });
         }
         let out = Command::new("bash")
@@ -144,6 +147,7 @@ impl Postgres {
         Ok(Postgres {
             url,
             cluster_dir: exported("LANTERN_PG_DIR"),
+            ca: exported("LANTERN_TEST_POSTGRES_CA"),
         })
     }
 }
@@ -178,12 +182,14 @@ fn test() -> Result {
     )?;
     let pg = Postgres::start()?;
     eprintln!("xtask: PostgreSQL for the relay suite is up");
-    run(
-        "Rust tests",
-        cargo()
-            .args(["test", "--workspace", "--all-targets"])
-            .env("LANTERN_TEST_POSTGRES_URL", &pg.url),
-    )?;
+    let mut rust_tests = cargo();
+    rust_tests
+        .args(["test", "--workspace", "--all-targets"])
+        .env("LANTERN_TEST_POSTGRES_URL", &pg.url);
+    if let Some(ca) = &pg.ca {
+        rust_tests.env("LANTERN_TEST_POSTGRES_CA", ca);
+    }
+    run("Rust tests", &mut rust_tests)?;
     let lib = bindings()?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();
     run(

@@ -82,18 +82,26 @@ pub fn test_config(backend: &Backend, dir: &std::path::Path) -> Config {
 }
 
 pub fn start(backend: &Backend, tweak: impl FnOnce(&mut Config)) -> TestRelay {
+    start_result(backend, tweak).unwrap()
+}
+
+/// As [`start`], returning the relay's start-up error instead of failing.
+pub fn start_result(
+    backend: &Backend,
+    tweak: impl FnOnce(&mut Config),
+) -> Result<TestRelay, String> {
     // Raw reqwest clients below need a TLS provider even for plain HTTP.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(backend, dir.path());
     tweak(&mut config);
-    let handle = lantern_relay::spawn(config.clone()).unwrap();
-    TestRelay {
+    let handle = lantern_relay::spawn(config.clone())?;
+    Ok(TestRelay {
         handle: Some(handle),
         dir,
         config,
         backend: backend.clone(),
-    }
+    })
 }
 
 impl Drop for TestRelay {
