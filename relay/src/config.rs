@@ -341,7 +341,11 @@ pub struct Args {
     #[arg(long, env = "LANTERN_RELAY_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
     /// Proxy address or CIDR whose client address header is believed (repeat, or comma-separated).
-    #[arg(long = "trusted-proxy", env = "LANTERN_RELAY_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "LANTERN_RELAY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     pub trusted_proxies: Option<Vec<String>>,
     /// IPv6 prefix length per-address limits key on [default: 64].
     #[arg(long, env = "LANTERN_RELAY_IPV6_PREFIX_LEN")]

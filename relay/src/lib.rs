@@ -274,8 +274,8 @@ fn serve_metrics<S: Store>(
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let listener = std::net::TcpListener::bind(addr)
         .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
-    let server = axum_server::from_tcp(listener)
-        .map_err(|e| format!("cannot serve metrics: {e}"))?;
+    let server =
+        axum_server::from_tcp(listener).map_err(|e| format!("cannot serve metrics: {e}"))?;
     let server = with_timeouts(server, &state.config);
     let app = api::metrics_router(state).into_make_service_with_connect_info::<SocketAddr>();
     // The main server's handle: its graceful shutdown stops this one too.

@@ -55,7 +55,10 @@ impl Pair {
                 })
             })
             .collect();
-        let children = starts.into_iter().map(|s| Some(s.join().unwrap())).collect();
+        let children = starts
+            .into_iter()
+            .map(|s| Some(s.join().unwrap()))
+            .collect();
         Some(Pair {
             children,
             urls: ports
@@ -243,12 +246,20 @@ fn two_processes_deliver_exactly_once_and_survive_a_kill() {
         .collect();
     assert!(lost.is_empty(), "accepted but never delivered: {lost:?}");
     assert_eq!(accepted.len(), 1600);
-    assert_eq!(delivered.len(), 1600, "nothing delivered that was not posted");
+    assert_eq!(
+        delivered.len(),
+        1600,
+        "nothing delivered that was not posted"
+    );
     // Nothing acknowledged (through either process) is listed again; every id re-posted to the
     // surviving process after its ack is a duplicate, never stored again.
     let survivor = RelayClient::new(&pair.urls[0]).unwrap();
     let page = survivor.list_envelopes(&key, 0, 1000).unwrap();
-    assert!(page.envelopes.is_empty(), "{} came back", page.envelopes.len());
+    assert!(
+        page.envelopes.is_empty(),
+        "{} came back",
+        page.envelopes.len()
+    );
     eprintln!(
         "two processes: {} posts accepted ({killed_at} before the kill), {} delivered once, \
          {} acknowledged, 0 lost, 0 twice",
@@ -298,7 +309,13 @@ fn replays_and_tombstones_are_shared_between_processes() {
         matches!(&other, RelayError::Rejected { status: 409, code, .. } if code == "conflict"),
         "{other:?}"
     );
-    assert!(client_b.list_envelopes(&key, 0, 10).unwrap().envelopes.is_empty());
+    assert!(
+        client_b
+            .list_envelopes(&key, 0, 10)
+            .unwrap()
+            .envelopes
+            .is_empty()
+    );
     assert_eq!(client_b.ack_envelopes(&key, &["e1".into()]).unwrap(), 0);
     // A capability revoked through B cannot post through A.
     client_b.revoke_capability(&key, &cap.id).unwrap();

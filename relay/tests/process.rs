@@ -354,7 +354,14 @@ fn postgres_over_tls_is_verified() {
     let id = client.create_mailbox(&owner).unwrap();
     let cap = client.issue_capability(&owner).unwrap();
     client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
-    assert_eq!(client.list_envelopes(&owner, 0, 10).unwrap().envelopes.len(), 1);
+    assert_eq!(
+        client
+            .list_envelopes(&owner, 0, 10)
+            .unwrap()
+            .envelopes
+            .len(),
+        1
+    );
     let seen = common::pg_rows_as_text(
         &url,
         "public",
@@ -365,6 +372,9 @@ fn postgres_over_tls_is_verified() {
         ),
     );
     let (tls, all) = seen[0].split_once('/').unwrap();
-    assert!(all.parse::<u32>().unwrap() >= 1, "the relay's connections: {seen:?}");
+    assert!(
+        all.parse::<u32>().unwrap() >= 1,
+        "the relay's connections: {seen:?}"
+    );
     assert_eq!(tls, all, "every relay connection is TLS");
 }

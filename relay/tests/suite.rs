@@ -738,8 +738,14 @@ fn metrics_cheap_limited_and_private(b: &Backend) {
     drop(private);
     let relay = start(b, |c| c.metrics_listen = Some(private_addr));
     let public = raw(&relay.url(), "GET", "/metrics", &[], b"");
-    assert_eq!((public.status, public.code.as_deref()), (404, Some("not_found")));
-    let m = common::metrics_with(&format!("http://{private_addr}"), &["lantern_relay_mailboxes 0"]);
+    assert_eq!(
+        (public.status, public.code.as_deref()),
+        (404, Some("not_found"))
+    );
+    let m = common::metrics_with(
+        &format!("http://{private_addr}"),
+        &["lantern_relay_mailboxes 0"],
+    );
     assert!(m.contains("lantern_relay_requests_total"), "{m}");
 }
 

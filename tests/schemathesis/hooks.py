@@ -87,7 +87,8 @@ def key_for(request) -> Ed25519PrivateKey:
         public = json.loads(request.body or b"{}").get("public_key")
     except (ValueError, AttributeError):
         public = None
-    return BY_PUBLIC.get(public) or Ed25519PrivateKey.generate()
+    known = BY_PUBLIC.get(public) if isinstance(public, str) else None
+    return known or Ed25519PrivateKey.generate()
 
 
 class OwnerSignature(requests.auth.AuthBase):

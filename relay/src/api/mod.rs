@@ -252,7 +252,9 @@ async fn revoke_capability<S: Store>(
 ) -> Result<Response, ApiError> {
     let mailbox = owner.without_body()?;
     if !wire_capability_id(&capability) {
-        return Err(ApiError::malformed("capability id must be [A-Za-z0-9_-]{16}"));
+        return Err(ApiError::malformed(
+            "capability id must be [A-Za-z0-9_-]{16}",
+        ));
     }
     if !st
         .store
@@ -336,9 +338,8 @@ fn quota(config: &Config) -> Quota {
 
 /// The answer to a post's outcome.
 fn post_answer(outcome: PostOutcome) -> Result<Response, ApiError> {
-    let stored = |status, seq, duplicate| {
-        Ok(json(status, &PostEnvelopeResponse { seq, duplicate }))
-    };
+    let stored =
+        |status, seq, duplicate| Ok(json(status, &PostEnvelopeResponse { seq, duplicate }));
     match outcome {
         PostOutcome::Stored { seq } => stored(StatusCode::CREATED, seq, false),
         PostOutcome::Duplicate { seq } => stored(StatusCode::OK, seq, true),
@@ -398,11 +399,10 @@ fn list_params(query: Option<&str>) -> Result<(i64, u32), ApiError> {
         let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
         match k {
             "after" => {
-                after = v
-                    .parse()
-                    .ok()
-                    .filter(|_| digits)
-                    .ok_or_else(|| ApiError::malformed("after must be a non-negative integer"))?
+                after =
+                    v.parse().ok().filter(|_| digits).ok_or_else(|| {
+                        ApiError::malformed("after must be a non-negative integer")
+                    })?
             }
             "limit" => {
                 limit = v

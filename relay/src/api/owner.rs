@@ -160,6 +160,9 @@ mod tests {
         assert!(parse_timestamp("+5").is_err());
         assert!(parse_timestamp(" 5").is_err());
         assert!(parse_timestamp("9223372036854775808").is_err());
-        assert_eq!(parse_timestamp("-999999999999999999").ok(), Some(-999_999_999_999_999_999));
+        assert_eq!(
+            parse_timestamp("-999999999999999999").ok(),
+            Some(-999_999_999_999_999_999)
+        );
     }
 }

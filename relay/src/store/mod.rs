@@ -54,9 +54,12 @@ impl Quota {
     /// capability, and a capability that has not flooded can always deliver (a revocation, a
     /// withdrawal).
     pub fn admits(&self, mailbox: Usage, capability: Usage, len: i64) -> bool {
-        capability.fits(len, self.capability_max_envelopes, self.capability_max_bytes)
-            && (mailbox.fits(len, self.max_envelopes, self.max_bytes)
-                || capability.fits(len, self.reserved_envelopes, self.reserved_bytes))
+        capability.fits(
+            len,
+            self.capability_max_envelopes,
+            self.capability_max_bytes,
+        ) && (mailbox.fits(len, self.max_envelopes, self.max_bytes)
+            || capability.fits(len, self.reserved_envelopes, self.reserved_bytes))
     }
 }
 

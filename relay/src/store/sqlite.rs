@@ -539,7 +539,10 @@ mod tests {
             .expect("runtime");
         rt.block_on(async {
             let store = SqliteStore::open(&path, false).expect("opens and migrates");
-            let (rows, _) = store.list_envelopes("mb", 0, 10, 1 << 20).await.expect("list");
+            let (rows, _) = store
+                .list_envelopes("mb", 0, 10, 1 << 20)
+                .await
+                .expect("list");
             assert_eq!(rows.len(), 1);
             assert_eq!(rows[0].payload, [0xaa, 0xbb, 0xcc]);
             let acked = store
@@ -570,7 +573,10 @@ mod tests {
                 .await
                 .expect("post");
             assert_eq!(other, PostOutcome::Conflict);
-            let (rows, _) = store.list_envelopes("mb", 0, 10, 1 << 20).await.expect("list");
+            let (rows, _) = store
+                .list_envelopes("mb", 0, 10, 1 << 20)
+                .await
+                .expect("list");
             assert!(rows.is_empty());
             let totals = store.totals().await.expect("totals");
             assert_eq!((totals.envelopes, totals.bytes), (0, 0));

@@ -306,4 +306,3 @@ pub fn start_binary_with(args: &[String], port: u16) -> std::process::Child {
     }
     child
 }
-
