@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Backend, free_port, start_binary};
+use common::{Backend, Reaped, free_port, start_binary};
 use lantern_core::crypto::hazmat::SigningKey;
 use lantern_core::sync::relay_client::RelayClient;
 
@@ -32,13 +32,13 @@ const PEAK_RSS_BOUND_MIB: u64 = 100;
 fn six_concurrent_maximal_lists_stay_under_the_memory_bound() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = start_binary(
+    let mut child = Reaped(start_binary(
         &[
             "--database".into(),
             format!("sqlite:{}", dir.path().join("relay.db").display()),
         ],
         port,
-    );
+    ));
     let url = format!("http://127.0.0.1:{port}");
     let client = RelayClient::new(&url).unwrap();
     let key = Arc::new(SigningKey::make());
@@ -62,7 +62,7 @@ fn six_concurrent_maximal_lists_stay_under_the_memory_bound() {
     for p in posters {
         p.join().unwrap();
     }
-    let pid = child.id();
+    let pid = child.0.id();
     let before = proc_kib(pid, "VmRSS:");
     let listers: Vec<_> = (0..6)
         .map(|_| {
@@ -81,8 +81,7 @@ fn six_concurrent_maximal_lists_stay_under_the_memory_bound() {
         .collect();
     let listed: Vec<usize> = listers.into_iter().map(|l| l.join().unwrap()).collect();
     let peak = proc_kib(pid, "VmHWM:");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     eprintln!(
         "relay resident before the lists: {} MiB; peak with six concurrent maximal lists: {} MiB \
          (bound {PEAK_RSS_BOUND_MIB} MiB); envelopes per list: {}",

@@ -7,20 +7,20 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{
-    Backend, free_port, fresh_nonce, now, raw, sign_headers, start_binary, start_binary_with,
+    Backend, Reaped, free_port, fresh_nonce, now, raw, sign_headers, start_binary,
+    start_binary_with,
 };
 use lantern_core::crypto::hazmat::SigningKey;
 use lantern_core::sync::relay_client::{RelayClient, RelayError, RetryPolicy};
 
 /// Two relay processes on one PostgreSQL schema (dropped, and the processes killed, on drop).
 struct Pair {
-    children: Vec<Option<Child>>,
+    children: Vec<Reaped>,
     urls: Vec<String>,
     pg_url: String,
     schema: String,
@@ -55,9 +55,11 @@ impl Pair {
                 })
             })
             .collect();
-        let children = starts
+        // Every start joined and guarded before anything can fail: no process outlives the test.
+        let started: Vec<_> = starts.into_iter().map(|s| s.join()).collect();
+        let children = started
             .into_iter()
-            .map(|s| Some(s.join().unwrap()))
+            .map(|s| Reaped(s.unwrap_or_else(|_| panic!("a relay process did not start"))))
             .collect();
         Some(Pair {
             children,
@@ -70,18 +72,16 @@ impl Pair {
         })
     }
 
+    /// SIGKILL: no graceful anything.
     fn kill(&mut self, i: usize) {
-        if let Some(mut c) = self.children[i].take() {
-            c.kill().unwrap(); // SIGKILL: no graceful anything
-            c.wait().unwrap();
-        }
+        self.children[i].kill();
     }
 }
 
 impl Drop for Pair {
     fn drop(&mut self) {
-        for i in 0..self.children.len() {
-            self.kill(i);
+        for c in &mut self.children {
+            c.kill();
         }
         common::pg_execute(
             &self.pg_url,

@@ -799,8 +799,9 @@ fn per_address_limit_behind_a_trusted_proxy(b: &Backend) {
 }
 
 fn over_rate_refused_with_retry_after(b: &Backend) {
+    // A slow refill, so a busy machine cannot earn a token back between two requests.
     let relay = start(b, |c| {
-        c.rate_per_key = 1.0;
+        c.rate_per_key = 0.05;
         c.burst_per_key = 3.0;
     });
     let (_c, key, id, cap) = mailbox(&relay);

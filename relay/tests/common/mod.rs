@@ -255,6 +255,23 @@ pub fn metrics_with(base: &str, want: &[&str]) -> String {
     }
 }
 
+/// A relay process killed (SIGKILL) and reaped when dropped, also when a test panics.
+pub struct Reaped(pub std::process::Child);
+
+impl Reaped {
+    /// Kills the process now (SIGKILL: no graceful shutdown) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
