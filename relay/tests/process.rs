@@ -192,18 +192,7 @@ fn tls_serves_the_api() {
         Some(&pem),
     )
     .unwrap();
-    let owner = SigningKey::make();
-    let id = client.create_mailbox(&owner).unwrap();
-    let cap = client.issue_capability(&owner).unwrap();
-    client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
-    assert_eq!(
-        client
-            .list_envelopes(&owner, 0, 10)
-            .unwrap()
-            .envelopes
-            .len(),
-        1
-    );
+    one_envelope_round_trip(&client);
     // Without trusting the certificate the client refuses to talk.
     let untrusting = RelayClient::with_options(
         &format!("https://{addr}"),
@@ -350,18 +339,7 @@ fn postgres_over_tls_is_verified() {
         c.postgres_ca_file = Some(ca.clone().into());
     });
     let client = relay.client();
-    let owner = SigningKey::make();
-    let id = client.create_mailbox(&owner).unwrap();
-    let cap = client.issue_capability(&owner).unwrap();
-    client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
-    assert_eq!(
-        client
-            .list_envelopes(&owner, 0, 10)
-            .unwrap()
-            .envelopes
-            .len(),
-        1
-    );
+    one_envelope_round_trip(&client);
     let seen = common::pg_rows_as_text(
         &url,
         "public",
@@ -377,4 +355,15 @@ fn postgres_over_tls_is_verified() {
         "the relay's connections: {seen:?}"
     );
     assert_eq!(tls, all, "every relay connection is TLS");
+}
+
+/// A mailbox, a capability, one post and the list that returns it, through `client`.
+fn one_envelope_round_trip(client: &RelayClient) {
+    let owner = SigningKey::make();
+    let id = client.create_mailbox(&owner).unwrap();
+    let cap = client.issue_capability(&owner).unwrap();
+    client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
+    let listed = client.list_envelopes(&owner, 0, 10).unwrap().envelopes;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].payload, b"ct");
 }
