@@ -159,6 +159,13 @@ fn slow_clients_are_cut_off() {
         ),
         // A connection that never sends a byte.
         ("silent connection", Vec::new(), &b""[..], HEADER_TIMEOUT),
+        // A keep-alive connection left idle after one answered request.
+        (
+            "idle keep-alive",
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            &b""[..],
+            HEADER_TIMEOUT,
+        ),
         // Complete headers announcing a body that trickles in.
         (
             "trickled body",
@@ -174,7 +181,7 @@ fn slow_clients_are_cut_off() {
         .map(|(name, first, bytes, limit)| {
             std::thread::spawn(move || {
                 let (open, answer) = if bytes.is_empty() {
-                    silent(addr)
+                    silent(addr, &first)
                 } else {
                     trickle(addr, &first, bytes)
                 };
@@ -193,6 +200,9 @@ fn slow_clients_are_cut_off() {
             open <= Duration::from_secs(limit) + SLACK,
             "{name}: open for {open:?}"
         );
+        if name == "idle keep-alive" {
+            assert!(answer.starts_with("HTTP/1.1 200"), "{name}: {answer}");
+        }
         if name == "trickled body" {
             assert!(answer.starts_with("HTTP/1.1 408"), "{name}: {answer}");
             assert!(answer.contains("\"timeout\""), "{name}: {answer}");
@@ -202,12 +212,19 @@ fn slow_clients_are_cut_off() {
     relay.client().health().unwrap();
 }
 
-/// Connects and sends nothing; returns how long the relay kept the connection.
-fn silent(addr: std::net::SocketAddr) -> (Duration, String) {
+/// Connects, sends `request` (if any), reads its answer, then sends nothing more; returns how
+/// long the relay kept the connection after the answer, and the answer.
+fn silent(addr: std::net::SocketAddr, request: &[u8]) -> (Duration, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(45))).unwrap();
-    let started = Instant::now();
     let mut answer = Vec::new();
+    if !request.is_empty() {
+        s.write_all(request).unwrap();
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap();
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let started = Instant::now();
     let _ = s.read_to_end(&mut answer);
     (
         started.elapsed(),
