@@ -4,7 +4,13 @@ mailboxes and capabilities that exist, so the run exercises the routes and not o
 
 The relay's URL comes from LANTERN_RELAY_URL (set by `cargo xtask test`). Only requests whose
 three owner headers were generated well formed are signed: a case that leaves a header out or
-breaks its format (a negative case) is sent as generated and must be refused.
+breaks its format (a negative case) is sent as generated and must be refused. Signing happens in a
+requests auth handler, which sees the request exactly as it goes out (path, query and body bytes).
+Run by hand: start a relay, then
+  LANTERN_RELAY_URL=http://127.0.0.1:PORT python3 -m schemathesis.cli \
+      --config-file tests/schemathesis/schemathesis.toml run docs/relay-openapi.yaml \
+      --url http://127.0.0.1:PORT --workers 1
+(`cargo xtask relay-spec` does all of it). LANTERN_SPEC_LOG=FILE logs every call.
 """
 
 import base64
@@ -143,7 +149,7 @@ def before_call(context, case, kwargs):
         and CAPABILITY_FORMAT.fullmatch(token)
         and token not in TOKENS.values()
         and mailbox in TOKENS
-        and steer(token, [token])
+        and steer(token, [TOKENS[mailbox]])
     ):
         headers[CAPABILITY_HEADER] = TOKENS[mailbox]
     body = case.body
@@ -169,9 +175,15 @@ def after_call(context, case, response):
 
 
 @schemathesis.hook("after_call")
-def _debug_log(context, case, response):
-    if os.environ.get("ST_DEBUG_LOG"):
-        phase = getattr(getattr(case.meta, "phase", None), "name", "?") if case.meta else "?"
-        mode = getattr(getattr(case.meta, "generation", None), "mode", "?") if case.meta else "?"
-        with open(os.environ["ST_DEBUG_LOG"], "a") as f:
-            f.write(f"{phase} {mode} {case.operation.method} {case.operation.path} {response.status_code} {response.text[:80]!r} {response.request.url[:90]} {case.path_parameters}\n")
+def log_call(context, case, response):
+    """With LANTERN_SPEC_LOG=FILE, one line per call: phase, mode, operation, status, answer."""
+    path = os.environ.get("LANTERN_SPEC_LOG")
+    if not path or case.meta is None:
+        return
+    phase = getattr(case.meta.phase, "name", "?")
+    mode = getattr(case.meta.generation, "mode", "?")
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(
+            f"{phase} {mode} {case.operation.method.upper()} {case.operation.path} "
+            f"{response.status_code} {response.text[:80]!r}\n"
+        )

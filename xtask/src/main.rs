@@ -279,6 +279,8 @@ fn relay_spec() -> Result {
                 &url,
                 "--max-examples",
                 SPEC_MAX_EXAMPLES,
+                // One worker: with two, hypothesis 6.170's lambda-source cache raised
+                // "AST constructor recursion depth mismatch" inside schemathesis.
                 "--workers",
                 "1",
                 "--no-color",
