@@ -1,8 +1,10 @@
 //! Build and test automation: `cargo xtask <command>`.
 //!
-//! - `test`     every test: fmt, clippy, Rust (incl. PostgreSQL relay suite), Kotlin on the JVM, Python
+//! - `test`     every test: fmt, clippy, Rust (incl. PostgreSQL relay suite), the relay against its
+//!   OpenAPI spec (schemathesis), Kotlin on the JVM, Python
+//! - `relay-spec` only the relay against its OpenAPI spec (part of `test`)
 //! - `bindings` release cdylib + Kotlin, Swift and Python bindings (uniffi library mode) in target/bindings,
-//!              as shipped (no test knobs; `test` builds them with `lantern-core/test-knobs`)
+//!   as shipped (no test knobs; `test` builds them with `lantern-core/test-knobs`)
 //! - `demo`     the whole product on an in-process relay and temporary data (`lantern demo`)
 //! - `bench`    the benchmarks, figures printed with ratios against their baselines
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size
@@ -23,7 +25,8 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("size") => size(),
-        _ => Err("usage: cargo xtask <test|bindings|demo|bench|size>".into()),
+        Some("relay-spec") => relay_spec(),
+        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|size>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -123,6 +126,8 @@ fn bindings(knobs: Knobs) -> Result<PathBuf> {
 struct Postgres {
     url: String,
     cluster_dir: Option<String>,
+    /// The certificate the cluster serves TLS with (the relay's `sslmode=require` test).
+    ca: Option<String>,
 }
 
 impl Postgres {
@@ -131,6 +136,7 @@ impl Postgres {
             return Ok(Postgres {
                 url,
                 cluster_dir: None,
+                ca: env::var("LANTERN_TEST_POSTGRES_CA").ok(),
             });
         }
         let out = Command::new("bash")
@@ -156,6 +162,7 @@ impl Postgres {
         Ok(Postgres {
             url,
             cluster_dir: exported("LANTERN_PG_DIR"),
+            ca: exported("LANTERN_TEST_POSTGRES_CA"),
         })
     }
 }
@@ -190,12 +197,15 @@ fn test() -> Result {
     )?;
     let pg = Postgres::start()?;
     eprintln!("xtask: PostgreSQL for the relay suite is up");
-    run(
-        "Rust tests",
-        cargo()
-            .args(["test", "--workspace", "--all-targets"])
-            .env("LANTERN_TEST_POSTGRES_URL", &pg.url),
-    )?;
+    let mut rust_tests = cargo();
+    rust_tests
+        .args(["test", "--workspace", "--all-targets"])
+        .env("LANTERN_TEST_POSTGRES_URL", &pg.url);
+    if let Some(ca) = &pg.ca {
+        rust_tests.env("LANTERN_TEST_POSTGRES_CA", ca);
+    }
+    run("Rust tests", &mut rust_tests)?;
+    relay_spec()?;
     let lib = bindings(Knobs::ForTests)?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();
     run(
@@ -214,6 +224,105 @@ fn test() -> Result {
     )?;
     eprintln!("xtask: all tests passed");
     Ok(())
+}
+
+/// Cases per operation in the schemathesis run: about a minute on the project's machine.
+const SPEC_MAX_EXAMPLES: &str = "40";
+
+/// A child process killed (and reaped) when dropped, so no relay outlives a failed step.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The relay against its own spec: schemathesis (PyPI, installed by `.ci/run`) runs
+/// `docs/relay-openapi.yaml` against the relay binary on 127.0.0.1 (SQLite in a temporary
+/// directory), with hooks that sign owner requests (`tests/schemathesis/hooks.py`): every
+/// check, all phases including the stateful flows, bounded by `--max-examples`.
+fn relay_spec() -> Result {
+    run(
+        "build the relay for the spec run",
+        cargo().args(["build", "-p", "lantern-relay", "--bin", "lantern-relay"]),
+    )?;
+    let target = env::var("CARGO_TARGET_DIR").map_or_else(|_| root().join("target"), PathBuf::from);
+    let dir = env::temp_dir().join(format!("lantern-relay-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("temp dir: {e}"))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    // Rate limits off: the run checks answers, not the limiter (the relay's suite does that).
+    let relay = Reaped(
+        Command::new(target.join("debug/lantern-relay"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--database")
+            .arg(format!("sqlite:{}", dir.join("relay.db").display()))
+            .args([
+                "--rate-per-ip",
+                "0",
+                "--rate-per-key",
+                "0",
+                "--create-rate-per-ip",
+                "0",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start lantern-relay: {e}"))?,
+    );
+    wait_for_health(port)?;
+    let tested = run(
+        "the relay against docs/relay-openapi.yaml (schemathesis)",
+        Command::new("python3")
+            .current_dir(root())
+            .args([
+                "-m",
+                "schemathesis.cli",
+                "--config-file",
+                "tests/schemathesis/schemathesis.toml",
+                "run",
+                "docs/relay-openapi.yaml",
+                "--url",
+                &url,
+                "--max-examples",
+                SPEC_MAX_EXAMPLES,
+                // One worker: with two, hypothesis 6.170's lambda-source cache raised
+                // "AST constructor recursion depth mismatch" inside schemathesis.
+                "--workers",
+                "1",
+                "--no-color",
+            ])
+            .env("LANTERN_RELAY_URL", &url),
+    );
+    drop(relay);
+    let _ = std::fs::remove_dir_all(&dir);
+    tested
+}
+
+/// Waits up to 30 s until `/healthz` on 127.0.0.1:`port` answers 200.
+fn wait_for_health(port: u16) -> Result {
+    use std::io::{Read, Write};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let answered = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+            s.write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+            let mut out = String::new();
+            s.read_to_string(&mut out)?;
+            Ok(out.starts_with("HTTP/1.0 200") || out.starts_with("HTTP/1.1 200"))
+        });
+        if matches!(answered, Ok(true)) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err("lantern-relay did not answer /healthz within 30 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 fn demo(extra: &[String]) -> Result {

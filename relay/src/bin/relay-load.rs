@@ -461,8 +461,11 @@ fn main() -> std::process::ExitCode {
                 listen: ([127, 0, 0, 1], 0).into(),
                 rate_per_ip: 0.0,
                 rate_per_key: 0.0,
+                create_rate_per_ip: 0.0,
                 mailbox_max_envelopes: 10_000_000,
                 mailbox_max_bytes: i64::MAX / 2,
+                capability_max_envelopes: 10_000_000,
+                capability_max_bytes: i64::MAX / 2,
                 sqlite_synchronous: args.sqlite_synchronous.clone(),
                 ..lantern_relay::Config::default()
             };
