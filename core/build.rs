@@ -51,7 +51,10 @@ fn main() {
     let pack = compile(&content).unwrap_or_else(|e| fail(&e));
     let payload = serde_json::to_vec(&pack).unwrap_or_else(|e| fail(&e.to_string()));
 
-    let dev_public = key32(&read_hex(&content.join("keys/dev-publisher.pub.hex")), "dev key");
+    let dev_public = key32(
+        &read_hex(&content.join("keys/dev-publisher.pub.hex")),
+        "dev key",
+    );
     let shipping = std::env::var_os("LANTERN_SHIPPING").is_some_and(|v| v == "1");
     let (key_path, development) = match std::env::var_os("LANTERN_PACK_SIGNING_KEY") {
         Some(p) => (PathBuf::from(p), false),

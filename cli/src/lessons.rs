@@ -9,9 +9,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 use lantern_core::api::Lantern;
-use lantern_core::api::course::{
-    ContentUpdate, Course, LessonBlock, LessonContent, PackPublisher,
-};
+use lantern_core::api::course::{ContentUpdate, Course, LessonBlock, LessonContent, PackPublisher};
 
 /// Width text is wrapped to.
 const WIDTH: usize = 78;

@@ -384,3 +384,53 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
             .contains("\"text\": \"CANARY-CLI-31 first\"")
     );
 }
+
+/// Issue 11 item 7: a plaintext export onto an existing world-readable file, or through a
+/// planted link, ends up as the person's own 0600 file and overwrites nothing else.
+#[cfg(unix)]
+#[test]
+fn plaintext_export_is_owner_only_even_onto_an_existing_file_or_a_planted_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init(dir, "pw");
+    ok(lantern(
+        dir,
+        Some("pw"),
+        &[],
+        &["journal", "add", "--text", "CANARY-MODE"],
+    ));
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+
+    let md = out.path().join("journal.md");
+    std::fs::write(&md, b"old").unwrap();
+    std::fs::set_permissions(&md, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let victim = out.path().join("victim");
+    std::fs::write(&victim, b"someone else's").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = out.path().join("link.md");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    for target in [&md, &link] {
+        ok(lantern(
+            dir,
+            Some("pw"),
+            &[],
+            &[
+                "journal",
+                "export",
+                "--out",
+                target.to_str().unwrap(),
+                "--plaintext",
+            ],
+        ));
+        assert_eq!(mode(target), 0o600);
+        assert!(
+            std::fs::read_to_string(target)
+                .unwrap()
+                .contains("CANARY-MODE")
+        );
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"someone else's");
+    assert_eq!(mode(&victim), 0o644);
+}

@@ -658,7 +658,9 @@ fn a_network_pack_signed_with_the_committed_development_key_is_refused() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bundled = pack::seal(&seed(), &dev);
-    let c = Course::from_content(CourseContent::open_with(dir.path(), &bundled, trust.clone()).unwrap());
+    let c = Course::from_content(
+        CourseContent::open_with(dir.path(), &bundled, trust.clone()).unwrap(),
+    );
     assert!(matches!(
         c.update_from_url(url.clone()),
         Err(LanternError::ContentRejected(_))
@@ -709,13 +711,23 @@ fn a_huge_version_jump_is_refused_and_later_legitimate_updates_still_work() {
     }
 
     // The next legitimate update is accepted, and so is the largest allowed step after it.
-    set(&state, 200, pack::seal(&with_version(v1 + 1, "Next."), &key), None);
+    set(
+        &state,
+        200,
+        pack::seal(&with_version(v1 + 1, "Next."), &key),
+        None,
+    );
     assert_eq!(
         course.update_from_url(&url),
         Ok(UpdateOutcome::Updated { version: v1 + 1 })
     );
     let far = v1 + 1 + MAX_VERSION_STEP;
-    set(&state, 200, pack::seal(&with_version(far, "Far."), &key), None);
+    set(
+        &state,
+        200,
+        pack::seal(&with_version(far, "Far."), &key),
+        None,
+    );
     assert_eq!(
         course.update_from_url(&url),
         Ok(UpdateOutcome::Updated { version: far })
@@ -730,13 +742,18 @@ fn a_publisher_signed_pack_is_accepted_and_help_now_names_its_publisher() {
     let publisher = SigningKey::make();
     let trust = Trust::new(
         Publisher::new(pack::DEVELOPMENT_PUBLISHER, dev.public_key()),
-        Some(Publisher::new("Lantern course team", publisher.public_key())),
+        Some(Publisher::new(
+            "Lantern course team",
+            publisher.public_key(),
+        )),
     )
     .unwrap();
     let fingerprint = trust.updates().unwrap().fingerprint();
     let dir = tempfile::tempdir().unwrap();
     let bundled = pack::seal(&seed(), &dev);
-    let c = Course::from_content(CourseContent::open_with(dir.path(), &bundled, trust.clone()).unwrap());
+    let c = Course::from_content(
+        CourseContent::open_with(dir.path(), &bundled, trust.clone()).unwrap(),
+    );
     let info = c.pack_info();
     assert!(info.updates_enabled);
     assert!(info.development_key && info.publisher.development);

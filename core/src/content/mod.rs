@@ -199,8 +199,8 @@ impl CourseContent {
         };
         let stored = match (update::load_stored(data_dir), trust.updates()) {
             (Some((bytes, etag)), Some(publisher)) => match pack::open(&bytes, &publisher.key) {
-                Ok(p) if p.language == bundled.pack.language
-                    && p.version > bundled.pack.version =>
+                Ok(p)
+                    if p.language == bundled.pack.language && p.version > bundled.pack.version =>
                 {
                     Some(Active {
                         pack: Arc::new(p),

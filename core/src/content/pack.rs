@@ -312,10 +312,7 @@ mod tests {
         assert_eq!(open(&good, &key.public_key()), Ok(pack.clone()));
 
         // Wrong key.
-        assert_eq!(
-            open(&good, &BUNDLED_PACK_KEY),
-            Err(PackError::BadSignature)
-        );
+        assert_eq!(open(&good, &BUNDLED_PACK_KEY), Err(PackError::BadSignature));
         // One byte of the payload flipped.
         let mut tampered = good.clone();
         let last = tampered.len() - 2;

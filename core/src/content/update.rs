@@ -15,6 +15,7 @@ use reqwest::Url;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 
 use super::ContentError;
+use crate::store::owner_only;
 
 /// Largest pack accepted from the network.
 pub const MAX_PACK_BYTES: u64 = 16 * 1024 * 1024;
@@ -124,16 +125,6 @@ pub fn load_stored(data_dir: &Path) -> Option<(Vec<u8>, Option<String>)> {
     Some((bytes, etag))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
-}
-
 /// Stores an accepted pack (and its ETag) for the next open. Atomic per file; the ETag is
 /// written after the pack, and a missing or stale ETag only costs one full download.
 pub fn store(data_dir: &Path, bytes: &[u8], etag: Option<&str>) -> Result<(), ContentError> {
@@ -146,9 +137,9 @@ pub fn store(data_dir: &Path, bytes: &[u8], etag: Option<&str>) -> Result<(), Co
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(storage(e)),
         _ => {}
     }
-    write_atomically(&pack_path(data_dir), bytes).map_err(storage)?;
+    owner_only::write_atomically(&pack_path(data_dir), bytes).map_err(storage)?;
     if let Some(tag) = etag {
-        write_atomically(&etag_path, tag.as_bytes()).map_err(storage)?;
+        owner_only::write_atomically(&etag_path, tag.as_bytes()).map_err(storage)?;
     }
     Ok(())
 }

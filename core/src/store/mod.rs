@@ -1,17 +1,20 @@
 //! SQLite helpers shared by every capability: opening a database with the pragmas Lantern
 //! relies on (WAL, foreign keys, synchronous=NORMAL) and running numbered migrations.
 
+pub mod owner_only;
+
 use std::path::Path;
 
 use crate::LanternError;
 
-/// Creates `dir` (and parents) and checks that it is writable.
+/// Creates `dir` (and parents) readable by its owner only, and checks that it is writable.
 pub fn ensure_data_dir(dir: &Path) -> Result<(), LanternError> {
-    std::fs::create_dir_all(dir).map_err(|e| {
+    owner_only::create_dir(dir).map_err(|e| {
         LanternError::Storage(format!("cannot create data directory: {}", e.kind()))
     })?;
     let probe = dir.join(".lantern-write-probe");
-    std::fs::write(&probe, b"").map_err(|e| {
+    let _ = std::fs::remove_file(&probe);
+    owner_only::create_new(&probe).map_err(|e| {
         LanternError::Storage(format!("data directory is not writable: {}", e.kind()))
     })?;
     let _ = std::fs::remove_file(probe);
@@ -22,6 +25,8 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), LanternError> {
 /// database relies on: WAL, synchronous=NORMAL, foreign keys, a busy timeout, temporary tables
 /// in memory (never temp files on disk) and secure_delete (freed pages are zeroed).
 pub fn open_database(path: &Path) -> Result<rusqlite::Connection, LanternError> {
+    owner_only::prepare_database(path)
+        .map_err(|e| LanternError::Storage(format!("cannot create database: {}", e.kind())))?;
     let conn = rusqlite::Connection::open(path)
         .map_err(|e| LanternError::Storage(format!("cannot open database: {e}")))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
