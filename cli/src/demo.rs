@@ -9,7 +9,7 @@ use lantern_core::api::Lantern;
 use lantern_core::api::course::LessonBlock;
 use lantern_core::journal::NewEntry;
 
-const PASSPHRASE: &str = "correct horse battery staple";
+const PASSPHRASE: &str = "lighthouse kettle meadow river";
 
 fn step(n: u32, text: &str) {
     println!();

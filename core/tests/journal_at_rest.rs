@@ -215,7 +215,7 @@ fn integrity_names(r: Result<impl std::fmt::Debug, JournalError>, id: &str) {
 fn flipped_byte_or_swapped_ciphertexts_give_integrity_errors_naming_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let j = open(dir.path());
-    j.setup("pw".into()).unwrap();
+    j.setup("harbor lights at dusk".into()).unwrap();
     let s = j.store();
     let a = s.add_entry(entry("alpha", &[])).unwrap();
     let b = s.add_entry(entry("bravo", &[])).unwrap();
@@ -289,7 +289,7 @@ fn wrong_passphrase_and_recovery_code_are_typed_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let j = open(dir.path());
     assert!(matches!(j.unlock("x".into()), Err(LanternError::NotSetUp)));
-    let code = j.setup("right".into()).unwrap();
+    let code = j.setup("the right passphrase".into()).unwrap();
     let e = j.store().add_entry(entry("kept", &[])).unwrap();
     j.lock();
     let before = logical_dump(dir.path());
@@ -298,20 +298,20 @@ fn wrong_passphrase_and_recovery_code_are_typed_and_change_nothing() {
         Err(LanternError::WrongPassphrase)
     ));
     assert!(matches!(
-        j.change_passphrase("wrong".into(), "new".into()),
+        j.change_passphrase("wrong".into(), "new kettle on the stove".into()),
         Err(LanternError::WrongPassphrase)
     ));
     let bad_code = "0000-0000-0000-0000-0000-0000-0000-0000".to_string();
     assert!(matches!(
-        j.recover(bad_code, "new".into()),
+        j.recover(bad_code, "new kettle on the stove".into()),
         Err(LanternError::WrongRecoveryCode)
     ));
     assert!(matches!(
-        j.recover("garbage".into(), "new".into()),
+        j.recover("garbage".into(), "new kettle on the stove".into()),
         Err(LanternError::WrongRecoveryCode)
     ));
     assert!(matches!(
-        j.setup("again".into()),
+        j.setup("once again by the sea".into()),
         Err(LanternError::AlreadySetUp)
     ));
     assert!(!j.is_unlocked());
@@ -326,10 +326,10 @@ fn wrong_passphrase_and_recovery_code_are_typed_and_change_nothing() {
     );
     drop(j);
     let j = open(dir.path());
-    j.unlock("right".into()).unwrap();
+    j.unlock("the right passphrase".into()).unwrap();
     assert_eq!(j.get_entry(e.id.clone()).unwrap().text, "kept");
     j.lock();
-    j.recover(code, "newer".into()).unwrap();
+    j.recover(code, "newer kettle on the stove".into()).unwrap();
     assert_eq!(j.get_entry(e.id).unwrap().text, "kept");
 }
 

@@ -116,11 +116,8 @@ impl JournalStore {
 
     /// Encrypts the whole journal under `passphrase` into one file at `path`.
     pub fn export_backup(&self, path: &Path, passphrase: &str) -> Result<()> {
-        if passphrase.is_empty() {
-            return Err(JournalError::InvalidInput(
-                "the backup passphrase is empty".into(),
-            ));
-        }
+        crate::vault::passphrase_policy::check_new_passphrase(passphrase)
+            .map_err(|e| JournalError::InvalidInput(e.to_string()))?;
         let contents = Zeroizing::new(
             serde_json::to_vec(&self.contents()?)
                 .map_err(|_| LanternError::Internal("backup encoding".into()))?,
