@@ -787,3 +787,45 @@ fn a_publisher_signed_pack_is_accepted_and_help_now_names_its_publisher() {
     assert_eq!(c.pack_info().version, next.version);
     assert_eq!(c.help_now().publisher.key_fingerprint, fingerprint);
 }
+
+/// Issue 11 item 4, for content updates: a redirect is never followed (it would take the
+/// request past the https check to wherever the server likes).
+#[test]
+fn a_content_update_never_follows_a_redirect() {
+    let key = SigningKey::make();
+    let bundled = pack::seal(&seed(), &key);
+    let dir = tempfile::tempdir().unwrap();
+    let course = CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap();
+    let v1 = course.pack().version;
+    // The redirect target serves a perfectly valid pack, and counts its requests.
+    let target = Arc::new(Mutex::new(Served::default()));
+    let target_url = serve(target.clone());
+    set(
+        &target,
+        200,
+        pack::seal(&with_version(v1 + 1, "Elsewhere."), &key),
+        None,
+    );
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let redirect_url = format!("http://{}/course.pack", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target_url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes());
+        }
+    });
+    match course.update_from_url(&redirect_url) {
+        Err(ContentError::Network(m)) => assert!(m.contains("307"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(target.lock().unwrap().seen_if_none_match.is_empty());
+    assert_eq!(course.pack().version, v1);
+}

@@ -1,7 +1,7 @@
 //! Fetching newer content packs over HTTP(S), and keeping the accepted one in the data directory.
 //!
 //! Production URLs are https (rustls with the `ring` provider); plain http is accepted only for
-//! loopback hosts, for tests and local authoring. Requests carry the stored ETag as
+//! loopback hosts, for tests and local authoring, and redirects are never followed. Requests carry the stored ETag as
 //! `If-None-Match`, so an unchanged pack costs a 304. This module moves bytes only: it never
 //! decides whether a pack is acceptable (that is `pack::open` plus the version rule in `mod.rs`),
 //! and it writes the stored pack atomically so a crash never leaves half a pack behind.
@@ -69,7 +69,10 @@ fn network(what: &str) -> ContentError {
 /// GETs `url`, sending `etag` as If-None-Match. Blocking; never call from an async runtime.
 pub fn fetch(url: Url, etag: Option<&str>) -> Result<Fetched, ContentError> {
     install_crypto_provider();
+    // No redirects: the URL was checked (https, or http to loopback) and a redirect would
+    // take the request somewhere that check never saw.
     let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .build()
