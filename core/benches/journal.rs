@@ -1,4 +1,4 @@
-//! The journal's performance budgets (DESIGN.md), measured side by side in one run:
+//! The journal's performance budgets (docs/design.md), measured side by side in one run:
 //! the encrypted journal vs plain rusqlite doing the same SQL without encryption, and vs
 //! SQLCipher (a separate crate, `benches/sqlcipher`, run as a subprocess because its SQLite
 //! must not enter the workspace). Prints criterion's per-benchmark output, then a summary

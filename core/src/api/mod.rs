@@ -1,6 +1,6 @@
 //! The whole FFI surface. Only this module carries `#[uniffi::export]`; every method is a thin
 //! delegation to a capability module, so a reader sees the app-facing API in one place.
-//! All calls are blocking: apps call them off the main thread (see DESIGN.md "Threading").
+//! All calls are blocking: apps call them off the main thread (see docs/design.md "Threading").
 
 pub mod course;
 pub mod journal;
