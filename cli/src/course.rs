@@ -9,7 +9,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 use lantern_core::api::Lantern;
-use lantern_core::api::course::{ContentUpdate, Course, LessonBlock, LessonContent};
+use lantern_core::api::course::{ContentUpdate, Course, LessonBlock, LessonContent, PackPublisher};
 
 /// Width text is wrapped to.
 const WIDTH: usize = 78;
@@ -157,6 +157,7 @@ pub fn run(data_dir: &Path, command: CourseCommand) -> Result<(), String> {
         CourseCommand::HelpNow => {
             let help = course.help_now();
             println!("{}", help.title);
+            print_publisher(&help.publisher);
             print_wrapped(&help.note, "");
             for r in help.resources {
                 println!();
@@ -174,6 +175,19 @@ pub fn run(data_dir: &Path, command: CourseCommand) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+/// Says who vouches for the text that follows; loudly when nobody does (development key).
+fn print_publisher(p: &PackPublisher) {
+    if p.development {
+        print_wrapped(
+            "UNVERIFIED: signed with the public development key of a development build; anyone \
+             could have written this text. Check it against a release build.",
+            "",
+        );
+    } else {
+        println!("Published by {} (key {})", p.name, p.key_fingerprint);
     }
 }
 

@@ -15,7 +15,7 @@ use lantern_core::consent::Scope;
 use lantern_core::journal::{NewEntry, format_utc};
 use lantern_core::sharing::SharedContent;
 
-const PASSPHRASE: &str = "correct horse battery staple";
+const PASSPHRASE: &str = "lighthouse kettle meadow river";
 
 fn step(n: u32, text: &str) {
     println!();

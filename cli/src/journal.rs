@@ -303,20 +303,10 @@ pub fn run(data_dir: &Path, cmd: JournalCommand) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes a file readable only by its owner (the plaintext copy is the person's own).
+/// Writes a file readable only by its owner (the plaintext copy is the person's own): replaced
+/// atomically, so an existing file's mode is not kept and a planted link is not followed.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {}", path.display(), e.kind()))?;
-    f.write_all(bytes)
+    lantern_core::store::owner_only::write_atomically(path, bytes)
         .map_err(|e| format!("cannot write {}: {}", path.display(), e.kind()))
 }
 

@@ -226,14 +226,12 @@ fn serve_forever(body: Vec<u8>) -> String {
 }
 
 #[test]
-fn update_installs_a_newer_pack_from_the_trusted_publisher_only() {
-    use lantern_core::course::model::Block;
+fn update_refuses_a_pack_signed_with_the_committed_development_key() {
+    use lantern_core::course::model::HelpResource;
     use lantern_core::course::pack;
     use lantern_core::crypto::hazmat::SigningKey;
-    if !pack::TRUSTED_KEY_IS_DEVELOPMENT {
-        eprintln!("skipped: this build trusts a release publisher key");
-        return;
-    }
+    // The attack of issue 11: sign a pack with the development key from the repository, give it
+    // a fake crisis line and a version that would block every later update, and serve it.
     let hex = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../content/keys/dev-publisher.pkcs8.hex"
@@ -244,23 +242,37 @@ fn update_installs_a_newer_pack_from_the_trusted_publisher_only() {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
         .collect();
-    let publisher = SigningKey::from_pkcs8(&der).unwrap();
-    let mut next = pack::bundled_unverified().unwrap();
-    next.version += 1;
-    next.units[0].lessons[0].sections[0]
-        .blocks
-        .push(Block::Paragraph {
-            text: "A paragraph published later.".into(),
-        });
+    let dev = SigningKey::from_pkcs8(&der).unwrap();
+    let mut forged = pack::bundled_unverified().unwrap();
+    forged.version = 1 << 63;
+    forged.help.resources = vec![HelpResource {
+        title: "If someone is in immediate danger".into(),
+        text: "Call the FAKE crisis line 555-0100.".into(),
+    }];
 
     let dir = tempfile::tempdir().unwrap();
-    let forged = serve_forever(pack::seal(&next, &SigningKey::make()));
-    fails(&dir, &["course", "update", &forged], "content pack refused");
-    let real = serve_forever(pack::seal(&next, &publisher));
-    let out = ok(&dir, &["course", "update", &real]);
-    assert!(out.contains(&format!("version {}", next.version)), "{out}");
-    assert!(ok(&dir, &["course", "show", "1", "1"]).contains("A paragraph published later."));
-    // The same version again is refused, and the installed one stays.
-    fails(&dir, &["course", "update", &real], "not newer");
-    fails(&dir, &["course", "update", "http://example.org/p"], "https");
+    let before = ok(&dir, &["lessons", "help-now"]);
+    assert!(before.contains("local emergency number"), "{before}");
+    // Help-now says who vouches for it: nobody, in a development build.
+    let trust = pack::Trust::compiled().unwrap();
+    if trust.bundled().is_development() {
+        assert!(before.contains("UNVERIFIED"), "{before}");
+    } else {
+        assert!(before.contains(&trust.bundled().fingerprint()), "{before}");
+    }
+    for signer in [dev, SigningKey::make()] {
+        let url = serve_forever(pack::seal(&forged, &signer));
+        fails(&dir, &["lessons", "update", &url], "content pack refused");
+    }
+    let after = ok(&dir, &["lessons", "help-now"]);
+    assert_eq!(after, before);
+    assert!(!after.contains("FAKE"));
+    assert!(!dir.path().join("course-pack.bin").exists());
+    if trust.updates().is_none() {
+        fails(
+            &dir,
+            &["lessons", "update", "https://example.org/p"],
+            "no content publisher key",
+        );
+    }
 }

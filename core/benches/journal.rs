@@ -1,4 +1,4 @@
-//! The journal's performance budgets (DESIGN.md), measured side by side in one run:
+//! The journal's performance budgets (docs/design.md), measured side by side in one run:
 //! the encrypted journal vs plain rusqlite doing the same SQL without encryption, and vs
 //! SQLCipher (a separate crate, `benches/sqlcipher`, run as a subprocess because its SQLite
 //! must not enter the workspace). Prints criterion's per-benchmark output, then a summary
@@ -92,7 +92,7 @@ fn platform_key() -> Arc<zeroize::Zeroizing<[u8; 32]>> {
 fn journal_with(dir: &Path, n: usize, size: usize, pk: &[u8; 32]) -> JournalStore {
     let path = dir.join(DB);
     let vault = Arc::new(Vault::open(&path, VaultOptions { kdf_iterations: 1 }).expect("vault"));
-    vault.setup("bench").expect("setup");
+    vault.setup("bench harbor lights").expect("setup");
     vault
         .enable_platform_key(|dek| Ok(hazmat::seal_aes_gcm(pk, b"bench", dek)))
         .expect("platform key");

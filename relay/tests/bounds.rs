@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{Backend, Reaped, free_port, start_binary};
 use lantern_core::crypto::hazmat::SigningKey;
-use lantern_core::sync::relay_client::RelayClient;
+use lantern_core::sharing::relay_client::RelayClient;
 
 /// A kernel figure of a process, in KiB (`VmRSS`, `VmHWM` = peak resident).
 fn proc_kib(pid: u32, field: &str) -> u64 {

@@ -16,7 +16,7 @@ use common::{
     start_binary_with,
 };
 use lantern_core::crypto::hazmat::SigningKey;
-use lantern_core::sync::relay_client::{RelayClient, RelayError, RetryPolicy};
+use lantern_core::sharing::relay_client::{RelayClient, RelayError, RetryPolicy};
 
 /// Two relay processes on one PostgreSQL schema (dropped, and the processes killed, on drop).
 struct Pair {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{Backend, free_port, start_binary};
 use lantern_core::crypto::hazmat::SigningKey;
-use lantern_core::sync::relay_client::{RelayClient, RetryPolicy};
+use lantern_core::sharing::relay_client::{RelayClient, RetryPolicy};
 
 fn sigkill_loses_no_acknowledged_post(db_args: Vec<String>) {
     let port = free_port();

@@ -1,6 +1,6 @@
 //! Benchmark: 1,000 consented items from a peer through a relay on 127.0.0.1 to a supporter,
 //! end to end (decide, seal, sign, post; list, verify, open, check, store sealed, ack). Budget
-//! (DESIGN.md): at most 1 s. Baseline, measured in the same process: the same number of
+//! (docs/design.md): at most 1 s. Baseline, measured in the same process: the same number of
 //! envelopes of the same sizes posted, listed and acknowledged as opaque bytes, i.e. the
 //! relay and HTTP cost alone. Prints medians and the ratio.
 //!

@@ -8,6 +8,8 @@
 //! - `demo`     the whole product on an in-process relay and temporary data (`lantern demo`)
 //! - `bench`    the benchmarks, figures printed with ratios against their baselines
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size
+//! - `ship`     the same library as a release: fails without a real course publisher key
+//!   (`LANTERN_PACK_SIGNING_KEY`, never the committed development key) or over budget
 //!
 //! Plain `std::process` only, so this crate builds in seconds on a fresh machine.
 
@@ -24,9 +26,10 @@ fn main() -> ExitCode {
         Some("bindings") => bindings(Knobs::Shipping).map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(&args[1..]),
-        Some("size") => size(),
+        Some("size") => size().map(|_| ()),
+        Some("ship") => ship(),
         Some("relay-spec") => relay_spec(),
-        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|size>".into()),
+        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|size|ship>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -349,20 +352,60 @@ fn bench(extra: &[String]) -> Result {
     )
 }
 
-fn size() -> Result {
-    run(
-        "shipping build (LTO, opt-level z)",
-        cargo().args([
-            "rustc",
-            "--profile",
-            "ship",
-            "-p",
-            "lantern-core",
-            "--lib",
-            "--crate-type",
-            "cdylib",
-        ]),
+/// The size budget of the shipping core library (docs/size.md).
+const SIZE_BUDGET: u64 = 4 * 1024 * 1024;
+
+fn size() -> Result<u64> {
+    ship_build(false)
+}
+
+/// A shipping build: the course pack signed by the real publisher (`build.rs` enforces it again
+/// with `LANTERN_SHIPPING=1`), and the library inside its size budget.
+fn ship() -> Result {
+    let key = env::var_os("LANTERN_PACK_SIGNING_KEY").map(PathBuf::from);
+    check_publisher_key(key.as_deref())?;
+    let bytes = ship_build(true)?;
+    if bytes > SIZE_BUDGET {
+        return Err(format!(
+            "the library is {bytes} bytes, over the {SIZE_BUDGET}-byte budget"
+        ));
+    }
+    println!("shipping library ready: target/ship/liblantern_core.stripped.so");
+    Ok(())
+}
+
+/// Refuses a missing, unreadable or committed (development) course signing key.
+fn check_publisher_key(key: Option<&Path>) -> Result {
+    let key = key.ok_or(
+        "a shipping build needs LANTERN_PACK_SIGNING_KEY=/path/to/publisher.pkcs8.hex \
+         (kept outside the repository); see docs/content-format.md",
     )?;
+    let text = std::fs::read_to_string(key)
+        .map_err(|e| format!("LANTERN_PACK_SIGNING_KEY {}: {e}", key.display()))?;
+    let dev = std::fs::read_to_string(root().join("content/keys/dev-publisher.pkcs8.hex"))
+        .map_err(|e| format!("content/keys/dev-publisher.pkcs8.hex: {e}"))?;
+    if text.trim().eq_ignore_ascii_case(dev.trim()) {
+        return Err("LANTERN_PACK_SIGNING_KEY is the committed development key".into());
+    }
+    Ok(())
+}
+
+fn ship_build(shipping: bool) -> Result<u64> {
+    let mut build = cargo();
+    build.args([
+        "rustc",
+        "--profile",
+        "ship",
+        "-p",
+        "lantern-core",
+        "--lib",
+        "--crate-type",
+        "cdylib",
+    ]);
+    if shipping {
+        build.env("LANTERN_SHIPPING", "1");
+    }
+    run("shipping build (LTO, opt-level z)", &mut build)?;
     let lib = root().join("target/ship/liblantern_core.so");
     let shipped = root().join("target/ship/liblantern_core.stripped.so");
     std::fs::copy(&lib, &shipped).map_err(|e| format!("copy: {e}"))?;
@@ -375,5 +418,26 @@ fn size() -> Result {
         bytes,
         bytes as f64 / (1024.0 * 1024.0)
     );
-    Ok(())
+    Ok(bytes)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shipping_build_refuses_a_missing_or_committed_publisher_key() {
+        assert!(check_publisher_key(None).is_err());
+        let dev = root().join("content/keys/dev-publisher.pkcs8.hex");
+        let refused = check_publisher_key(Some(&dev)).unwrap_err();
+        assert!(refused.contains("development key"), "{refused}");
+        assert!(check_publisher_key(Some(Path::new("/nonexistent/key.hex"))).is_err());
+        let dir = env::temp_dir().join(format!("xtask-ship-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let other = dir.join("publisher.pkcs8.hex");
+        std::fs::write(&other, "00ff").unwrap();
+        assert_eq!(check_publisher_key(Some(&other)), Ok(()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -24,8 +24,36 @@ pub struct PackInfo {
     pub language: String,
     /// Publisher version of the pack.
     pub version: u64,
-    /// True in development builds, whose trusted key is the committed development key.
+    /// True when the active pack is signed with the committed development key (development
+    /// builds): anyone could have written it.
     pub development_key: bool,
+    /// Who vouches for the active pack.
+    pub publisher: PackPublisher,
+    /// Whether this build accepts course updates from the network (it has a publisher key).
+    pub updates_enabled: bool,
+}
+
+/// Who vouches for a content pack: show it with the content, above all with "Get help now".
+#[derive(uniffi::Record, Debug, Clone, PartialEq, Eq)]
+pub struct PackPublisher {
+    /// The name configured for the publisher's key when the app was built.
+    pub name: String,
+    /// Fingerprint of the publisher's signing key (8 groups of 4 hex digits), to compare with
+    /// the one the publisher announces.
+    pub key_fingerprint: String,
+    /// True for the committed development key: the text is unverified, anyone could have
+    /// written it. Apps should say so next to crisis resources.
+    pub development: bool,
+}
+
+impl From<&course::pack::Publisher> for PackPublisher {
+    fn from(p: &course::pack::Publisher) -> Self {
+        PackPublisher {
+            name: p.name.clone(),
+            key_fingerprint: p.fingerprint(),
+            development: p.is_development(),
+        }
+    }
 }
 
 /// A unit in the course list.
@@ -208,6 +236,8 @@ pub struct HelpSection {
     pub note: String,
     /// What to do, by situation.
     pub resources: Vec<HelpResource>,
+    /// Who vouches for this text (the publisher of the active pack).
+    pub publisher: PackPublisher,
 }
 
 /// Result of `Course::update_from_url`.
@@ -281,9 +311,13 @@ impl From<course::search::Hit> for SearchHit {
 impl Course {
     /// Opens the course on a data directory (called by `Lantern::open`).
     pub(crate) fn open(data_dir: &std::path::Path) -> Result<Self, LanternError> {
-        Ok(Course {
-            inner: CourseContent::open(data_dir)?,
-        })
+        Ok(Self::from_content(CourseContent::open(data_dir)?))
+    }
+
+    /// Wraps an already opened course, for example one opened with an explicit trust
+    /// (`CourseContent::open_with`) by tools and tests. Not part of the FFI.
+    pub fn from_content(inner: CourseContent) -> Self {
+        Course { inner }
     }
 }
 
@@ -299,12 +333,14 @@ impl Lantern {
 impl Course {
     /// The active content pack (title, language, version).
     pub fn pack_info(&self) -> PackInfo {
-        let pack = self.inner.pack();
+        let (pack, publisher) = self.inner.pack_and_publisher();
         PackInfo {
             title: pack.title.clone(),
             language: pack.language.clone(),
             version: pack.version,
-            development_key: course::pack::TRUSTED_KEY_IS_DEVELOPMENT,
+            development_key: publisher.is_development(),
+            publisher: (&publisher).into(),
+            updates_enabled: self.inner.update_publisher().is_some(),
         }
     }
 
@@ -465,10 +501,13 @@ impl Course {
             .collect())
     }
 
-    /// The "Get help now" crisis-resources section of the active pack.
+    /// The "Get help now" crisis-resources section of the active pack, with the publisher that
+    /// vouches for it.
     pub fn help_now(&self) -> HelpSection {
-        let help = self.inner.pack().help.clone();
+        let (pack, publisher) = self.inner.pack_and_publisher();
+        let help = pack.help.clone();
         HelpSection {
+            publisher: (&publisher).into(),
             title: help.title,
             note: help.note,
             resources: help
@@ -483,8 +522,10 @@ impl Course {
     }
 
     /// Fetches a newer signed pack from `url` (https; http only to loopback) and switches to it.
-    /// ContentRejected for unsigned, tampered, wrongly signed, malformed, older or same-version
-    /// packs; Network when the server cannot be reached. The current content stays readable.
+    /// ContentRejected when the build accepts no updates (`PackInfo::updates_enabled` is false),
+    /// and for unsigned, tampered, wrongly signed (including by the development key), malformed,
+    /// older, same-version or too far newer packs; Network when the server cannot be reached.
+    /// The current content stays readable.
     pub fn update_from_url(&self, url: String) -> Result<ContentUpdate, LanternError> {
         Ok(match self.inner.update_from_url(&url)? {
             course::UpdateOutcome::NotModified => ContentUpdate::NotModified,

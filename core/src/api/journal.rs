@@ -13,6 +13,7 @@ use crate::journal::{
     CheckIn, Entry, EntryPage, EntryQuery, EntryUpdate, ImportReport, JournalStore, MoodTrends,
     NewEntry, PlaintextFormat,
 };
+use crate::vault::passphrase_policy::{self, PassphraseProblem};
 use crate::vault::{PlatformKeyError, Vault, VaultOptions};
 
 /// The file in the data directory that holds the vault and the journal (all sealed).
@@ -249,4 +250,18 @@ impl Lantern {
     pub fn journal(&self) -> Arc<Journal> {
         Arc::clone(&self.journal)
     }
+}
+
+/// Checks a passphrase the person is choosing (journal setup, change, recovery, backup) against
+/// the core's one rule; None when it may be used. Setup and the others refuse the same
+/// passphrases with InvalidInput, so an app may call this to explain why as the person types.
+#[uniffi::export]
+pub fn check_new_passphrase(passphrase: String) -> Option<PassphraseProblem> {
+    passphrase_policy::check_new_passphrase(&passphrase).err()
+}
+
+/// The fewest characters a new passphrase may have (for the app's hint text).
+#[uniffi::export]
+pub fn min_passphrase_chars() -> u32 {
+    passphrase_policy::MIN_PASSPHRASE_CHARS
 }

@@ -8,8 +8,11 @@
 //! - `search`: an FTS5 index built lazily in memory.
 //!
 //! Reading the course never depends on the progress database or the network: the bundled pack
-//! is always there and verified. This module never accepts a pack whose signature does not verify
-//! under the trusted publisher key, and never moves to an older or same-version pack.
+//! is always there and verified. The bundled pack is checked under the key it was built with (the
+//! development key in development builds); a downloaded or stored pack only under the update
+//! publisher key (`pack::Trust`), which is never the development key, and never when the build
+//! has none. This module never moves to an older, same-version or absurdly newer pack, and always
+//! knows which publisher vouches for the active pack.
 
 pub mod envelope;
 pub mod model;
@@ -23,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use model::{Block, Lesson, Pack, Section, Unit};
-use pack::PackError;
+use pack::{PackError, Publisher, Trust};
 use progress::ProgressStore;
 use search::{Hit, SearchIndex};
 
@@ -100,6 +103,8 @@ pub enum UpdateOutcome {
 
 struct Active {
     pack: Arc<Pack>,
+    /// Who signed it (the bundled or the update publisher).
+    publisher: Publisher,
     /// ETag of the stored pack when it is the active one.
     etag: Option<String>,
 }
@@ -107,7 +112,7 @@ struct Active {
 /// The course for one data directory.
 pub struct CourseContent {
     data_dir: PathBuf,
-    trusted_key: [u8; 32],
+    trust: Trust,
     active: RwLock<Active>,
     progress: ProgressStore,
     search: Mutex<Option<SearchIndex>>,
@@ -160,48 +165,46 @@ fn self_check_ids(unit: &Unit) -> impl Iterator<Item = &str> {
 }
 
 impl CourseContent {
-    /// Opens the course on `data_dir` with the bundled pack and the compiled-in publisher key.
+    /// Opens the course on `data_dir` with the bundled pack and the trust compiled into the build.
     pub fn open(data_dir: &Path) -> Result<Self, ContentError> {
-        Self::open_with(data_dir, pack::BUNDLED_PACK, &pack::TRUSTED_PUBLISHER_KEY)
+        Self::open_with(data_dir, pack::BUNDLED_PACK, Trust::compiled()?)
     }
 
-    /// As [`CourseContent::open`], with an explicit bundled pack and trusted key (tests, tools).
-    /// A stored pack is used only if it verifies, has the bundled pack's language and a newer
-    /// version; otherwise the bundled pack is used and the stored file is left for the next update.
-    pub fn open_with(
-        data_dir: &Path,
-        bundled: &[u8],
-        trusted_key: &[u8; 32],
-    ) -> Result<Self, ContentError> {
-        let bundled = pack::open(bundled, trusted_key)
+    /// As [`CourseContent::open`], with an explicit bundled pack and trust (tests, tools).
+    /// A stored pack is used only if it verifies under the update publisher key, has the bundled
+    /// pack's language and a newer version; otherwise the bundled pack is used and the stored
+    /// file is left for the next update.
+    pub fn open_with(data_dir: &Path, bundled: &[u8], trust: Trust) -> Result<Self, ContentError> {
+        let bundled = pack::open(bundled, &trust.bundled().key)
             .map_err(|e| ContentError::Rejected(format!("bundled pack: {e}")))?;
-        let active = match update::load_stored(data_dir) {
-            Some((bytes, etag)) => match pack::open(&bytes, trusted_key) {
-                Ok(p) if p.language == bundled.language && p.version > bundled.version => Active {
-                    pack: Arc::new(p),
-                    etag,
-                },
-                Ok(_) => Active {
-                    pack: Arc::new(bundled),
-                    etag: None,
-                },
+        let bundled = Active {
+            pack: Arc::new(bundled),
+            publisher: trust.bundled().clone(),
+            etag: None,
+        };
+        let stored = match (update::load_stored(data_dir), trust.updates()) {
+            (Some((bytes, etag)), Some(publisher)) => match pack::open(&bytes, &publisher.key) {
+                Ok(p)
+                    if p.language == bundled.pack.language && p.version > bundled.pack.version =>
+                {
+                    Some(Active {
+                        pack: Arc::new(p),
+                        publisher: publisher.clone(),
+                        etag,
+                    })
+                }
+                Ok(_) => None,
                 Err(e) => {
                     tracing::warn!("stored content pack refused, using the bundled one: {e}");
-                    Active {
-                        pack: Arc::new(bundled),
-                        etag: None,
-                    }
+                    None
                 }
             },
-            None => Active {
-                pack: Arc::new(bundled),
-                etag: None,
-            },
+            _ => None,
         };
         Ok(CourseContent {
             data_dir: data_dir.to_path_buf(),
-            trusted_key: *trusted_key,
-            active: RwLock::new(active),
+            trust,
+            active: RwLock::new(stored.unwrap_or(bundled)),
             progress: ProgressStore::new(data_dir),
             search: Mutex::new(None),
             updating: Mutex::new(()),
@@ -215,6 +218,20 @@ impl CourseContent {
             // A panic while swapping packs cannot leave a half-written Arc: keep reading it.
             Err(poisoned) => poisoned.into_inner().pack.clone(),
         }
+    }
+
+    /// The active pack and the publisher that vouches for it, read together.
+    pub fn pack_and_publisher(&self) -> (Arc<Pack>, Publisher) {
+        let read = |a: &Active| (a.pack.clone(), a.publisher.clone());
+        match self.active.read() {
+            Ok(a) => read(&a),
+            Err(poisoned) => read(&poisoned.into_inner()),
+        }
+    }
+
+    /// Who may publish updates to this course; None when this build accepts none.
+    pub fn update_publisher(&self) -> Option<&Publisher> {
+        self.trust.updates()
     }
 
     /// Marks a section read (idempotent).
@@ -401,9 +418,12 @@ impl CourseContent {
         index.search(query)
     }
 
-    /// Fetches `url`; if it holds a newer pack signed by the trusted publisher, stores it and
-    /// switches to it. Anything else leaves the current pack in place.
+    /// Fetches `url`; if it holds a pack signed by the update publisher that
+    /// [`pack::check_update`] accepts, stores it and switches to it. Anything else leaves the
+    /// current pack in place. Refused before any network access when the build has no update
+    /// publisher key.
     pub fn update_from_url(&self, url: &str) -> Result<UpdateOutcome, ContentError> {
+        let publisher = self.trust.updates().ok_or(PackError::UpdatesDisabled)?;
         let url = update::check_url(url)?;
         let _one_at_a_time = self.updating.lock().map_err(|_| lock_poisoned())?;
         let etag = self
@@ -416,24 +436,13 @@ impl CourseContent {
             update::Fetched::NotModified => return Ok(UpdateOutcome::NotModified),
             update::Fetched::Body { bytes, etag } => (bytes, etag),
         };
-        let candidate = pack::open(&bytes, &self.trusted_key)?;
-        let current = self.pack();
-        if candidate.language != current.language {
-            return Err(ContentError::Rejected(format!(
-                "the pack's language `{}` is not the course's `{}`",
-                candidate.language, current.language
-            )));
-        }
-        if candidate.version <= current.version {
-            return Err(ContentError::Rejected(format!(
-                "version {} is not newer than the installed version {}",
-                candidate.version, current.version
-            )));
-        }
+        let candidate = pack::open(&bytes, &publisher.key)?;
+        pack::check_update(&self.pack(), &candidate)?;
         update::store(&self.data_dir, &bytes, etag.as_deref())?;
         let version = candidate.version;
         *self.active.write().map_err(|_| lock_poisoned())? = Active {
             pack: Arc::new(candidate),
+            publisher: publisher.clone(),
             etag,
         };
         Ok(UpdateOutcome::Updated { version })

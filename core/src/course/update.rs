@@ -1,7 +1,7 @@
 //! Fetching newer content packs over HTTP(S), and keeping the accepted one in the data directory.
 //!
 //! Production URLs are https (rustls with the `ring` provider); plain http is accepted only for
-//! loopback hosts, for tests and local authoring. Requests carry the stored ETag as
+//! loopback hosts, for tests and local authoring, and redirects are never followed. Requests carry the stored ETag as
 //! `If-None-Match`, so an unchanged pack costs a 304. This module moves bytes only: it never
 //! decides whether a pack is acceptable (that is `pack::open` plus the version rule in `mod.rs`),
 //! and it writes the stored pack atomically so a crash never leaves half a pack behind.
@@ -15,6 +15,7 @@ use reqwest::Url;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 
 use super::ContentError;
+use crate::store::owner_only;
 
 /// Largest pack accepted from the network.
 pub const MAX_PACK_BYTES: u64 = 16 * 1024 * 1024;
@@ -68,7 +69,10 @@ fn network(what: &str) -> ContentError {
 /// GETs `url`, sending `etag` as If-None-Match. Blocking; never call from an async runtime.
 pub fn fetch(url: Url, etag: Option<&str>) -> Result<Fetched, ContentError> {
     install_crypto_provider();
+    // No redirects: the URL was checked (https, or http to loopback) and a redirect would
+    // take the request somewhere that check never saw.
     let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .build()
@@ -124,16 +128,6 @@ pub fn load_stored(data_dir: &Path) -> Option<(Vec<u8>, Option<String>)> {
     Some((bytes, etag))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
-}
-
 /// Stores an accepted pack (and its ETag) for the next open. Atomic per file; the ETag is
 /// written after the pack, and a missing or stale ETag only costs one full download.
 pub fn store(data_dir: &Path, bytes: &[u8], etag: Option<&str>) -> Result<(), ContentError> {
@@ -146,9 +140,9 @@ pub fn store(data_dir: &Path, bytes: &[u8], etag: Option<&str>) -> Result<(), Co
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(storage(e)),
         _ => {}
     }
-    write_atomically(&pack_path(data_dir), bytes).map_err(storage)?;
+    owner_only::write_atomically(&pack_path(data_dir), bytes).map_err(storage)?;
     if let Some(tag) = etag {
-        write_atomically(&etag_path, tag.as_bytes()).map_err(storage)?;
+        owner_only::write_atomically(&etag_path, tag.as_bytes()).map_err(storage)?;
     }
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! database file from an older name to the current one. Errors are [`StorageError`]; the
 //! capabilities wrap it in their own error types.
 
+pub mod owner_only;
+
 use std::path::Path;
 
 /// Why the data directory or a database could not be used. SQLite's messages name tables and
@@ -23,11 +25,12 @@ pub enum StorageError {
     Rename(std::io::ErrorKind),
 }
 
-/// Creates `dir` (and parents) and checks that it is writable.
+/// Creates `dir` (and parents) readable by its owner only, and checks that it is writable.
 pub fn ensure_data_dir(dir: &Path) -> Result<(), StorageError> {
-    std::fs::create_dir_all(dir).map_err(|e| StorageError::CreateDir(e.kind()))?;
+    owner_only::create_dir(dir).map_err(|e| StorageError::CreateDir(e.kind()))?;
     let probe = dir.join(".lantern-write-probe");
-    std::fs::write(&probe, b"").map_err(|e| StorageError::NotWritable(e.kind()))?;
+    let _ = std::fs::remove_file(&probe);
+    owner_only::create_new(&probe).map_err(|e| StorageError::NotWritable(e.kind()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
@@ -57,6 +60,7 @@ pub fn adopt_legacy_name(dir: &Path, legacy: &str, current: &str) -> Result<(), 
 /// database relies on: WAL, synchronous=NORMAL, foreign keys, a busy timeout, temporary tables
 /// in memory (never temp files on disk) and secure_delete (freed pages are zeroed).
 pub fn open_database(path: &Path) -> Result<rusqlite::Connection, StorageError> {
+    owner_only::prepare_database(path).map_err(|e| StorageError::CreateDir(e.kind()))?;
     let conn = rusqlite::Connection::open(path).map_err(StorageError::Open)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(

@@ -6,6 +6,7 @@
 //! It must never write an unwrapped key to disk, log a secret, or keep keys after `lock`
 //! (they are zeroized on lock and on drop). See `docs/journal-storage.md` for the hierarchy.
 
+pub mod passphrase_policy;
 mod recovery_code;
 
 use std::num::NonZeroU32;
@@ -218,11 +219,9 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A passphrase being chosen must pass the policy (existing ones still unlock).
 fn check_passphrase(p: &str) -> Result<(), VaultError> {
-    if p.is_empty() {
-        return Err(VaultError::InvalidInput("the passphrase is empty".into()));
-    }
-    Ok(())
+    passphrase_policy::check_new_passphrase(p).map_err(|e| VaultError::InvalidInput(e.to_string()))
 }
 
 impl Vault {

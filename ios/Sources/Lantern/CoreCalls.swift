@@ -1,7 +1,7 @@
 import Foundation
 import LanternCore
 
-/// Runs a blocking core call off the calling actor (DESIGN.md "Threading": every exported call
+/// Runs a blocking core call off the calling actor (docs/design.md "Threading": every exported call
 /// may block on disk or network, so the UI never calls the core directly) and turns the core's
 /// `LanternError` into `LanternFailure`.
 func coreCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

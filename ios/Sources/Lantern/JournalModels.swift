@@ -2,13 +2,14 @@ import Foundation
 import LanternCore
 import Observation
 
-public let minPassphraseLength = 8
-
-/// The problem with a new passphrase and its confirmation, or nil when acceptable.
+/// The problem with a new passphrase and its confirmation, or nil when acceptable. The rule
+/// (length, common passwords) is the core's: a pure, instant call.
 public func passphraseProblem(_ passphrase: String, _ confirm: String) -> UIError? {
-    if passphrase.count < minPassphraseLength { return .passphraseTooShort }
-    if passphrase != confirm { return .passphrasesDiffer }
-    return nil
+    switch checkNewPassphrase(passphrase: passphrase) {
+    case .tooShort: return .passphraseTooShort
+    case .tooCommon: return .passphraseTooCommon
+    case nil: return passphrase != confirm ? .passphrasesDiffer : nil
+    }
 }
 
 /// The journal lock screen: setup (recovery code shown once), unlock, Face ID, recovery.

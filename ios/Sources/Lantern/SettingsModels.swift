@@ -69,7 +69,7 @@ public final class SettingsModel {
     public func recoveryCodeSaved() { newRecoveryCode = nil }
 
     public func exportBackup(to url: URL) async {
-        guard backupPassphrase.count >= minPassphraseLength else { error = .passphraseTooShort; return }
+        if let p = passphraseProblem(backupPassphrase, backupPassphrase) { error = p; return }
         await run(.backupWritten) {
             try await self.journal.exportBackup(to: url.path, passphrase: self.backupPassphrase)
             self.exportedBackup = url

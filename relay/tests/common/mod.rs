@@ -40,8 +40,8 @@ impl TestRelay {
     pub fn url(&self) -> String {
         self.handle.as_ref().unwrap().url()
     }
-    pub fn client(&self) -> lantern_core::sync::relay_client::RelayClient {
-        lantern_core::sync::relay_client::RelayClient::new(&self.url()).unwrap()
+    pub fn client(&self) -> lantern_core::sharing::relay_client::RelayClient {
+        lantern_core::sharing::relay_client::RelayClient::new(&self.url()).unwrap()
     }
     /// Stops the relay (graceful), keeping its storage.
     pub fn stop(&mut self) {
@@ -306,11 +306,11 @@ pub fn start_binary_with(args: &[String], port: u16) -> std::process::Child {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let client = lantern_core::sync::relay_client::RelayClient::with_options(
+    let client = lantern_core::sharing::relay_client::RelayClient::with_options(
         &format!("http://127.0.0.1:{port}"),
-        lantern_core::sync::relay_client::RetryPolicy {
+        lantern_core::sharing::relay_client::RetryPolicy {
             max_attempts: 1,
-            ..lantern_core::sync::relay_client::RetryPolicy::default()
+            ..lantern_core::sharing::relay_client::RetryPolicy::default()
         },
         None,
     )

@@ -33,6 +33,7 @@ fun UiError.message(): Int = when (this) {
     UiError.Cancelled -> R.string.error_cancelled
     UiError.Unexpected -> R.string.error_unexpected
     UiError.PassphraseTooShort -> R.string.error_passphrase_too_short
+    UiError.PassphraseTooCommon -> R.string.error_passphrase_too_common
     UiError.PassphrasesDiffer -> R.string.error_passphrases_differ
     UiError.EmptyText -> R.string.error_empty_text
     UiError.MoodOutOfRange -> R.string.error_mood_missing

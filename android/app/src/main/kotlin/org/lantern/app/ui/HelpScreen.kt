@@ -12,10 +12,12 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.lantern.app.R
 import org.lantern.core.LanternCore
 import org.lantern.presentation.HelpViewModel
 
@@ -28,6 +30,11 @@ fun HelpScreen(core: LanternCore) {
     LazyColumn(Modifier.padding(16.dp)) {
         item {
             Text(s.title, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
+            Text(
+                if (s.unverified) stringResource(R.string.help_unverified)
+                else stringResource(R.string.help_published_by, s.publisherName, s.publisherFingerprint),
+                style = MaterialTheme.typography.labelMedium,
+            )
             Text(s.note, style = MaterialTheme.typography.bodyMedium, modifier = Modifier.padding(vertical = 8.dp))
             ErrorText(s.error)
         }
