@@ -205,7 +205,8 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
     let revoked_at: i64 = db
         .query_row("SELECT revoked_at FROM grants", [], |r| r.get(0))
         .unwrap();
-    db.execute("UPDATE grants SET revoked_at = NULL", []).unwrap();
+    db.execute("UPDATE grants SET revoked_at = NULL", [])
+        .unwrap();
     drop(db);
     fails(&peer, &["sync"], "grant state was changed");
     fails(&peer, &["audit", "--verify"], "grant state was changed");

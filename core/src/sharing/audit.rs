@@ -19,9 +19,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::identity::{self, Identity};
-use super::{SharingError, SharingStore};
 use super::sealer::{SealError, Sealer};
 use super::store::{StoreError, meta_get, meta_put};
+use super::{SharingError, SharingStore};
 use crate::codec::{b64, b64_32, hex, unb64_array};
 use crate::crypto::hazmat::{
     ED25519_SIGNATURE_LEN, constant_time_eq, derive_sha256, verify_ed25519,
@@ -722,7 +722,10 @@ mod tests {
             Err(AuditError::NotAnExport)
         );
         let mut unsigned: serde_json::Value = serde_json::from_str(&json).expect("parses");
-        unsigned.as_object_mut().expect("object").remove("signature");
+        unsigned
+            .as_object_mut()
+            .expect("object")
+            .remove("signature");
         assert_eq!(
             verify_export(&unsigned.to_string(), Some(&key)),
             Err(AuditError::NotAnExport)

@@ -88,13 +88,12 @@ impl SharingStore {
     /// After a transaction that appended to the audit log commits: moves the vault's rollback
     /// mark up to the new head, so restoring the database as it was before is detected.
     pub(crate) fn raise_mark(&self) -> Result<(), SharingError> {
-        let last: Option<(i64, Vec<u8>)> = rusqlite::OptionalExtension::optional(
-            self.db.query_row(
+        let last: Option<(i64, Vec<u8>)> =
+            rusqlite::OptionalExtension::optional(self.db.query_row(
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            ),
-        )?;
+            ))?;
         let Some((seq, hash)) = last else {
             return Ok(());
         };

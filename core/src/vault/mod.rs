@@ -40,7 +40,8 @@ const SLOT_PASSPHRASE: &str = "passphrase";
 const SLOT_RECOVERY: &str = "recovery";
 const SLOT_PLATFORM: &str = "platform";
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     -- One row per way to unwrap the DEK. Nothing here is secret without the slot's secret.
     CREATE TABLE vault_slots (
         slot TEXT PRIMARY KEY NOT NULL,  -- 'passphrase' | 'recovery' | 'platform'
@@ -55,14 +56,16 @@ const MIGRATIONS: &[&str] = &["
         dek_check BLOB NOT NULL,         -- HMAC(DEK, label): verifies a DEK however unwrapped
         created_at_ms INTEGER NOT NULL
     );
-", "
+",
+    "
     -- Small sealed values other components keep here rather than in their own database, so
     -- rolling their database back alone is seen (the sharing audit log's high-water mark).
     CREATE TABLE vault_marks (
         name TEXT PRIMARY KEY NOT NULL,
         sealed BLOB NOT NULL             -- seal_record('mark', name, value)
     ) WITHOUT ROWID;
-"];
+",
+];
 
 /// Rust-level vault settings. Apps use the default; tests lower the KDF work factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
