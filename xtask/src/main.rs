@@ -2,7 +2,7 @@
 //!
 //! - `test`     every test: fmt, clippy, Rust (incl. PostgreSQL relay suite), Kotlin on the JVM, Python
 //! - `bindings` release cdylib + Kotlin, Swift and Python bindings (uniffi library mode) in target/bindings,
-//!              as shipped (no test knobs; `test` builds them with `lantern-core/test-knobs`)
+//!   as shipped (no test knobs; `test` builds them with `lantern-core/test-knobs`)
 //! - `demo`     the whole product on an in-process relay and temporary data (`lantern demo`)
 //! - `bench`    the benchmarks, figures printed with ratios against their baselines
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size

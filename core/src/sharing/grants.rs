@@ -71,10 +71,15 @@ impl GrantRow {
     }
 }
 
+/// A grant row as stored: its plaintext state, the seal of that state, the sealed terms.
+pub(crate) struct StoredGrant {
+    pub row: GrantRow,
+    pub state_seal: Option<Vec<u8>>,
+    pub sealed: Vec<u8>,
+}
+
 /// Every grant row with its state seal, oldest first.
-pub(crate) fn grant_rows(
-    db: &Connection,
-) -> Result<Vec<(GrantRow, Option<Vec<u8>>, Vec<u8>)>, StoreError> {
+pub(crate) fn grant_rows(db: &Connection) -> Result<Vec<StoredGrant>, StoreError> {
     let mut stmt = db.prepare(
         "SELECT id, connection_id, created_at, expires_at, revoked_at, expiry_logged,
                 state_seal, sealed
@@ -82,8 +87,8 @@ pub(crate) fn grant_rows(
     )?;
     let rows = stmt
         .query_map([], |r| {
-            Ok((
-                GrantRow {
+            Ok(StoredGrant {
+                row: GrantRow {
                     id: r.get(0)?,
                     connection_id: r.get(1)?,
                     created_at: r.get(2)?,
@@ -91,9 +96,9 @@ pub(crate) fn grant_rows(
                     revoked_at: r.get(4)?,
                     expiry_logged: r.get::<_, i64>(5)? != 0,
                 },
-                r.get(6)?,
-                r.get(7)?,
-            ))
+                state_seal: r.get(6)?,
+                sealed: r.get(7)?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
@@ -201,7 +206,12 @@ impl SharingStore {
         self.upgrade_integrity()?;
         let revoked_in_log = revoked_in_log(&self.db)?;
         let mut out = Vec::new();
-        for (row, state_seal, sealed) in grant_rows(&self.db)? {
+        for StoredGrant {
+            row,
+            state_seal,
+            sealed,
+        } in grant_rows(&self.db)?
+        {
             let id = &row.id;
             let bytes = self
                 .sealer
@@ -250,7 +260,7 @@ impl SharingStore {
         }
         let expiry_logged = grant_rows(&self.db)?
             .into_iter()
-            .any(|(r, _, _)| r.id == grant_id && r.expiry_logged);
+            .any(|g| g.row.id == grant_id && g.row.expiry_logged);
         let state = GrantRow {
             id: grant.terms.id.clone(),
             connection_id: grant.terms.connection_id.clone(),

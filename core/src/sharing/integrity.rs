@@ -10,7 +10,7 @@
 //! naming no user data.
 
 use super::audit::{self, AuditError, Checkpoints, Head};
-use super::grants::{RowSeal, grant_rows};
+use super::grants::{RowSeal, StoredGrant, grant_rows};
 use super::store::{StoreError, meta_get, meta_put};
 use super::{SharingError, SharingStore};
 use crate::consent::Grant;
@@ -36,7 +36,7 @@ impl SharingStore {
         // equal to its head, which the next attempt accepts.
         audit::write_mark(sealer, log.head).map_err(StoreError::from)?;
         let tx = self.db.unchecked_transaction()?;
-        for (row, _, _) in grant_rows(&tx)? {
+        for row in grant_rows(&tx)?.into_iter().map(|g| g.row) {
             tx.execute(
                 "UPDATE grants SET state_seal = ?2 WHERE id = ?1",
                 rusqlite::params![row.id, row.seal(sealer)?],
@@ -59,7 +59,10 @@ impl SharingStore {
         let log = audit::verify(&self.db, sealer, Checkpoints::SignedOnly)?;
         let rows = grant_rows(&self.db)?;
         let h = &log.grants;
-        for (row, state_seal, _) in &rows {
+        for StoredGrant {
+            row, state_seal, ..
+        } in &rows
+        {
             let intact = row.check(sealer, state_seal.as_deref())? == RowSeal::Intact;
             if !intact
                 || !h.created.contains(&row.id)
