@@ -247,9 +247,10 @@ impl Head {
     }
 }
 
-/// Appends `event` at time `at` and moves the signed, sealed checkpoint to it. Call inside the
-/// transaction that does what it records, so the log and the deed commit together; after the
-/// commit, call [`raise_mark`].
+/// Appends `event` at time `at`. Call inside the transaction that does what it records, so the
+/// log and the deed commit together; before that transaction commits, call [`checkpoint`]
+/// (once, however many records it appended: one signature per transaction), and after it,
+/// `SharingStore::raise_mark`.
 pub fn append(
     conn: &Connection,
     sealer: &dyn Sealer,
@@ -277,8 +278,26 @@ pub fn append(
         "INSERT INTO audit_log (seq, at, event, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![seq, at, json, prev.as_slice(), hash.as_slice()],
     )?;
-    write_checkpoint(conn, sealer, Head { seq, hash })?;
     Ok(seq)
+}
+
+/// Moves the signed, sealed checkpoint to the newest record (nothing for an empty log). Call
+/// in every transaction that appended, before it commits: a log ahead of its checkpoint
+/// fails [`verify`].
+pub fn checkpoint(conn: &Connection, sealer: &dyn Sealer) -> Result<(), StoreError> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((seq, hash)) = last else {
+        return Ok(());
+    };
+    let hash =
+        <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| StoreError::Corrupt("audit log"))?;
+    write_checkpoint(conn, sealer, Head { seq, hash })
 }
 
 /// Seals the checkpoint of `head`, signed with the stored identity.
@@ -582,6 +601,7 @@ mod tests {
         for i in 1..=n {
             append(&conn, &sealer, 1000 + i as i64, &disclosed(i)).expect("appends");
         }
+        checkpoint(&conn, &sealer).expect("checkpoint");
         let log = verify(&conn, &sealer, Checkpoints::SignedOnly).expect("verifies");
         raise_mark(&sealer, &log).expect("raises");
         (conn, sealer, me)
@@ -658,6 +678,7 @@ mod tests {
         for i in 4..=5 {
             append(&conn, &sealer, 2000 + i, &disclosed(i as u64)).expect("appends");
         }
+        checkpoint(&conn, &sealer).expect("checkpoint");
         let log = verify(&conn, &sealer, Checkpoints::SignedOnly).expect("verifies");
         raise_mark(&sealer, &log).expect("raises");
         conn.execute("DELETE FROM audit_log WHERE seq > 3", [])
@@ -669,6 +690,13 @@ mod tests {
         conn.execute("DELETE FROM meta WHERE key = ?1", [HEAD_KEY])
             .expect("drop checkpoint");
         assert_eq!(check(&conn, &sealer), Err(AuditError::RolledBack));
+    }
+
+    #[test]
+    fn records_appended_without_moving_the_checkpoint_fail() {
+        let (conn, sealer, _) = log_of(2);
+        append(&conn, &sealer, 3000, &disclosed(3)).expect("appends");
+        assert_eq!(check(&conn, &sealer), Err(AuditError::Truncated { seq: 3 }));
     }
 
     #[test]

@@ -190,6 +190,7 @@ impl SharingStore {
                 terms_sha256: hex(&derive_sha256(&signed.terms)),
             },
         )?;
+        audit::checkpoint(&tx, self.sealer.as_ref())?;
         tx.commit().map_err(StoreError::from)?;
         self.raise_mark()?;
         Ok(Grant {
@@ -285,6 +286,7 @@ impl SharingStore {
                 connection_id: grant.terms.connection_id.clone(),
             },
         )?;
+        audit::checkpoint(&tx, self.sealer.as_ref())?;
         tx.commit().map_err(StoreError::from)?;
         self.raise_mark()?;
         Ok(())

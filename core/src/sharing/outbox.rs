@@ -158,6 +158,7 @@ impl SharingStore {
                 params![conn.id, next, plan.grants_mac.as_slice()],
             )?;
         }
+        audit::checkpoint(&tx, sealer.as_ref())?;
         tx.commit()?;
         self.raise_mark()?;
         Ok(report)
@@ -246,6 +247,7 @@ impl SharingStore {
             )?;
             dropped += 1;
         }
+        audit::checkpoint(&tx, sealer.as_ref())?;
         tx.commit().map_err(StoreError::from)?;
         self.raise_mark()?;
         Ok(dropped)
