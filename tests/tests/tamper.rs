@@ -274,15 +274,37 @@ fn an_emptied_audit_log_with_grants_present_fails_verification() {
     // Before this fix: "0 records". Now the vault's mark says the log had records.
     w.assert_integrity(w.peer().sharing().verify_audit(), "rolled back");
 
-    // Also removing the vault's mark, and the store's note that it was upgraded (so it looks
-    // like a store from before tamper resistance): the grant has no record in the empty log.
+    // Also removing the vault's mark and the store's note that it was upgraded: the grant
+    // rows' sealed state shows it was.
     w.db("peer", "private.db")
         .execute("DELETE FROM vault_marks", [])
         .unwrap();
     w.db("peer", "sharing.db")
         .execute("DELETE FROM meta WHERE key = 'integrity_format'", [])
         .unwrap();
+    w.next_sync_discloses_nothing("tamper-resistance data was removed");
+
+    // And the grants' sealed state too, so the store looks as if written before tamper
+    // resistance: the grant has no record in the (empty) log.
+    w.db("peer", "sharing.db")
+        .execute("UPDATE grants SET state_seal = NULL", [])
+        .unwrap();
     w.next_sync_discloses_nothing("grant state");
+}
+
+#[test]
+fn removing_the_upgrade_note_does_not_get_edited_grant_rows_sealed_again() {
+    let w = World::new();
+    let db = w.db("peer", "sharing.db");
+    db.execute(
+        "UPDATE grants SET expires_at = expires_at + 365 * 86400",
+        [],
+    )
+    .unwrap();
+    db.execute("DELETE FROM meta WHERE key = 'integrity_format'", [])
+        .unwrap();
+    drop(db);
+    w.next_sync_discloses_nothing("tamper-resistance data was removed");
 }
 
 #[test]

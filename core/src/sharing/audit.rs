@@ -161,6 +161,8 @@ pub enum AuditError {
     RolledBack,
     #[error("grant state was changed outside Lantern or disagrees with the audit log")]
     GrantTampered,
+    #[error("the sharing database's tamper-resistance data was removed")]
+    Downgraded,
     #[error("not a signed Lantern audit export")]
     NotAnExport,
     #[error("the audit export was signed by someone else")]
@@ -380,6 +382,8 @@ pub struct VerifiedLog {
     pub grants: GrantHistory,
     /// The rollback mark as the vault holds it (`None`: never written).
     pub mark: Option<Head>,
+    /// Whether the checkpoint was the signed format (`false`: none, or the earlier unsigned).
+    pub signed: bool,
 }
 
 /// Which checkpoint formats [`verify`] accepts: an upgraded store only the signed one; the
@@ -446,7 +450,7 @@ pub fn verify(
         seq: count,
         hash: prev,
     };
-    check_checkpoint(conn, sealer, head, accept)?;
+    let signed = check_checkpoint(conn, sealer, head, accept)?;
     let mark = match sealer.read_mark()? {
         None => None,
         Some(bytes) => Some(Head::from_bytes(&bytes).ok_or(AuditError::RolledBack)?),
@@ -460,19 +464,25 @@ pub fn verify(
         }
         _ => {}
     }
-    Ok(VerifiedLog { head, grants, mark })
+    Ok(VerifiedLog {
+        head,
+        grants,
+        mark,
+        signed,
+    })
 }
 
+/// Checks the sealed checkpoint against `head`; returns whether it was the signed format.
 fn check_checkpoint(
     conn: &Connection,
     sealer: &dyn Sealer,
     head: Head,
     accept: Checkpoints,
-) -> Result<(), AuditError> {
+) -> Result<bool, AuditError> {
     let Some(sealed) = meta_get(conn, HEAD_KEY)? else {
         // Only an empty log may lack its checkpoint.
         return if head.seq == 0 {
-            Ok(())
+            Ok(false)
         } else {
             Err(AuditError::Broken { seq: head.seq })
         };
@@ -497,13 +507,14 @@ fn check_checkpoint(
     if stored.seq != head.seq || !constant_time_eq(&stored.hash, &head.hash) {
         return Err(AuditError::Truncated { seq: head.seq });
     }
-    if let Some(signature) = signature {
-        let me = identity::load_stored(conn, sealer)?.ok_or(AuditError::BadSignature)?;
-        if !head.signature_ok(&me.signing.public_key(), signature) {
-            return Err(AuditError::BadSignature);
-        }
+    let Some(signature) = signature else {
+        return Ok(false);
+    };
+    let me = identity::load_stored(conn, sealer)?.ok_or(AuditError::BadSignature)?;
+    if !head.signature_ok(&me.signing.public_key(), signature) {
+        return Err(AuditError::BadSignature);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Moves the vault's rollback mark up to `head` (never down). Call after the transaction that

@@ -30,13 +30,20 @@ impl SharingStore {
         }
         let sealer = self.sealer.as_ref();
         let log = audit::verify(&self.db, sealer, Checkpoints::AlsoUnsigned)?;
+        // Only a store written before the upgrade is upgraded: a signed checkpoint or a sealed
+        // grant state means it was upgraded already and the note saying so was removed (to
+        // have edited grant rows sealed as they are now).
+        let rows = grant_rows(&self.db)?;
+        if log.signed || rows.iter().any(|g| g.state_seal.is_some()) {
+            return Err(AuditError::Downgraded.into());
+        }
         // Creates the identity of a new store (needed to sign).
         self.identity()?;
         // The mark first: a crash before the commit below leaves the old store with a mark
         // equal to its head, which the next attempt accepts.
         audit::write_mark(sealer, log.head).map_err(StoreError::from)?;
         let tx = self.db.unchecked_transaction()?;
-        for row in grant_rows(&tx)?.into_iter().map(|g| g.row) {
+        for row in rows.into_iter().map(|g| g.row) {
             tx.execute(
                 "UPDATE grants SET state_seal = ?2 WHERE id = ?1",
                 rusqlite::params![row.id, row.seal(sealer)?],
