@@ -54,12 +54,20 @@ pub enum SharingCommand {
     Inbox { connection: Option<String> },
     /// Peer: the audit log of every grant, revocation and disclosure.
     Audit {
-        /// Check the hash chain instead of printing the log (exit 1 if it was tampered with).
+        /// Check the log (hash chain, signed checkpoint, rollback mark) and the grants against
+        /// it instead of printing it (exit 1 if the sharing data was tampered with).
         #[arg(long)]
         verify: bool,
-        /// Print the log as JSON (for keeping or handing on).
+        /// Print the log as JSON, signed with your identity key (for keeping or handing on).
         #[arg(long, conflicts_with = "verify")]
         json: bool,
+        /// Check an exported log (a file from `lantern audit --json`): its chain and signature.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["verify", "json"])]
+        verify_export: Option<std::path::PathBuf>,
+        /// With --verify-export: the connection of the peer who must have signed it (without
+        /// it, the export must be your own).
+        #[arg(long, value_name = "CONNECTION", requires = "verify_export")]
+        from: Option<String>,
     },
 }
 
@@ -201,10 +209,25 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
             );
         }
         SharingCommand::Inbox { connection } => inbox(&sharing, connection)?,
-        SharingCommand::Audit { verify, json } => {
-            if verify {
+        SharingCommand::Audit {
+            verify,
+            json,
+            verify_export,
+            from,
+        } => {
+            if let Some(file) = verify_export {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("cannot read the export: {}", e.kind()))?;
+                let n = sharing
+                    .verify_audit_export(text, from.clone())
+                    .map_err(err)?;
+                let whose = from.map_or("you".to_string(), |c| format!("the peer on {c}"));
+                println!("audit export verified: {n} records, signed by {whose}");
+            } else if verify {
                 let n = sharing.verify_audit().map_err(err)?;
-                println!("audit log verified: {n} records, hash chain intact");
+                println!(
+                    "audit log verified: {n} records, hash chain, signed head and grants intact"
+                );
             } else if json {
                 println!("{}", sharing.export_audit().map_err(err)?);
             } else {

@@ -174,6 +174,49 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
     assert!(json["records"].as_array().unwrap().len() >= 4);
     assert!(ok(&peer, &["audit", "--verify"]).contains("verified"));
 
+    // The exported log is signed: the supporter checks it against the peer's key as paired;
+    // an edited copy, or checking it as someone else's, fails.
+    let export = tmp.path().join("audit.json");
+    std::fs::write(&export, ok(&peer, &["audit", "--json"])).unwrap();
+    let path = export.to_str().unwrap();
+    assert!(
+        ok(&sup, &["audit", "--verify-export", path, "--from", &conn])
+            .contains("audit export verified")
+    );
+    assert!(ok(&peer, &["audit", "--verify-export", path]).contains("signed by you"));
+    fails(
+        &sup,
+        &["audit", "--verify-export", path],
+        "signed by someone else",
+    );
+    let edited = std::fs::read_to_string(&export)
+        .unwrap()
+        .replace("grant-revoked", "grant-expired");
+    std::fs::write(&export, edited).unwrap();
+    fails(
+        &sup,
+        &["audit", "--verify-export", path, "--from", &conn],
+        "integrity check failed",
+    );
+
+    // Someone who can write the files but lacks the passphrase un-revokes the grant: sync
+    // refuses (nothing is disclosed) and --verify reports it.
+    let db = rusqlite::Connection::open(peer.join("sharing.db")).unwrap();
+    let revoked_at: i64 = db
+        .query_row("SELECT revoked_at FROM grants", [], |r| r.get(0))
+        .unwrap();
+    db.execute("UPDATE grants SET revoked_at = NULL", [])
+        .unwrap();
+    drop(db);
+    fails(&peer, &["sync"], "grant state was changed");
+    fails(&peer, &["audit", "--verify"], "grant state was changed");
+    assert!(ok(&peer, &["consent", "list"]).contains("revoked"));
+    let db = rusqlite::Connection::open(peer.join("sharing.db")).unwrap();
+    db.execute("UPDATE grants SET revoked_at = ?1", [revoked_at])
+        .unwrap();
+    drop(db);
+    assert!(ok(&peer, &["audit", "--verify"]).contains("verified"));
+
     // Someone edits the log on disk: --verify fails with a one-line error.
     let db = rusqlite::Connection::open(peer.join("sharing.db")).unwrap();
     db.execute("UPDATE audit_log SET at = at + 3600 WHERE seq = 2", [])

@@ -197,7 +197,11 @@ impl From<RelayError> for LanternError {
 
 impl From<AuditError> for LanternError {
     fn from(e: AuditError) -> Self {
-        LanternError::Integrity(e.to_string())
+        match e {
+            AuditError::Locked => LanternError::Locked,
+            AuditError::Store(_) => LanternError::Storage(e.to_string()),
+            _ => LanternError::Integrity(e.to_string()),
+        }
     }
 }
 
@@ -209,6 +213,7 @@ impl From<SharingError> for LanternError {
             SharingError::Invite(e) => e.into(),
             SharingError::Relay(e) => e.into(),
             SharingError::Refused(e) => e.into(),
+            SharingError::Integrity(e) => e.into(),
             SharingError::NoSuchConnection => LanternError::NotFound("connection".into()),
             e @ (SharingError::NotTheSharingSide | SharingError::OwnInvite) => {
                 LanternError::InvalidInput(e.to_string())

@@ -122,6 +122,11 @@ def test_pair_grant_sync_and_revoke(tmp_path, relay_url):
     assert sup.sharing().inbox(None) == []
     assert peer.sharing().verify_audit() >= 3
     assert [e.event for e in peer.sharing().audit_log()][:2] == ["grant-created", "disclosed"]
+    # The export is signed: the supporter checks it against the peer's key as paired.
+    export = peer.sharing().export_audit()
+    assert sup.sharing().verify_audit_export(export, conn.id) == peer.sharing().verify_audit()
+    with pytest.raises(LanternError.Integrity):
+        sup.sharing().verify_audit_export(export.replace("grant-revoked", "grant-expired"), conn.id)
 
 
 def test_sharing_needs_the_vault_and_refuses_bad_input(tmp_path):

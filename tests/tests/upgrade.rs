@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use lantern_core::LanternError;
 use lantern_core::api::Lantern;
 use lantern_core::consent::{ItemKind, Scope};
 use lantern_core::journal::NewEntry;
@@ -255,6 +256,15 @@ fn a_data_directory_written_before_the_sharing_seam_opens_and_reads_whole() {
     // The audit log verifies: grant created plus five disclosures.
     assert_eq!(peer.sharing().verify_audit().unwrap(), 6);
     assert_eq!(peer.sharing().audit_log().unwrap().len(), 6);
+    // Tamper resistance was set up on first use (docs/sync.md, "Tamper resistance"): the
+    // exported log is signed, and the supporter verifies it against the peer's key as paired.
+    let export = peer.sharing().export_audit().unwrap();
+    assert_eq!(
+        sup.sharing()
+            .verify_audit_export(export, Some(sc[0].id.clone()))
+            .unwrap(),
+        6
+    );
 
     // The supporter's received items and grant. Read at a fixed time inside the grant's year,
     // so this test does not start failing when the fixture's consent expires.
@@ -296,6 +306,43 @@ fn a_data_directory_written_before_the_sharing_seam_opens_and_reads_whole() {
     let report = store_peer.prepare_outbox(&items, at).unwrap();
     assert_eq!((report.disclosed, report.withdrawn), (0, 0));
     assert_eq!(report.envelopes, 0);
+}
+
+#[test]
+fn the_upgrade_seals_grant_state_and_blesses_nothing_tampered_with_before() {
+    // Upgraded on first use: from then on an edit of a grant's plaintext state is caught.
+    let dir = copy_fixture("peer");
+    assert_eq!(
+        open_unlocked(dir.path()).sharing().verify_audit().unwrap(),
+        6
+    );
+    rusqlite::Connection::open(dir.path().join("sharing.db"))
+        .unwrap()
+        .execute("UPDATE grants SET expires_at = expires_at + 86400", [])
+        .unwrap();
+    let peer = open_unlocked(dir.path());
+    match peer.sharing().verify_audit() {
+        Err(LanternError::Integrity(m)) => assert!(m.contains("grant state"), "{m}"),
+        other => panic!("expected an integrity error, got {other:?}"),
+    }
+
+    // Tampered with before the upgrade (the last record cut off): the earlier version's
+    // sealed checkpoint catches it, and the upgrade refuses rather than sealing it as good.
+    let dir = copy_fixture("peer");
+    rusqlite::Connection::open(dir.path().join("sharing.sqlite3"))
+        .unwrap()
+        .execute("DELETE FROM audit_log WHERE seq = 6", [])
+        .unwrap();
+    let peer = open_unlocked(dir.path());
+    for r in [
+        peer.sharing().verify_audit().map(|_| ()),
+        peer.sharing().list_grants().map(|_| ()),
+    ] {
+        match r {
+            Err(LanternError::Integrity(m)) => assert!(m.contains("cut short"), "{m}"),
+            other => panic!("expected an integrity error, got {other:?}"),
+        }
+    }
 }
 
 fn sharing_store(l: &Arc<Lantern>, dir: &Path) -> SharingStore {

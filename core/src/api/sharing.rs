@@ -545,14 +545,31 @@ impl Sharing {
             .collect())
     }
 
-    /// Peer: checks the audit log's hash chain; returns how many records it holds, or an
-    /// `Integrity` error naming the first bad record.
+    /// Peer: checks the audit log (hash chain, the checkpoint signed with my identity key, the
+    /// vault's rollback mark) and my grants against it; returns how many records it holds, or
+    /// an `Integrity` error when the sharing data was changed or rolled back outside Lantern.
     pub fn verify_audit(&self) -> Result<u64, LanternError> {
         Ok(self.store().verify_audit().map(|n| n as u64)?)
     }
 
-    /// Peer: the audit log as JSON, for keeping or handing on (anyone can re-check the chain).
+    /// Peer: the audit log as JSON with its head signed by my identity key, for keeping or
+    /// handing on (anyone with my public key can re-check it). Refused if the log fails
+    /// `verify_audit`.
     pub fn export_audit(&self) -> Result<String, LanternError> {
         Ok(self.store().export_audit()?)
+    }
+
+    /// Checks an exported audit log: its hash chain and its signature by the peer paired on
+    /// `connection_id` (as a supporter checking what a peer handed me), or by me when `None`.
+    /// Returns how many records it holds; `Integrity` if it was changed or signed by anyone else.
+    pub fn verify_audit_export(
+        &self,
+        export: String,
+        connection_id: Option<String>,
+    ) -> Result<u64, LanternError> {
+        Ok(self
+            .store()
+            .verify_audit_export(&export, connection_id.as_deref())
+            .map(|n| n as u64)?)
     }
 }

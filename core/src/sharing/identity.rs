@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::sealer::Sealer;
+use super::store::{StoreError, meta_get};
 use crate::codec::{b64, b64_32, hex, make_id, unb64};
 use crate::crypto::hazmat::{SigningKey, derive_sha256, derive_sha512, make_random};
 use crate::crypto::hpke::ReceivingKey;
@@ -78,6 +80,25 @@ impl Identity {
             receiving: ReceivingKey::from_seed(&seed),
         })
     }
+}
+
+/// The `meta` key of the sealed identity in `sharing.db`.
+pub(crate) const IDENTITY_KEY: &str = "identity";
+
+/// This installation's identity as stored (sealed) in `sharing.db`, without creating one.
+pub(crate) fn load_stored(
+    db: &rusqlite::Connection,
+    sealer: &dyn Sealer,
+) -> Result<Option<Identity>, StoreError> {
+    let Some(sealed) = meta_get(db, IDENTITY_KEY)? else {
+        return Ok(None);
+    };
+    let bytes = sealer
+        .open(IDENTITY_KEY.as_bytes(), &sealed)
+        .map_err(|e| e.or_corrupt("identity"))?;
+    Identity::from_secret_bytes(&bytes)
+        .map(Some)
+        .ok_or(StoreError::Corrupt("identity"))
 }
 
 const INVITE_PREFIX: &str = "lantern:1:";

@@ -147,15 +147,15 @@ impl SharingStore {
     fn verify(&self, parsed: envelope::Parsed, now: i64) -> Result<Verified, ReceiveError> {
         let me = self.identity()?;
         let h = parsed.header.clone();
-        let row: Option<(String, Vec<u8>, i64)> = self
+        let row: Option<(String, i64)> = self
             .db
             .query_row(
-                "SELECT role, remote_signing_key, last_applied_seq FROM connections WHERE id = ?1",
+                "SELECT role, last_applied_seq FROM connections WHERE id = ?1",
                 [&h.connection_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some((role, remote_key, last_seq)) = row else {
+        let Some((role, last_seq)) = row else {
             // Unknown connection: only a valid Hello for an open invite may create one.
             let payload = parsed.open(&me, &h.sender)?;
             return Ok(Verified::Hello { header: h, payload });
@@ -163,9 +163,13 @@ impl SharingStore {
         if role != "supporter" {
             return Err(EnvelopeError::WrongRecipient.into());
         }
-        let remote: [u8; 32] = remote_key
-            .try_into()
-            .map_err(|_| StoreError::Corrupt("connection key"))?;
+        // The peer's key as sealed at pairing, never the plaintext `remote_signing_key` column
+        // (kept for queries only), which anyone who can write the file could swap.
+        let remote = self
+            .connection(&h.connection_id)?
+            .ok_or(StoreError::Corrupt("connection"))?
+            .their_keys
+            .signing;
         let payload = parsed.open(&me, &remote)?;
         if h.seq as i64 <= last_seq {
             return Err(EnvelopeError::Stale.into());

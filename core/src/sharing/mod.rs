@@ -5,7 +5,8 @@
 //! - `identity`, `pairing`: keys, invites, connections, safety numbers;
 //! - `content`: what a shared item holds, typed ([`SharedContent`]), and its encoding in
 //!   envelopes and at rest; `sources`: the shareable items of the journal and the course;
-//! - `grants`: the peer's grants at rest; `audit`: the hash-chained audit log;
+//! - `grants`: the peer's grants at rest; `audit`: the hash-chained audit log; `integrity`:
+//!   tamper resistance of both (sealed grant state, signed checkpoint, rollback mark);
 //! - `plan` (pure: grants, what was sent, current items, now -> the changes to send) and
 //!   `outbox` (seals and queues them), `envelope` (the sealed, signed unit that travels);
 //! - `inbox`: the supporter's side (verify an envelope, then apply it);
@@ -21,6 +22,7 @@ pub mod envelope;
 pub mod grants;
 pub mod identity;
 pub mod inbox;
+pub mod integrity;
 pub mod outbox;
 pub mod pairing;
 pub mod plan;
@@ -35,6 +37,7 @@ pub use content::{ShareableItem, SharedContent, SharedUnitProgress};
 pub use store::{SharingStore, StoreError};
 
 use crate::consent::ConsentError;
+use audit::AuditError;
 use envelope::EnvelopeError;
 use identity::InviteError;
 use relay_client::RelayError;
@@ -52,6 +55,9 @@ pub enum SharingError {
     Relay(#[from] RelayError),
     #[error(transparent)]
     Refused(#[from] EnvelopeError),
+    /// The sharing database failed its tamper checks (audit log, grant state, rollback mark).
+    #[error(transparent)]
+    Integrity(#[from] AuditError),
     #[error("no such connection")]
     NoSuchConnection,
     #[error("only the sharing side of a connection can grant consent")]

@@ -110,7 +110,8 @@ impl SharingStore {
         now: i64,
     ) -> Result<PrepareReport, SharingError> {
         let me = self.identity()?;
-        let grants = self.grants()?;
+        // Every decision below is made on grants whose state and log passed the tamper checks.
+        let grants = self.verified_grants()?;
         let mac_key = self.mac_key()?;
         let fingerprint = |bytes: &[u8]| derive_hmac_sha256(&mac_key, bytes);
         let connections: Vec<ConnectionInfo> = self
@@ -157,7 +158,9 @@ impl SharingStore {
                 params![conn.id, next, plan.grants_mac.as_slice()],
             )?;
         }
+        audit::checkpoint(&tx, sealer.as_ref())?;
         tx.commit()?;
+        self.raise_mark()?;
         Ok(report)
     }
 
@@ -170,7 +173,8 @@ impl SharingStore {
         items: &[ShareableItem],
         now: i64,
     ) -> Result<usize, SharingError> {
-        let grants = self.grants()?;
+        // Every decision below is made on grants whose state and log passed the tamper checks.
+        let grants = self.verified_grants()?;
         let mac_key = self.mac_key()?;
         let fingerprint = |bytes: &[u8]| derive_hmac_sha256(&mac_key, bytes);
         let by_key: BTreeMap<String, &ShareableItem> =
@@ -243,7 +247,9 @@ impl SharingStore {
             )?;
             dropped += 1;
         }
+        audit::checkpoint(&tx, sealer.as_ref())?;
         tx.commit().map_err(StoreError::from)?;
+        self.raise_mark()?;
         Ok(dropped)
     }
 

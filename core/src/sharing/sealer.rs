@@ -2,6 +2,12 @@
 //! protects this installation's records (the vault's data key). Everything private the sharing
 //! store writes (identity keys, names, grant terms, received items) passes through a [`Sealer`]
 //! first, with associated data naming the record so swapped ciphertexts fail to open.
+//!
+//! It also keeps the sharing store's rollback mark (the audit log's high-water mark) OUTSIDE
+//! `sharing.db`: the vault keeps it sealed in `private.db`, so restoring an older `sharing.db`
+//! alone is detected (see `audit`).
+
+use std::sync::Mutex;
 
 use zeroize::Zeroizing;
 
@@ -41,11 +47,18 @@ pub trait Sealer: Send + Sync {
     fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError>;
     /// Opens what `seal` produced with the same `aad`.
     fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError>;
+    /// The rollback mark last written, or `None` if none was ever written.
+    fn read_mark(&self) -> Result<Option<Zeroizing<Vec<u8>>>, SealError>;
+    /// Replaces the rollback mark (kept sealed, outside the sharing database).
+    fn write_mark(&self, value: &[u8]) -> Result<(), SealError>;
 }
 
-/// AES-256-GCM under a 256-bit key held in memory (zeroized on drop).
+/// AES-256-GCM under a 256-bit key held in memory (zeroized on drop), for tests and tools:
+/// its rollback mark lives in memory, so it protects against rollback only for as long as the
+/// same `KeySealer` is used (reopen a store with the same `Arc` to keep it).
 pub struct KeySealer {
     key: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>,
+    mark: Mutex<Option<Zeroizing<Vec<u8>>>>,
 }
 
 impl std::fmt::Debug for KeySealer {
@@ -57,7 +70,10 @@ impl std::fmt::Debug for KeySealer {
 impl KeySealer {
     /// A sealer over `key`.
     pub fn new(key: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>) -> Self {
-        KeySealer { key }
+        KeySealer {
+            key,
+            mark: Mutex::new(None),
+        }
     }
 }
 
@@ -68,6 +84,15 @@ impl Sealer for KeySealer {
 
     fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
         open_aes_gcm(&self.key, aad, sealed).map_err(|_| SealError::Damaged)
+    }
+
+    fn read_mark(&self) -> Result<Option<Zeroizing<Vec<u8>>>, SealError> {
+        Ok(self.mark.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    fn write_mark(&self, value: &[u8]) -> Result<(), SealError> {
+        *self.mark.lock().unwrap_or_else(|p| p.into_inner()) = Some(Zeroizing::new(value.to_vec()));
+        Ok(())
     }
 }
 
@@ -87,9 +112,19 @@ impl Sealer for crate::vault::Vault {
         self.open_record(SHARING_RECORD_KIND, &String::from_utf8_lossy(aad), sealed)
             .map_err(vault_error)
     }
+
+    fn read_mark(&self) -> Result<Option<Zeroizing<Vec<u8>>>, SealError> {
+        crate::vault::Vault::read_mark(self, SHARING_MARK).map_err(vault_error)
+    }
+
+    fn write_mark(&self, value: &[u8]) -> Result<(), SealError> {
+        crate::vault::Vault::write_mark(self, SHARING_MARK, value).map_err(vault_error)
+    }
 }
 
 const SHARING_RECORD_KIND: &str = "sharing";
+/// Name of the sharing audit log's rollback mark in the vault.
+const SHARING_MARK: &str = "sharing-audit-head";
 
 fn vault_error(e: crate::vault::VaultError) -> SealError {
     match e {

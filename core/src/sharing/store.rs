@@ -60,7 +60,8 @@ impl SharingStore {
 const COMPONENT: &str = "sharing";
 
 /// Numbered schema steps; never edit one that has shipped, add a new one.
-const MIGRATIONS: &[&str] = &["CREATE TABLE meta (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE meta (
          key TEXT PRIMARY KEY NOT NULL,
          value BLOB NOT NULL
      ) WITHOUT ROWID;
@@ -136,7 +137,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (
          received_at INTEGER NOT NULL,
          sealed BLOB NOT NULL,
          PRIMARY KEY (connection_id, item_key)
-     ) WITHOUT ROWID;"];
+     ) WITHOUT ROWID;",
+    // Grant state (revocation, expiry noted) sealed under the vault's key, so an edit of the
+    // plaintext columns is seen. NULL until the one-time upgrade (see `integrity`) seals it.
+    "ALTER TABLE grants ADD COLUMN state_seal BLOB;",
+];
 
 /// Opens (creating and migrating) the sharing database in `data_dir`, with the pragmas every
 /// Lantern database uses (WAL, secure_delete, temp_store=MEMORY...).

@@ -34,11 +34,15 @@ const KEK_CHECK_LABEL: &[u8] = b"lantern vault kek check v1";
 const DEK_CHECK_LABEL: &[u8] = b"lantern vault dek check v1";
 const INDEX_KEY_LABEL: &[u8] = b"lantern vault blind index key v1";
 
+/// Record kind of the sealed marks in `vault_marks`.
+const MARK_KIND: &str = "mark";
+
 const SLOT_PASSPHRASE: &str = "passphrase";
 const SLOT_RECOVERY: &str = "recovery";
 const SLOT_PLATFORM: &str = "platform";
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     -- One row per way to unwrap the DEK. Nothing here is secret without the slot's secret.
     CREATE TABLE vault_slots (
         slot TEXT PRIMARY KEY NOT NULL,  -- 'passphrase' | 'recovery' | 'platform'
@@ -53,7 +57,16 @@ const MIGRATIONS: &[&str] = &["
         dek_check BLOB NOT NULL,         -- HMAC(DEK, label): verifies a DEK however unwrapped
         created_at_ms INTEGER NOT NULL
     );
-"];
+",
+    "
+    -- Small sealed values other components keep here rather than in their own database, so
+    -- rolling their database back alone is seen (the sharing audit log's high-water mark).
+    CREATE TABLE vault_marks (
+        name TEXT PRIMARY KEY NOT NULL,
+        sealed BLOB NOT NULL             -- seal_record('mark', name, value)
+    ) WITHOUT ROWID;
+",
+];
 
 /// Rust-level vault settings. Apps use the default; tests lower the KDF work factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -566,6 +579,32 @@ impl Vault {
         msg.push(0);
         msg.extend_from_slice(value);
         Ok(hazmat::derive_hmac_sha256(keys.index_key.as_ref(), &msg))
+    }
+
+    /// The mark `name` (see `vault_marks`), opened; `None` if never written. Needs unlocked.
+    pub fn read_mark(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+        let sealed: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT sealed FROM vault_marks WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sealed
+            .map(|s| self.open_record(MARK_KIND, name, &s))
+            .transpose()
+    }
+
+    /// Seals `value` as the mark `name`, replacing the previous one. Needs unlocked.
+    pub fn write_mark(&self, name: &str, value: &[u8]) -> Result<(), VaultError> {
+        let sealed = self.seal_record(MARK_KIND, name, value)?;
+        self.conn().execute(
+            "INSERT INTO vault_marks (name, sealed) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET sealed = excluded.sealed",
+            params![name, sealed],
+        )?;
+        Ok(())
     }
 
     /// Stored KDF iterations of the passphrase slot (for tests and diagnostics).

@@ -231,3 +231,27 @@ fn platform_key_is_a_second_way_in() {
         Err(VaultError::PlatformKeyNotEnabled)
     ));
 }
+
+#[test]
+fn marks_are_sealed_replaced_and_need_the_key() {
+    let (_d, v) = vault();
+    v.setup("pw").unwrap();
+    assert!(v.read_mark("m").unwrap().is_none());
+    v.write_mark("m", b"one").unwrap();
+    v.write_mark("m", b"two").unwrap();
+    assert_eq!(v.read_mark("m").unwrap().unwrap().as_slice(), b"two");
+    // A mark moved to another name does not open.
+    v.conn()
+        .execute(
+            "INSERT INTO vault_marks (name, sealed) SELECT 'n', sealed FROM vault_marks",
+            [],
+        )
+        .unwrap();
+    assert!(matches!(
+        v.read_mark("n"),
+        Err(VaultError::RecordIntegrity { .. })
+    ));
+    v.lock();
+    assert!(matches!(v.read_mark("m"), Err(VaultError::Locked)));
+    assert!(matches!(v.write_mark("m", b"x"), Err(VaultError::Locked)));
+}

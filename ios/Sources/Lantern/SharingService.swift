@@ -31,4 +31,7 @@ public final class SharingService: Sendable {
     public func auditLog() async throws -> [AuditEntry] { try await coreCall { try self.sharing.auditLog() } }
     public func verifyAudit() async throws -> UInt64 { try await coreCall { try self.sharing.verifyAudit() } }
     public func exportAudit() async throws -> String { try await coreCall { try self.sharing.exportAudit() } }
+    public func verifyAuditExport(_ export: String, connectionId: String? = nil) async throws -> UInt64 {
+        try await coreCall { try self.sharing.verifyAuditExport(export: export, connectionId: connectionId) }
+    }
 }

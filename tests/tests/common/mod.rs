@@ -38,23 +38,21 @@ impl Relay {
     }
 }
 
-/// The sealing key of a test installation, kept so the store can be reopened after a crash.
-type Key = [u8; 32];
-
-/// One installation's sharing store on disk.
+/// One installation's sharing store on disk. The sealer (its key, and the rollback mark it
+/// keeps as the vault would in `private.db`) outlives the store, so the store can be reopened
+/// after a crash.
 pub struct Side {
     pub dir: tempfile::TempDir,
-    key: Key,
+    sealer: Arc<KeySealer>,
     pub store: Option<SharingStore>,
 }
 
 impl Side {
     pub fn new() -> Side {
         let dir = tempfile::tempdir().unwrap();
-        let key: Key = *make_key();
         let mut s = Side {
             dir,
-            key,
+            sealer: Arc::new(KeySealer::new(make_key())),
             store: None,
         };
         s.reopen();
@@ -64,7 +62,7 @@ impl Side {
     /// Drops the open store (as a crash would) and opens it again from disk.
     pub fn reopen(&mut self) {
         self.store = None;
-        let sealer = Arc::new(KeySealer::new(zeroize::Zeroizing::new(self.key)));
+        let sealer = self.sealer.clone();
         self.store = Some(SharingStore::open(self.dir.path(), sealer).unwrap());
     }
 

@@ -78,10 +78,18 @@ class SharingService internal constructor(
 
     suspend fun auditLog(): List<AuditEntry> = calls.call { sharing.auditLog() }
 
-    /** Checks the audit log's hash chain; [LanternFailure.Integrity] names the first bad record. */
+    /**
+     * Checks the audit log (hash chain, signed checkpoint, rollback mark) and the grants against
+     * it; [LanternFailure.Integrity] when the sharing data was changed or rolled back.
+     */
     suspend fun verifyAudit(): Long = calls.call { sharing.verifyAudit() }.toLong()
 
+    /** The audit log as JSON, signed with this installation's identity key. */
     suspend fun exportAudit(): String = calls.call { sharing.exportAudit() }
+
+    /** Checks an exported log's chain and its signature by the peer on [connectionId] (or by me). */
+    suspend fun verifyAuditExport(export: String, connectionId: String? = null): Long =
+        calls.call { sharing.verifyAuditExport(export, connectionId) }.toLong()
 
     private companion object {
         const val SECONDS_PER_DAY = 86_400uL
