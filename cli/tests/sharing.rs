@@ -209,3 +209,31 @@ fn the_demo_runs_and_exits_zero() {
     assert!(r.stdout.contains("Sam holds nothing from Pat any more"));
     assert!(r.stdout.contains("Demo complete"));
 }
+
+/// A hostile invite with an all-zero (low-order) X25519 key used to make `lantern pair` panic
+/// (exit 101); it is now a one-line typed error and nothing is paired.
+#[test]
+fn pair_refuses_an_invite_with_a_low_order_key() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let tmp = tempfile::tempdir().unwrap();
+    let peer = tmp.path().join("peer");
+    ok(&peer, &["journal", "init"]);
+    let b = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+    let json = serde_json::json!({
+        "format": 1,
+        "id": "hostile-invite",
+        "relay_url": "http://127.0.0.1:9",
+        "mailbox_id": "m".repeat(43),
+        "capability": "cap",
+        "name": "Mallory",
+        "keys": {"signing": b(&[7u8; 32]), "receiving": b(&[0u8; 32])},
+        "pair_secret": b(&[9u8; 32]),
+    });
+    let invite = format!("lantern:1:{}", b(json.to_string().as_bytes()));
+    let r = lantern(&peer, &["pair", &invite, "--name", "Pat"]);
+    assert!(!r.ok);
+    assert!(!r.stderr.contains("panicked"), "no panic: {}", r.stderr);
+    fails(&peer, &["pair", &invite, "--name", "Pat"], "receiving key");
+    assert!(!ok(&peer, &["connections", "list"]).contains("Mallory"));
+}

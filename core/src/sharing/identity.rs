@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::{b64, b64_32, hex, make_id, unb64};
 use crate::crypto::hazmat::{SigningKey, derive_sha256, derive_sha512, make_random};
-use crate::crypto::hpke::ReceivingKey;
+use crate::crypto::hpke::{ReceivingKey, is_usable_public_key};
 
 /// This installation's long-term keys.
 pub struct Identity {
@@ -173,6 +173,10 @@ impl Invite {
         if !token(&self.id) || !token(&self.mailbox_id) || !token(&self.capability) {
             return Err(InviteError::BadField("id, mailbox or capability"));
         }
+        // A hostile invite may carry a low-order key: refuse it here, not when sealing to it.
+        if !is_usable_public_key(&self.keys.receiving) {
+            return Err(InviteError::BadField("receiving key"));
+        }
         check_name(&self.name)
     }
 
@@ -300,6 +304,26 @@ mod tests {
         let cut = &text[..text.len() - 10];
         assert!(Invite::parse(cut).is_err());
         assert!(Invite::make("http://r", "m", "c", "  ", Identity::make().public()).is_err());
+    }
+
+    #[test]
+    fn invites_with_low_order_keys_are_refused_at_parse_time() {
+        for bad in [[0u8; 32], {
+            let mut one = [0u8; 32];
+            one[0] = 1;
+            one
+        }] {
+            let mut inv = invite();
+            inv.keys.receiving = bad;
+            let text = format!(
+                "lantern:1:{}",
+                b64(&serde_json::to_vec(&inv).expect("json"))
+            );
+            assert_eq!(
+                Invite::parse(&text),
+                Err(InviteError::BadField("receiving key"))
+            );
+        }
     }
 
     #[test]

@@ -259,6 +259,9 @@ impl SharingStore {
             return Err(EnvelopeError::UnknownInvite.into());
         }
         super::identity::validate_name(&name).map_err(|_| EnvelopeError::Malformed)?;
+        if !crate::crypto::hpke::is_usable_public_key(&keys.receiving) {
+            return Err(EnvelopeError::Malformed.into());
+        }
         let info = ConnectionInfo {
             id: h.connection_id.clone(),
             role: Role::Supporter,
