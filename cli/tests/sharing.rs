@@ -65,7 +65,8 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
             "journal",
             "add",
             "--text",
-            "FAMILY-CANARY call",
+            // A terminal escape (set the window title, clear the screen) in shared text.
+            "FAMILY-CANARY call\u{1b}]0;PWNED\u{7}\u{1b}[2J",
             "--tag",
             "family",
         ],
@@ -138,7 +139,7 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
             "--scope",
             "entries:tag=family",
             "--purpose",
-            "weekly calls",
+            "weekly calls\u{1b}[31m\u{202e}",
             "--expires",
             "30d",
         ],
@@ -155,6 +156,15 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
     assert!(inbox.contains("FAMILY-CANARY"), "{inbox}");
     assert!(!inbox.contains("WORK-CANARY") && !inbox.contains("CHECKIN-CANARY"));
     assert!(inbox.contains("weekly calls"));
+    // What the peer wrote reaches the terminal without its control characters.
+    assert!(
+        !inbox.contains('\u{1b}') && !inbox.contains('\u{7}') && !inbox.contains('\u{202e}'),
+        "{inbox:?}"
+    );
+    assert!(
+        inbox.contains("FAMILY-CANARY call ]0;PWNED  [2J"),
+        "{inbox:?}"
+    );
 
     ok(&peer, &["consent", "revoke", &grant]);
     assert!(ok(&peer, &["consent", "list"]).contains("revoked"));

@@ -23,8 +23,9 @@ use super::store::{StoreError, meta_get, meta_put};
 use super::{ShareableItem, SharingError, SharingStore};
 
 const MAILBOXES_KEY: &str = "own_mailboxes";
-/// Envelopes fetched per page.
-const PAGE: u32 = 500;
+/// Envelopes fetched per page: at the relay's largest envelope (64 KiB) a page stays well
+/// within the client's answer limit (`relay_client::MAX_LIST_ANSWER_BYTES`).
+const PAGE: u32 = 100;
 
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
