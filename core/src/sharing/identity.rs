@@ -81,6 +81,9 @@ impl Identity {
 }
 
 const INVITE_PREFIX: &str = "lantern:1:";
+/// How long an invite can be used: long enough to pass it on, short enough that a copy found
+/// later is worthless.
+pub const INVITE_TTL_SECS: i64 = 7 * 86_400;
 const INVITE_FORMAT: u32 = 1;
 const MAX_NAME_CHARS: usize = 100;
 
@@ -93,6 +96,8 @@ pub enum InviteError {
     Malformed,
     #[error("invalid invite field: {0}")]
     BadField(&'static str),
+    #[error("the invite has expired; ask for a new one")]
+    Expired,
 }
 
 /// What an invite carries.
@@ -108,6 +113,10 @@ pub struct Invite {
     pub keys: PublicKeys,
     #[serde(with = "b64_32")]
     pub pair_secret: [u8; 32],
+    /// Unix seconds after which the invite pairs no more (absent in invites made before it
+    /// existed; the supporter's side still enforces its own record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 impl std::fmt::Debug for Invite {
@@ -133,13 +142,14 @@ pub fn validate_name(name: &str) -> Result<(), InviteError> {
 }
 
 impl Invite {
-    /// A new invite from `keys` with a fresh id and pairing secret.
+    /// A new invite from `keys` with a fresh id and pairing secret, usable until `expires_at`.
     pub fn make(
         relay_url: &str,
         mailbox_id: &str,
         capability: &str,
         name: &str,
         keys: PublicKeys,
+        expires_at: i64,
     ) -> Result<Self, InviteError> {
         let invite = Invite {
             format: INVITE_FORMAT,
@@ -150,9 +160,15 @@ impl Invite {
             name: name.trim().to_string(),
             keys,
             pair_secret: make_random(),
+            expires_at: Some(expires_at),
         };
         invite.validate()?;
         Ok(invite)
+    }
+
+    /// Whether the invite can no longer be used at `now`.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
     }
 
     fn validate(&self) -> Result<(), InviteError> {
@@ -256,6 +272,7 @@ mod tests {
             "cap-token",
             "Sam",
             Identity::make().public(),
+            2_000_000_000,
         )
         .expect("valid invite")
     }
@@ -303,7 +320,7 @@ mod tests {
         let text = invite().encode();
         let cut = &text[..text.len() - 10];
         assert!(Invite::parse(cut).is_err());
-        assert!(Invite::make("http://r", "m", "c", "  ", Identity::make().public()).is_err());
+        assert!(Invite::make("http://r", "m", "c", "  ", Identity::make().public(), 0).is_err());
     }
 
     #[test]

@@ -64,8 +64,8 @@ pub fn journal_items(
     Ok(out)
 }
 
-/// The mood summary a mood-trends grant shares, matching its promise ("weekly averages of your check-ins,
-/// never single check-ins"): weekly averages (UTC weeks from Monday) of check-in moods only (an
+/// The mood summary a mood-trends grant shares, matching its promise ("weekly averages of
+/// your check-ins, never single check-ins"): weekly averages (UTC weeks from Monday) of check-in moods only (an
 /// entry's mood belongs to the entry, which may never be shared), only for weeks with at
 /// least [`MIN_CHECKINS_PER_WEEK`] check-ins, rounded to a tenth, and without sample counts
 /// (`samples` is 0), so no single check-in can be worked out from it. No daily points.
