@@ -82,6 +82,12 @@ pub fn shared_weekly_moods(checkins: &[(i64, u8)]) -> Vec<MoodPoint> {
         .collect()
 }
 
+/// Course progress as one item: per unit, sections read and self-check results. The caller
+/// passes the progress in (the course is read through its own module, not from here).
+pub fn course_item(units: Vec<SharedUnitProgress>) -> ShareableItem {
+    ShareableItem::new(SUMMARY_ID, SharedContent::CourseProgress { units })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -150,10 +156,4 @@ mod tests {
         let thin = shared_weekly_moods(&[(MONDAY, 4), (MONDAY + DAY, 2)]);
         assert!(thin.is_empty());
     }
-}
-
-/// Course progress as one item: per unit, sections read and self-check results. The caller
-/// passes the progress in (the course is read through its own module, not from here).
-pub fn course_item(units: Vec<SharedUnitProgress>) -> ShareableItem {
-    ShareableItem::new(SUMMARY_ID, SharedContent::CourseProgress { units })
 }
