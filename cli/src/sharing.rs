@@ -18,6 +18,7 @@ use lantern_core::api::sharing::{
 use lantern_core::consent::{Scope, parse_duration};
 use lantern_core::journal::format_utc;
 use lantern_core::sharing::SharedContent;
+use lantern_core::sharing::content::display_safe as safe;
 
 /// Sharing commands (flattened into the top-level command list).
 #[derive(Subcommand)]
@@ -172,7 +173,7 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
             eprintln!(
                 "Paired with {}. Compare the safety number above with theirs in person before \
                  sharing anything; run `lantern sync` to let their device know.",
-                c.their_name
+                safe(&c.their_name)
             );
         }
         SharingCommand::Connections {
@@ -185,8 +186,8 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
                 };
                 println!(
                     "{}\t{role}\t{}\tsince {}\t{}",
-                    c.id,
-                    c.their_name,
+                    safe(&c.id),
+                    safe(&c.their_name),
                     utc(c.created_at),
                     c.safety_number
                 );
@@ -284,13 +285,14 @@ fn consent(sharing: &Sharing, command: ConsentCommand) -> Result<(), String> {
 
 fn inbox(sharing: &Sharing, connection: Option<String>) -> Result<(), String> {
     for g in sharing.received_grants(connection.clone()).map_err(err)? {
+        // Everything here came from a peer: nothing reaches the terminal unneutralised.
         println!(
             "grant\t{}\t{}\tuntil {}\t{}\t{}",
-            g.connection_id,
-            g.id,
+            safe(&g.connection_id),
+            safe(&g.id),
             utc(g.expires_at),
-            scopes_text(&g.scopes),
-            g.purpose
+            safe(&scopes_text(&g.scopes)),
+            safe(&g.purpose)
         );
     }
     for i in sharing.inbox(connection).map_err(err)? {
@@ -301,7 +303,7 @@ fn inbox(sharing: &Sharing, connection: Option<String>) -> Result<(), String> {
 
 /// One line for a received item: `item`, connection, kind, id, version, then the content.
 fn item_line(i: &SharedItem) -> String {
-    let one_line = |t: &str| t.replace(['\n', '\t'], " ");
+    let one_line = safe;
     let mood = |m: Option<u8>| m.map_or("-".to_string(), |m| m.to_string());
     let content = match &i.content {
         SharedContent::Entry {
@@ -314,7 +316,7 @@ fn item_line(i: &SharedItem) -> String {
             "{}\tmood {}\t{}\t{}",
             format_utc(*created_at_ms),
             mood(*m),
-            tags.join(","),
+            one_line(&tags.join(",")),
             one_line(text)
         ),
         SharedContent::CheckIn {
@@ -326,10 +328,21 @@ fn item_line(i: &SharedItem) -> String {
             format_utc(*created_at_ms),
             one_line(note.as_deref().unwrap_or(""))
         ),
-        SharedContent::MoodTrends { days, daily, .. } => {
-            let points: Vec<String> = daily
+        // Weekly averages only (the core shares no daily points nor sample counts); a peer
+        // on an older version may still send daily points: shown, without counts.
+        SharedContent::MoodTrends {
+            days,
+            daily,
+            weekly,
+        } => {
+            let points: Vec<String> = weekly
                 .iter()
-                .map(|p| format!("{} {:.1} ({})", p.period_start, p.average, p.samples))
+                .map(|p| format!("week of {} {:.1}", safe(&p.period_start), p.average))
+                .chain(
+                    daily
+                        .iter()
+                        .map(|p| format!("{} {:.1}", safe(&p.period_start), p.average)),
+                )
                 .collect();
             format!("last {days} days\t{}", points.join("; "))
         }
@@ -339,7 +352,7 @@ fn item_line(i: &SharedItem) -> String {
                 .map(|u| {
                     format!(
                         "{} {}/{} sections, {}/{} self-checks right",
-                        u.unit_id,
+                        safe(&u.unit_id),
                         u.sections_read,
                         u.sections_total,
                         u.self_checks_correct,
@@ -352,9 +365,9 @@ fn item_line(i: &SharedItem) -> String {
     };
     format!(
         "item\t{}\t{}\t{}\tv{}\t{content}",
-        i.connection_id,
+        safe(&i.connection_id),
         i.content.kind().as_str(),
-        i.item_id,
+        safe(&i.item_id),
         i.version
     )
 }

@@ -186,7 +186,9 @@ impl From<RelayError> for LanternError {
     fn from(e: RelayError) -> Self {
         match e {
             RelayError::InvalidInput(m) => LanternError::InvalidInput(m),
-            RelayError::Rejected { .. } => LanternError::RelayRejected(e.to_string()),
+            RelayError::Rejected { .. } | RelayError::Redirected { .. } => {
+                LanternError::RelayRejected(e.to_string())
+            }
             RelayError::Unreachable(_) | RelayError::Busy { .. } | RelayError::Protocol(_) => {
                 LanternError::Network(e.to_string())
             }
@@ -238,7 +240,6 @@ mod tests {
         let refused = RelayError::Rejected {
             status: 403,
             code: "capability_revoked".into(),
-            message: "capability revoked".into(),
         };
         assert!(matches!(
             LanternError::from(refused),

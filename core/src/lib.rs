@@ -16,6 +16,7 @@ pub mod consent;
 pub mod course;
 pub mod crypto;
 pub mod error;
+pub mod https;
 pub mod journal;
 pub mod sharing;
 pub mod store;

@@ -303,9 +303,17 @@ fn a_data_directory_written_before_the_sharing_seam_opens_and_reads_whole() {
         }
     });
     items.push(sources::course_item(units.collect()));
+    // One deliberate change: the mood summary is now weekly averages of check-ins over weeks
+    // with at least 3 of them (issue 11.9). The fixture's two check-ins make no such week, so
+    // the summary the old code sent (daily, with counts) is withdrawn, and nothing else moves.
+    assert!(
+        !items
+            .iter()
+            .any(|i| matches!(i.content(), SharedContent::MoodTrends { .. }))
+    );
     let report = store_peer.prepare_outbox(&items, at).unwrap();
-    assert_eq!((report.disclosed, report.withdrawn), (0, 0));
-    assert_eq!(report.envelopes, 0);
+    assert_eq!((report.disclosed, report.withdrawn), (0, 1));
+    assert_eq!(report.envelopes, 1);
 }
 
 #[test]

@@ -444,9 +444,11 @@ impl Sharing {
 
     /// Peer: pairs with a supporter's invite; `name` is how the supporter will see me. Compare
     /// the returned safety number with the supporter's in person before granting anything.
+    /// Needs the invite's relay (this device gets a mailbox there for the supporter's one
+    /// reply: the connection's own posting capability).
     pub fn pair(&self, invite: String, name: String) -> Result<SharingConnection, LanternError> {
         let mut store = self.store();
-        let c = store.pair(&invite, &name, unix_now())?;
+        let c = store.pair_via_relay(&invite, &name, unix_now())?;
         self.connection_view(&store, c)
     }
 

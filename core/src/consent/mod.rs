@@ -225,7 +225,7 @@ impl Scope {
     /// "What kind and how much" in plain words, as the signed grant states it.
     pub fn describe(&self) -> String {
         match self {
-            Scope::MoodTrends => "your mood trend summary (averages over time, not single check-ins), kept up to date".into(),
+            Scope::MoodTrends => "your mood trend summary (weekly averages of your check-ins, never single check-ins), kept up to date".into(),
             Scope::CheckIns => "every daily check-in (mood and notes), including new ones and edits".into(),
             Scope::EntriesWithTag { tag } => format!("every journal entry tagged \"{tag}\" (full text, mood and tags), including new ones and edits, for as long as it carries the tag"),
             Scope::Entry { id } => format!("the one journal entry {id} (full text, mood and tags), including its edits"),

@@ -69,10 +69,8 @@ fn network(what: &str) -> ContentError {
 /// GETs `url`, sending `etag` as If-None-Match. Blocking; never call from an async runtime.
 pub fn fetch(url: Url, etag: Option<&str>) -> Result<Fetched, ContentError> {
     install_crypto_provider();
-    // No redirects: the URL was checked (https, or http to loopback) and a redirect would
-    // take the request somewhere that check never saw.
-    let client = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    let client = crate::https::client_builder(None)
+        .map_err(|_| ContentError::Internal("cannot build the HTTP client".into()))?
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .build()

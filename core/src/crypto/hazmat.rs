@@ -78,9 +78,11 @@ pub fn derive_hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Constant-time equality of two byte strings.
+/// Constant-time equality of two byte strings (the `subtle` crate's; only the lengths, which
+/// are public here, may leak through timing).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq as _;
+    bool::from(a.ct_eq(b))
 }
 
 fn gcm_key(key: &[u8; AES_256_GCM_KEY_LEN]) -> LessSafeKey {

@@ -9,7 +9,7 @@
 mod backup;
 mod codec;
 mod search;
-mod trends;
+pub(crate) mod trends;
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -8,6 +8,23 @@ use serde::{Deserialize, Serialize};
 use crate::consent::{ItemKind, ItemMeta};
 use crate::journal::MoodPoint;
 
+/// `text` from a peer made safe to show on one line of a terminal or a UI: control characters
+/// (ESC and the other C0/C1 codes, which a terminal obeys, and line breaks and tabs, which split
+/// fields) become a space, and the bidirectional overrides and isolates (which reorder what is
+/// shown) become U+FFFD. Everything a peer wrote (names, purposes, ids, text) passes through it
+/// before it is printed.
+pub fn display_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => ' ',
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
+                '\u{FFFD}'
+            }
+            c => c,
+        })
+        .collect()
+}
+
 /// The content of one shared item, as the supporter sees it.
 #[derive(Clone, PartialEq, uniffi::Enum)]
 pub enum SharedContent {
@@ -315,6 +332,22 @@ pub fn decode(meta: &ItemMeta, body: &str) -> Result<SharedContent, ContentMisma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_escapes_and_reordering_are_neutralised() {
+        assert_eq!(
+            display_safe("plain text, ünïcode ok"),
+            "plain text, ünïcode ok"
+        );
+        let hostile = "Sam\u{1b}]0;pwned\u{7}\u{1b}[2J\ttab\nline\u{9b}31m \u{202E}evil";
+        let safe = display_safe(hostile);
+        assert!(!safe.chars().any(char::is_control), "{safe:?}");
+        assert!(!safe.contains('\u{202E}'));
+        assert!(
+            safe.starts_with("Sam ]0;pwned  [2J tab line 31m"),
+            "{safe:?}"
+        );
+    }
 
     fn meta(kind: ItemKind, id: &str, tags: &[&str]) -> ItemMeta {
         ItemMeta {

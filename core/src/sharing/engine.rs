@@ -16,15 +16,18 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::envelope::{self, Payload};
 use super::identity::{Invite, validate_name};
 use super::inbox::{Applied, ReceiveError};
-use super::relay_client::{RelayClient, RelayError};
+use super::pairing::{ConnectionInfo, Role, update_connection};
+use super::relay_client::{RelayClient, RelayError, mailbox_id};
 use super::store::{StoreError, meta_get, meta_put};
 use super::{ShareableItem, SharingError, SharingStore};
 
 const MAILBOXES_KEY: &str = "own_mailboxes";
-/// Envelopes fetched per page.
-const PAGE: u32 = 500;
+/// Envelopes fetched per page: at the relay's largest envelope (64 KiB) a page stays well
+/// within the client's answer limit (`relay_client::MAX_LIST_ANSWER_BYTES`).
+const PAGE: u32 = 100;
 
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,6 +51,10 @@ pub struct SyncReport {
     pub refused: u64,
     /// Received items deleted (tombstones, revocations, expiry).
     pub deleted: u64,
+    /// Peer side: connections whose invite capability was replaced by their own.
+    pub capabilities_replaced: u64,
+    /// Supporter side: connections given their own capability (the invite's revoked).
+    pub capabilities_issued: u64,
 }
 
 /// Which step a sync is at.
@@ -156,7 +163,39 @@ impl SharingStore {
         let mut own = self.own_mailboxes()?;
         own.relays.entry(url.clone()).or_insert(0);
         self.save_mailboxes(&own)?;
-        self.create_invite(&url, &mailbox_id, &capability.token, name, now)
+        let invite = self.create_invite(&url, &mailbox_id, &capability.token, name, now)?;
+        // Kept to revoke the invite's capability once the connection has its own.
+        meta_put(
+            &self.db,
+            &invite_capability_key(&invite.id),
+            capability.id.as_bytes(),
+        )?;
+        Ok(invite)
+    }
+
+    /// Peer: pairs with `invite_text` (see [`SharingStore::pair`]) and opens a mailbox of this
+    /// installation's own on the invite's relay, with a capability the supporter uses once, to
+    /// send the connection's own posting capability; the invite's is then revoked. Refuses a
+    /// malformed or expired invite before any network use.
+    pub fn pair_via_relay(
+        &mut self,
+        invite_text: &str,
+        my_name: &str,
+        now: i64,
+    ) -> Result<ConnectionInfo, SharingError> {
+        validate_name(my_name)?;
+        let invite = Invite::parse(invite_text)?;
+        if invite.is_expired(now) {
+            return Err(super::identity::InviteError::Expired.into());
+        }
+        let client = RelayClient::new(&invite.relay_url)?;
+        let me = self.identity()?;
+        client.create_mailbox(&me.signing)?;
+        let reply = client.issue_capability(&me.signing)?;
+        let mut own = self.own_mailboxes()?;
+        own.relays.entry(invite.relay_url.clone()).or_insert(0);
+        self.save_mailboxes(&own)?;
+        self.pair_with_reply(invite_text, my_name, Some(reply.token), now)
     }
 
     /// One sync at time `now` over `items` (everything that could be shared; the consent
@@ -187,8 +226,15 @@ impl SharingStore {
         report.too_large = prepared.too_large as u64;
 
         let mut clients = Clients::default();
-        let post_error = self.post_outbox(&mut clients, &mut report, hooks)?;
+        let mut post_error = self.post_outbox(&mut clients, &mut report, hooks)?;
         let fetched = self.fetch_mailboxes(&mut clients, now, &mut report, hooks)?;
+        if report.capabilities_replaced > 0 && post_error.is_some() {
+            // Posts refused under the invite's (now revoked) capability go under the new one.
+            post_error = self.post_outbox(&mut clients, &mut report, hooks)?;
+        }
+        if let Err(e) = self.issue_connection_capabilities(&mut clients, now, &mut report) {
+            post_error.get_or_insert(e);
+        }
         report.deleted += self.purge_expired(now)? as u64;
         if let Some(e) = post_error {
             return Err(e);
@@ -308,6 +354,10 @@ impl SharingStore {
                     report.applied += 1;
                     report.deleted += deleted as u64;
                 }
+                Ok(Applied::CapabilityReplaced { .. }) => {
+                    report.applied += 1;
+                    report.capabilities_replaced += 1;
+                }
                 Ok(Applied::Duplicate) => report.duplicates += 1,
                 Err(ReceiveError::Refused(_)) => report.refused += 1,
                 // Local trouble (locked, disk): stop before acknowledging, so the envelope
@@ -331,6 +381,101 @@ impl SharingStore {
             more: page.more,
         })
     }
+}
+
+impl SharingStore {
+    /// Supporter: every connection whose peer offered a reply capability and has not yet got
+    /// its own gets one: issue it at the relay (kept sealed before use, so a crash re-sends
+    /// the same), send it to the peer's mailbox, then revoke the invite's capability, so a
+    /// copy of the used invite can post nothing more. Stops at the first network failure (the
+    /// next sync carries on).
+    fn issue_connection_capabilities(
+        &mut self,
+        clients: &mut Clients,
+        now: i64,
+        report: &mut SyncReport,
+    ) -> Result<(), SharingError> {
+        let me = self.identity()?;
+        let pending: Vec<ConnectionInfo> = self
+            .connections()?
+            .into_iter()
+            .filter(|c| {
+                c.role == Role::Supporter && !c.reply_capability.is_empty() && !c.capability_rotated
+            })
+            .collect();
+        for mut info in pending {
+            let client = clients.get(&info.relay_url)?;
+            let token_key = connection_capability_key(&info.id);
+            let token = match meta_get(&self.db, &token_key)? {
+                Some(sealed) => String::from_utf8(
+                    self.sealer
+                        .open(token_key.as_bytes(), &sealed)
+                        .map_err(|e| e.or_corrupt("connection capability"))?
+                        .to_vec(),
+                )
+                .map_err(|_| StoreError::Corrupt("connection capability"))?,
+                None => {
+                    let cap = client.issue_capability(&me.signing)?;
+                    meta_put(
+                        &self.db,
+                        &token_key,
+                        &self
+                            .sealer
+                            .seal(token_key.as_bytes(), cap.token.as_bytes())
+                            .map_err(StoreError::from)?,
+                    )?;
+                    info.connection_capability_id = cap.id;
+                    update_connection(&self.db, self.sealer.as_ref(), &info)
+                        .map_err(SharingError::from)?;
+                    cap.token
+                }
+            };
+            let envelope_id = format!("cap-{}", info.id);
+            let bytes = envelope::seal(
+                &me,
+                &info.their_keys,
+                &envelope_id,
+                &info.id,
+                1,
+                now,
+                &Payload::ConnectionCapability { token },
+            );
+            match client.post_envelope(
+                &mailbox_id(&info.their_keys.signing),
+                &info.reply_capability,
+                &envelope_id,
+                &bytes,
+            ) {
+                Ok(_) => {}
+                // Sealed again after a lost answer: the relay holds the first copy already.
+                Err(e) if e.code() == Some(lantern_protocol::relay::codes::CONFLICT) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if let Some(cap_id) = meta_get(&self.db, &invite_capability_key(&info.invite_id))? {
+                let cap_id = String::from_utf8(cap_id)
+                    .map_err(|_| StoreError::Corrupt("invite capability"))?;
+                match client.revoke_capability(&me.signing, &cap_id) {
+                    Ok(()) => {}
+                    Err(e)
+                        if e.code()
+                            == Some(lantern_protocol::relay::codes::CAPABILITY_NOT_FOUND) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            info.capability_rotated = true;
+            update_connection(&self.db, self.sealer.as_ref(), &info).map_err(SharingError::from)?;
+            report.capabilities_issued += 1;
+        }
+        Ok(())
+    }
+}
+
+fn invite_capability_key(invite_id: &str) -> String {
+    format!("invite_capability/{invite_id}")
+}
+
+fn connection_capability_key(connection_id: &str) -> String {
+    format!("connection_capability/{connection_id}")
 }
 
 /// What one fetched page did to the cursor.

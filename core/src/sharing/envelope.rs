@@ -108,7 +108,14 @@ pub enum Payload {
         pair_secret: [u8; 32],
         name: String,
         keys: PublicKeys,
+        /// A capability the peer issued on its own mailbox (same relay), for the supporter's
+        /// one message back: the connection's own posting capability. Absent from older peers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_capability: Option<String>,
     },
+    /// Supporter to peer, once: the posting capability for this connection alone, replacing
+    /// the invite's (which the supporter then revokes at the relay).
+    ConnectionCapability { token: String },
     /// Consent state and item changes. `grants` is the complete set of grants active for this
     /// connection when sent: a grant missing from it was revoked or has expired, and the
     /// supporter deletes everything it received under it.
@@ -122,6 +129,7 @@ impl std::fmt::Debug for Payload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Payload::Hello { .. } => f.write_str("Hello"),
+            Payload::ConnectionCapability { .. } => f.write_str("ConnectionCapability"),
             Payload::Update { items, .. } => write!(f, "Update({} items)", items.len()),
         }
     }

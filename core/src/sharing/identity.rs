@@ -14,7 +14,7 @@ use super::sealer::Sealer;
 use super::store::{StoreError, meta_get};
 use crate::codec::{b64, b64_32, hex, make_id, unb64};
 use crate::crypto::hazmat::{SigningKey, derive_sha256, derive_sha512, make_random};
-use crate::crypto::hpke::ReceivingKey;
+use crate::crypto::hpke::{ReceivingKey, is_usable_public_key};
 
 /// This installation's long-term keys.
 pub struct Identity {
@@ -102,6 +102,9 @@ pub(crate) fn load_stored(
 }
 
 const INVITE_PREFIX: &str = "lantern:1:";
+/// How long an invite can be used: long enough to pass it on, short enough that a copy found
+/// later is worthless.
+pub const INVITE_TTL_SECS: i64 = 7 * 86_400;
 const INVITE_FORMAT: u32 = 1;
 const MAX_NAME_CHARS: usize = 100;
 
@@ -114,6 +117,8 @@ pub enum InviteError {
     Malformed,
     #[error("invalid invite field: {0}")]
     BadField(&'static str),
+    #[error("the invite has expired; ask for a new one")]
+    Expired,
 }
 
 /// What an invite carries.
@@ -129,6 +134,10 @@ pub struct Invite {
     pub keys: PublicKeys,
     #[serde(with = "b64_32")]
     pub pair_secret: [u8; 32],
+    /// Unix seconds after which the invite pairs no more (absent in invites made before it
+    /// existed; the supporter's side still enforces its own record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 impl std::fmt::Debug for Invite {
@@ -154,13 +163,14 @@ pub fn validate_name(name: &str) -> Result<(), InviteError> {
 }
 
 impl Invite {
-    /// A new invite from `keys` with a fresh id and pairing secret.
+    /// A new invite from `keys` with a fresh id and pairing secret, usable until `expires_at`.
     pub fn make(
         relay_url: &str,
         mailbox_id: &str,
         capability: &str,
         name: &str,
         keys: PublicKeys,
+        expires_at: i64,
     ) -> Result<Self, InviteError> {
         let invite = Invite {
             format: INVITE_FORMAT,
@@ -171,9 +181,15 @@ impl Invite {
             name: name.trim().to_string(),
             keys,
             pair_secret: make_random(),
+            expires_at: Some(expires_at),
         };
         invite.validate()?;
         Ok(invite)
+    }
+
+    /// Whether the invite can no longer be used at `now`.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
     }
 
     fn validate(&self) -> Result<(), InviteError> {
@@ -193,6 +209,10 @@ impl Invite {
         };
         if !token(&self.id) || !token(&self.mailbox_id) || !token(&self.capability) {
             return Err(InviteError::BadField("id, mailbox or capability"));
+        }
+        // A hostile invite may carry a low-order key: refuse it here, not when sealing to it.
+        if !is_usable_public_key(&self.keys.receiving) {
+            return Err(InviteError::BadField("receiving key"));
         }
         check_name(&self.name)
     }
@@ -273,6 +293,7 @@ mod tests {
             "cap-token",
             "Sam",
             Identity::make().public(),
+            2_000_000_000,
         )
         .expect("valid invite")
     }
@@ -320,7 +341,27 @@ mod tests {
         let text = invite().encode();
         let cut = &text[..text.len() - 10];
         assert!(Invite::parse(cut).is_err());
-        assert!(Invite::make("http://r", "m", "c", "  ", Identity::make().public()).is_err());
+        assert!(Invite::make("http://r", "m", "c", "  ", Identity::make().public(), 0).is_err());
+    }
+
+    #[test]
+    fn invites_with_low_order_keys_are_refused_at_parse_time() {
+        for bad in [[0u8; 32], {
+            let mut one = [0u8; 32];
+            one[0] = 1;
+            one
+        }] {
+            let mut inv = invite();
+            inv.keys.receiving = bad;
+            let text = format!(
+                "lantern:1:{}",
+                b64(&serde_json::to_vec(&inv).expect("json"))
+            );
+            assert_eq!(
+                Invite::parse(&text),
+                Err(InviteError::BadField("receiving key"))
+            );
+        }
     }
 
     #[test]

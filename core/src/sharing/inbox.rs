@@ -35,6 +35,8 @@ pub enum Applied {
         stored: usize,
         deleted: usize,
     },
+    /// Peer side: the supporter sent this connection's own posting capability.
+    CapabilityReplaced { connection_id: String },
     /// This envelope was applied before; nothing changed.
     Duplicate,
 }
@@ -116,6 +118,11 @@ enum Verified {
         payload: Payload,
     },
     Update(VerifiedUpdate),
+    /// Peer side: the connection capability from the supporter paired on that connection.
+    ConnectionCapability {
+        header: Header,
+        token: String,
+    },
 }
 
 impl SharingStore {
@@ -128,6 +135,9 @@ impl SharingStore {
         match self.verify(parsed, now)? {
             Verified::Hello { header, payload } => self.apply_hello(&header, payload, now),
             Verified::Update(update) => self.apply_update(update, now),
+            Verified::ConnectionCapability { header, token } => {
+                self.apply_connection_capability(&header, token, now)
+            }
         }
     }
 
@@ -160,7 +170,7 @@ impl SharingStore {
             let payload = parsed.open(&me, &h.sender)?;
             return Ok(Verified::Hello { header: h, payload });
         };
-        if role != "supporter" {
+        if role != "supporter" && role != "peer" {
             return Err(EnvelopeError::WrongRecipient.into());
         }
         // The peer's key as sealed at pairing, never the plaintext `remote_signing_key` column
@@ -173,6 +183,15 @@ impl SharingStore {
         let payload = parsed.open(&me, &remote)?;
         if h.seq as i64 <= last_seq {
             return Err(EnvelopeError::Stale.into());
+        }
+        if role == "peer" {
+            // The one message a supporter sends its peer.
+            return match payload {
+                Payload::ConnectionCapability { token } if is_token(&token) => {
+                    Ok(Verified::ConnectionCapability { header: h, token })
+                }
+                _ => Err(EnvelopeError::Malformed.into()),
+            };
         }
         let Payload::Update { grants, items } = payload else {
             return Err(EnvelopeError::Malformed.into());
@@ -249,13 +268,20 @@ impl SharingStore {
             pair_secret,
             name,
             keys,
+            reply_capability,
         } = payload
         else {
             return Err(EnvelopeError::WrongSender.into());
         };
+        // One use (`open_invite` returns unused invites only) and not after it expired.
         let invite = self
             .open_invite(&invite_id)?
+            .filter(|i| !i.is_expired(now))
             .ok_or(EnvelopeError::UnknownInvite)?;
+        let reply_capability = reply_capability.unwrap_or_default();
+        if !reply_capability.is_empty() && !is_token(&reply_capability) {
+            return Err(EnvelopeError::Malformed.into());
+        }
         if !constant_time_eq(&invite.pair_secret, &pair_secret)
             || keys.signing != h.sender
             || connection_id(&invite_id, &h.sender) != h.connection_id
@@ -263,6 +289,9 @@ impl SharingStore {
             return Err(EnvelopeError::UnknownInvite.into());
         }
         super::identity::validate_name(&name).map_err(|_| EnvelopeError::Malformed)?;
+        if !crate::crypto::hpke::is_usable_public_key(&keys.receiving) {
+            return Err(EnvelopeError::Malformed.into());
+        }
         let info = ConnectionInfo {
             id: h.connection_id.clone(),
             role: Role::Supporter,
@@ -274,6 +303,9 @@ impl SharingStore {
             capability: String::new(),
             invite_id: invite_id.clone(),
             created_at: now,
+            reply_capability,
+            connection_capability_id: String::new(),
+            capability_rotated: false,
         };
         let tx = self.db.transaction()?;
         insert_connection(&tx, self.sealer.as_ref(), &info, 1, h.seq as i64)?;
@@ -284,6 +316,30 @@ impl SharingStore {
         mark_applied(&tx, h, now)?;
         tx.commit()?;
         Ok(Applied::Paired {
+            connection_id: info.id,
+        })
+    }
+
+    /// Peer: the supporter's connection capability replaces the invite's for every later post.
+    fn apply_connection_capability(
+        &mut self,
+        h: &Header,
+        token: String,
+        now: i64,
+    ) -> Result<Applied, ReceiveError> {
+        let mut info = self
+            .connection(&h.connection_id)?
+            .ok_or(EnvelopeError::WrongRecipient)?;
+        info.capability = token;
+        let tx = self.db.transaction()?;
+        super::pairing::update_connection(&tx, self.sealer.as_ref(), &info)?;
+        mark_applied(&tx, h, now)?;
+        tx.execute(
+            "UPDATE connections SET last_applied_seq = ?2 WHERE id = ?1",
+            params![info.id, h.seq as i64],
+        )?;
+        tx.commit()?;
+        Ok(Applied::CapabilityReplaced {
             connection_id: info.id,
         })
     }
@@ -526,4 +582,12 @@ fn mark_applied(tx: &Transaction<'_>, h: &Header, now: i64) -> Result<(), rusqli
         params![h.id, h.connection_id, h.seq as i64, now],
     )?;
     Ok(())
+}
+
+/// A relay capability token as the relay issues it (base64url, bounded).
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

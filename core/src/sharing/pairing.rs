@@ -9,7 +9,10 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::envelope::{self, Payload};
-use super::identity::{Identity, Invite, PublicKeys, connection_id, safety_number, validate_name};
+use super::identity::{
+    INVITE_TTL_SECS, Identity, Invite, InviteError, PublicKeys, connection_id, safety_number,
+    validate_name,
+};
 use super::store::{StoreError, meta_get, meta_put};
 use super::{SharingError, SharingStore};
 use crate::codec::make_id;
@@ -54,10 +57,22 @@ pub struct ConnectionInfo {
     /// The supporter's relay and mailbox (on both sides).
     pub relay_url: String,
     pub mailbox_id: String,
-    /// The posting capability (peer side only; empty on the supporter's side).
+    /// The posting capability (peer side only; empty on the supporter's side). First the
+    /// invite's, then the connection's own once the supporter sent it.
     pub capability: String,
     pub invite_id: String,
     pub created_at: i64,
+    /// Supporter side: the capability the peer issued on its own mailbox for the one message
+    /// back (the connection capability); empty for older peers.
+    #[serde(default)]
+    pub reply_capability: String,
+    /// Supporter side: the connection's own posting capability, once issued at the relay.
+    #[serde(default)]
+    pub connection_capability_id: String,
+    /// Supporter side: the connection capability reached the peer and the invite's was
+    /// revoked at the relay.
+    #[serde(default)]
+    pub capability_rotated: bool,
 }
 
 impl std::fmt::Debug for ConnectionInfo {
@@ -107,7 +122,14 @@ impl SharingStore {
         now: i64,
     ) -> Result<Invite, SharingError> {
         let me = self.identity()?;
-        let invite = Invite::make(relay_url, mailbox_id, capability, name, me.public())?;
+        let invite = Invite::make(
+            relay_url,
+            mailbox_id,
+            capability,
+            name,
+            me.public(),
+            now.saturating_add(INVITE_TTL_SECS),
+        )?;
         let bytes = serde_json::to_vec(&invite).expect("invites serialize");
         self.db
             .execute(
@@ -144,15 +166,31 @@ impl SharingStore {
     }
 
     /// Peer: pairs with a supporter's invite text under `my_name`; queues the `Hello` envelope.
-    /// Pairing twice with the same invite returns the existing connection.
+    /// Pairing twice with the same invite returns the existing connection. Offline: the
+    /// connection keeps the invite's capability (see `pair_via_relay` for the full pairing).
     pub fn pair(
         &mut self,
         invite_text: &str,
         my_name: &str,
         now: i64,
     ) -> Result<ConnectionInfo, SharingError> {
+        self.pair_with_reply(invite_text, my_name, None, now)
+    }
+
+    /// [`Self::pair`] offering the supporter `reply_capability` (issued on this installation's
+    /// own mailbox on the invite's relay) to send the connection's own posting capability.
+    pub(crate) fn pair_with_reply(
+        &mut self,
+        invite_text: &str,
+        my_name: &str,
+        reply_capability: Option<String>,
+        now: i64,
+    ) -> Result<ConnectionInfo, SharingError> {
         validate_name(my_name)?;
         let invite = Invite::parse(invite_text)?;
+        if invite.is_expired(now) {
+            return Err(InviteError::Expired.into());
+        }
         let me = self.identity()?;
         if invite.keys.signing == me.signing.public_key() {
             return Err(SharingError::OwnInvite);
@@ -172,12 +210,16 @@ impl SharingStore {
             capability: invite.capability.clone(),
             invite_id: invite.id.clone(),
             created_at: now,
+            reply_capability: String::new(),
+            connection_capability_id: String::new(),
+            capability_rotated: false,
         };
         let hello = Payload::Hello {
             invite_id: invite.id.clone(),
             pair_secret: invite.pair_secret,
             name: info.my_name.clone(),
             keys: me.public(),
+            reply_capability,
         };
         let envelope_id = make_id();
         let bytes = envelope::seal(&me, &invite.keys, &envelope_id, &id, 1, now, &hello);
@@ -251,6 +293,23 @@ impl SharingStore {
             .ok_or(SharingError::NoSuchConnection)?;
         Ok(safety_number(&self.identity()?.public(), &info.their_keys))
     }
+}
+
+/// Replaces the sealed info of an existing connection (same id and role).
+pub(crate) fn update_connection(
+    db: &rusqlite::Connection,
+    sealer: &dyn super::sealer::Sealer,
+    info: &ConnectionInfo,
+) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(info).expect("connections serialize");
+    db.execute(
+        "UPDATE connections SET sealed = ?2 WHERE id = ?1",
+        params![
+            info.id,
+            sealer.seal(&record_aad("connection", &info.id), &bytes)?
+        ],
+    )?;
+    Ok(())
 }
 
 /// Inserts a connection row (the sealed info plus the plaintext routing columns).

@@ -8,9 +8,16 @@
 //!
 //! Must never be called from inside a tokio runtime (blocking reqwest panics there), never logs
 //! or formats payloads, keys or tokens, and never sends plaintext: payloads are ciphertext.
+//!
+//! What the relay says is not trusted beyond its documented answers: HTTPS is required (plain
+//! http only to loopback), redirects are never followed (a 3xx is a refusal: the capability
+//! header and the envelope stay here), a request succeeded only on the exact status the API
+//! documents for it, answers are read up to a size limit, and the relay's free-form error text
+//! is dropped: errors carry our own words and a code from the documented list.
 
+use std::io::Read as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Once};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -24,6 +31,7 @@ use reqwest::blocking::{Client, Response};
 use reqwest::{Method, StatusCode};
 
 use crate::crypto::hazmat::{self, SigningKey};
+use crate::https;
 
 /// How often and how patiently transient failures are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,27 +54,27 @@ impl Default for RetryPolicy {
     }
 }
 
-/// A relay client failure. `Display` never contains payloads, keys or tokens.
+/// A relay client failure. `Display` never contains payloads, keys or tokens, nor anything
+/// the relay wrote: codes are from the documented list (`unknown` otherwise), text is ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RelayError {
     /// The relay could not be reached or did not answer in time: try later.
     #[error("relay unreachable: {0}")]
     Unreachable(String),
-    /// The relay is overloaded, rate-limiting or failing (429/5xx): try later.
-    #[error("relay busy ({status} {code})")]
+    /// The relay is overloaded, rate-limiting or failing (408/429/5xx): try later.
+    #[error("the relay is busy, try later ({status} {code})")]
     Busy {
         status: u16,
         code: String,
         /// Seconds the relay asked us to wait, if it said.
         retry_after: Option<u64>,
     },
-    /// The relay refused the request for good (4xx other than 429).
-    #[error("relay refused ({status} {code}): {message}")]
-    Rejected {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    /// The relay refused the request for good (4xx other than 408 and 429).
+    #[error("the relay refused the request ({status} {code})")]
+    Rejected { status: u16, code: String },
+    /// The server answered with a redirect, which is never followed: nothing was delivered.
+    #[error("the relay address answered with a redirect, which is not followed")]
+    Redirected { status: u16 },
     /// The relay answered something this client cannot understand.
     #[error("unexpected relay answer: {0}")]
     Protocol(String),
@@ -85,6 +93,11 @@ impl RelayError {
             self,
             RelayError::Unreachable(_) | RelayError::Busy { .. } | RelayError::Protocol(_)
         )
+    }
+
+    /// Whether the relay refused a post because the mailbox or this capability is full.
+    pub fn is_quota(&self) -> bool {
+        self.code() == Some(wire::codes::QUOTA_EXCEEDED)
     }
 
     /// The relay's error code for a refusal (`capability_revoked`, `quota_exceeded`...).
@@ -148,15 +161,35 @@ pub struct EnvelopePage {
     pub more: bool,
 }
 
-static INSTALL_PROVIDER: Once = Once::new();
+/// Largest answer read from the relay for anything but a listing.
+const MAX_ANSWER_BYTES: u64 = 64 * 1024;
+/// Largest listing read: a page of `PAGE` envelopes of the relay's largest size (64 KiB,
+/// base64 in JSON) fits with room; a relay sending more is refusing to follow its API.
+pub const MAX_LIST_ANSWER_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest error body read (the code is all we keep).
+const MAX_ERROR_BYTES: u64 = 4 * 1024;
 
-/// Installs rustls' ring provider process-wide once (reqwest is built without a provider).
-fn install_crypto_provider() {
-    INSTALL_PROVIDER.call_once(|| {
-        // An error means another part of the process installed one already: fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
+/// The documented error codes; anything else is reported as `unknown`.
+const KNOWN_CODES: &[&str] = &[
+    wire::codes::MALFORMED,
+    wire::codes::SIGNATURE_MISSING,
+    wire::codes::SIGNATURE_INVALID,
+    wire::codes::STALE_REQUEST,
+    wire::codes::CAPABILITY_INVALID,
+    wire::codes::CAPABILITY_REVOKED,
+    wire::codes::MAILBOX_NOT_FOUND,
+    wire::codes::CAPABILITY_NOT_FOUND,
+    wire::codes::NOT_FOUND,
+    wire::codes::METHOD_NOT_ALLOWED,
+    wire::codes::REPLAY,
+    wire::codes::CONFLICT,
+    wire::codes::TOO_LARGE,
+    wire::codes::QUOTA_EXCEEDED,
+    wire::codes::RATE_LIMITED,
+    wire::codes::INTERNAL,
+    wire::codes::UNAVAILABLE,
+    "timeout",
+];
 
 /// The mailbox id the relay derives from an owner's public key.
 pub fn mailbox_id(public_key: &[u8; hazmat::ED25519_PUBLIC_KEY_LEN]) -> String {
@@ -179,10 +212,26 @@ struct Request<'a> {
     body: Vec<u8>,
     owner: Option<&'a SigningKey>,
     capability: Option<&'a str>,
+    /// The statuses the API documents as success for this request; any other is not one.
+    success: &'static [StatusCode],
+    /// Largest answer body read.
+    max_answer: u64,
+}
+
+const OK: &[StatusCode] = &[StatusCode::OK];
+const CREATED: &[StatusCode] = &[StatusCode::CREATED];
+const OK_OR_CREATED: &[StatusCode] = &[StatusCode::OK, StatusCode::CREATED];
+const NO_CONTENT: &[StatusCode] = &[StatusCode::NO_CONTENT];
+
+/// An answer with one of the documented success statuses, its body read within the limit.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
 }
 
 impl RelayClient {
-    /// A client for the relay at `base_url` (`http://host:port` or `https://host`, no path).
+    /// A client for the relay at `base_url` (`https://host[:port]`, or `http://` to a loopback
+    /// address; no path).
     pub fn new(base_url: &str) -> Result<Self, RelayError> {
         Self::with_options(base_url, RetryPolicy::default(), None)
     }
@@ -197,23 +246,31 @@ impl RelayClient {
         let base = base_url.trim_end_matches('/');
         let parsed = reqwest::Url::parse(base)
             .map_err(|_| RelayError::InvalidInput("relay url is malformed".into()))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
+        if parsed.path() != "/" || parsed.query().is_some() {
             return Err(RelayError::InvalidInput(
-                "relay url must be http(s)://host[:port] without a path".into(),
+                "relay url must be https://host[:port] without a path".into(),
             ));
         }
-        install_crypto_provider();
-        let mut builder = Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30));
-        if let Some(pem) = extra_root_pem {
-            let cert = reqwest::Certificate::from_pem(pem)
-                .map_err(|_| RelayError::InvalidInput("root certificate is not PEM".into()))?;
-            builder = builder.add_root_certificate(cert);
+        match parsed.scheme() {
+            "https" => {}
+            "http" if https::is_loopback(&parsed) => {}
+            _ => {
+                return Err(RelayError::InvalidInput(
+                    "relay url must be https (plain http only to this device)".into(),
+                ));
+            }
         }
-        let http = builder
+        let http = https::client_builder(extra_root_pem)
+            .map_err(|e| match e {
+                https::HttpsError::BadRootCertificate => {
+                    RelayError::InvalidInput("root certificate is not PEM".into())
+                }
+                https::HttpsError::Tls => RelayError::Client("cannot set up TLS".into()),
+            })?
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| RelayError::Client(e.to_string()))?;
+            .map_err(|_| RelayError::Client("cannot build the HTTP client".into()))?;
         Ok(RelayClient {
             base: base.to_owned(),
             http,
@@ -245,6 +302,8 @@ impl RelayClient {
             body,
             owner: Some(key),
             capability: None,
+            success: OK_OR_CREATED,
+            max_answer: MAX_ANSWER_BYTES,
         })?;
         Ok(resp.mailbox_id)
     }
@@ -257,6 +316,8 @@ impl RelayClient {
             body: Vec::new(),
             owner: Some(key),
             capability: None,
+            success: NO_CONTENT,
+            max_answer: MAX_ANSWER_BYTES,
         })
     }
 
@@ -271,6 +332,8 @@ impl RelayClient {
             body: Vec::new(),
             owner: Some(key),
             capability: None,
+            success: CREATED,
+            max_answer: MAX_ANSWER_BYTES,
         })?;
         Ok(Capability {
             id: resp.capability_id,
@@ -296,6 +359,8 @@ impl RelayClient {
             body: Vec::new(),
             owner: Some(key),
             capability: None,
+            success: NO_CONTENT,
+            max_answer: MAX_ANSWER_BYTES,
         })
     }
 
@@ -318,13 +383,28 @@ impl RelayClient {
             id: envelope_id.to_owned(),
             payload: Base64Bytes(payload.to_vec()),
         })?;
-        let resp: PostEnvelopeResponse = self.call(Request {
+        let answer = self.send_with_retry(&Request {
             method: Method::POST,
             path_and_query: format!("/v1/mailboxes/{mailbox_id}/envelopes"),
             body,
             owner: None,
             capability: Some(capability_token),
+            success: OK_OR_CREATED,
+            max_answer: MAX_ANSWER_BYTES,
         })?;
+        let resp: PostEnvelopeResponse = parse_json(&answer.body)?;
+        // Delivered only on the relay's own answer: 201 stored, or 200 for a duplicate it
+        // already holds, with a sequence number; anything else is not a delivery.
+        let consistent = if answer.status == StatusCode::CREATED {
+            !resp.duplicate
+        } else {
+            resp.duplicate
+        };
+        if !consistent || resp.seq <= 0 {
+            return Err(RelayError::Protocol(
+                "the relay's answer to a post is not the documented one".into(),
+            ));
+        }
         Ok(PostReceipt {
             seq: resp.seq,
             duplicate: resp.duplicate,
@@ -349,6 +429,8 @@ impl RelayClient {
             body: Vec::new(),
             owner: Some(key),
             capability: None,
+            success: OK,
+            max_answer: MAX_LIST_ANSWER_BYTES,
         })?;
         Ok(EnvelopePage {
             envelopes: resp
@@ -380,6 +462,8 @@ impl RelayClient {
                 body,
                 owner: Some(key),
                 capability: None,
+                success: OK,
+                max_answer: MAX_ANSWER_BYTES,
             })?;
             deleted += resp.deleted;
         }
@@ -388,31 +472,27 @@ impl RelayClient {
 
     /// Whether the relay answers its health check.
     pub fn health(&self) -> Result<(), RelayError> {
-        let resp = self.send_with_retry(&Request {
+        self.send_with_retry(&Request {
             method: Method::GET,
             path_and_query: "/healthz".into(),
             body: Vec::new(),
             owner: None,
             capability: None,
-        })?;
-        drop(resp);
-        Ok(())
+            success: OK,
+            max_answer: MAX_ERROR_BYTES,
+        })
+        .map(drop)
     }
 
     fn call<T: serde::de::DeserializeOwned>(&self, req: Request<'_>) -> Result<T, RelayError> {
-        let resp = self.send_with_retry(&req)?;
-        let bytes = resp
-            .bytes()
-            .map_err(|e| RelayError::Unreachable(format!("reading answer: {}", describe(&e))))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|_| RelayError::Protocol("answer is not the expected JSON".into()))
+        parse_json(&self.send_with_retry(&req)?.body)
     }
 
     fn call_empty(&self, req: Request<'_>) -> Result<(), RelayError> {
         self.send_with_retry(&req).map(drop)
     }
 
-    fn send_with_retry(&self, req: &Request<'_>) -> Result<Response, RelayError> {
+    fn send_with_retry(&self, req: &Request<'_>) -> Result<Answer, RelayError> {
         let mut backoff = self.retry.initial_backoff;
         let mut attempt = 1;
         let mut clock_corrected = false;
@@ -451,7 +531,7 @@ impl RelayClient {
 
     /// One attempt. Owner requests are signed afresh (new timestamp and nonce) every time, so a
     /// retry is never mistaken for a replay.
-    fn send_once(&self, req: &Request<'_>) -> Result<Response, RelayError> {
+    fn send_once(&self, req: &Request<'_>) -> Result<Answer, RelayError> {
         let url = format!("{}{}", self.base, req.path_and_query);
         let mut builder = self
             .http
@@ -480,8 +560,20 @@ impl RelayClient {
             .send()
             .map_err(|e| RelayError::Unreachable(describe(&e)))?;
         let status = resp.status();
-        if status.is_success() {
-            return Ok(resp);
+        if req.success.contains(&status) {
+            let body = read_limited(resp, req.max_answer)?;
+            return Ok(Answer { status, body });
+        }
+        if status.is_redirection() {
+            return Err(RelayError::Redirected {
+                status: status.as_u16(),
+            });
+        }
+        if status.is_success() || status.is_informational() {
+            return Err(RelayError::Protocol(format!(
+                "the relay answered {} where the API says otherwise",
+                status.as_u16()
+            )));
         }
         let retry_after = resp
             .headers()
@@ -493,20 +585,23 @@ impl RelayClient {
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_http_date);
-        let body: Option<ErrorBody> = resp
-            .bytes()
+        let body: Option<ErrorBody> = read_limited(resp, MAX_ERROR_BYTES)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
-        let (code, message) = body.map_or_else(
-            || ("unknown".to_owned(), String::new()),
-            |b| (b.error, b.message),
-        );
+        // Only a documented code is kept; the relay's message is never passed on.
+        let code = body
+            .and_then(|b| KNOWN_CODES.iter().find(|c| **c == b.error).copied())
+            .unwrap_or("unknown")
+            .to_owned();
         if code == wire::codes::STALE_REQUEST
             && let Some(relay_time) = relay_time
         {
             self.set_clock_offset(relay_time - unix_now());
         }
-        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        if status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::REQUEST_TIMEOUT
+            || status.is_server_error()
+        {
             Err(RelayError::Busy {
                 status: status.as_u16(),
                 code,
@@ -516,7 +611,6 @@ impl RelayClient {
             Err(RelayError::Rejected {
                 status: status.as_u16(),
                 code,
-                message,
             })
         }
     }
@@ -567,6 +661,30 @@ fn parse_http_date(s: &str) -> Option<i64> {
     Some(days * 86_400 + h * 3600 + m * 60 + sec)
 }
 
+/// Reads a body of at most `max` bytes; a longer one is a protocol failure, not a delivery.
+fn read_limited(resp: Response, max: u64) -> Result<Vec<u8>, RelayError> {
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(RelayError::Protocol(
+            "the relay's answer is too large".into(),
+        ));
+    }
+    let mut body = Vec::new();
+    resp.take(max + 1)
+        .read_to_end(&mut body)
+        .map_err(|_| RelayError::Unreachable("connection broken while reading".into()))?;
+    if body.len() as u64 > max {
+        return Err(RelayError::Protocol(
+            "the relay's answer is too large".into(),
+        ));
+    }
+    Ok(body)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, RelayError> {
+    serde_json::from_slice(bytes)
+        .map_err(|_| RelayError::Protocol("answer is not the expected JSON".into()))
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, RelayError> {
     serde_json::to_vec(value).map_err(|_| RelayError::InvalidInput("cannot encode request".into()))
 }
@@ -611,7 +729,6 @@ mod tests {
         let refused = RelayError::Rejected {
             status: 403,
             code: "capability_revoked".into(),
-            message: "capability revoked".into(),
         };
         assert!(!refused.is_transient());
         assert_eq!(refused.code(), Some("capability_revoked"));
@@ -636,7 +753,20 @@ mod tests {
     #[test]
     fn urls_ids_and_debug_are_checked() {
         assert!(RelayClient::new("http://127.0.0.1:8787").is_ok());
+        assert!(RelayClient::new("http://localhost:8787").is_ok());
+        assert!(RelayClient::new("http://[::1]:8787").is_ok());
         assert!(RelayClient::new("https://relay.example/").is_ok());
+        // Plain http beyond this device could be read and changed on the way.
+        for url in [
+            "http://relay.example",
+            "http://10.0.0.2:8787",
+            "http://127.0.0.1.example",
+        ] {
+            assert!(
+                matches!(RelayClient::new(url), Err(RelayError::InvalidInput(_))),
+                "{url}"
+            );
+        }
         assert!(RelayClient::new("ftp://relay.example").is_err());
         assert!(RelayClient::new("https://relay.example/prefix").is_err());
         let c = RelayClient::new("http://127.0.0.1:1").expect("valid url");
