@@ -92,6 +92,36 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(io_error)
 }
 
+/// Encrypts backup `contents` (the JSON of [`BackupContents`]) under `passphrase` into the
+/// bytes of a backup file.
+fn seal_backup(contents: &[u8], passphrase: &str, iterations: u32) -> Result<Vec<u8>> {
+    let salt: [u8; 16] = hazmat::make_random();
+    let key = hazmat::derive_pbkdf2_key(
+        passphrase.as_bytes(),
+        &salt,
+        NonZeroU32::new(iterations.max(1)).expect("max(1) is non-zero"),
+    );
+    let mut file = BackupFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        kdf: KDF.into(),
+        iterations,
+        salt: B64.encode(salt),
+        check: B64.encode(hazmat::derive_hmac_sha256(key.as_ref(), CHECK_LABEL)),
+        payload: String::new(),
+    };
+    file.payload = B64.encode(hazmat::seal_aes_gcm(&key, &header_aad(&file), contents));
+    serde_json::to_vec(&file).map_err(|_| JournalError::Internal("backup encoding"))
+}
+
+/// A backup file around arbitrary `contents` bytes, so a fuzzer can reach what import does
+/// after the passphrase check and decryption. Only with the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn seal_backup_for_fuzzing(contents: &[u8], passphrase: &str, iterations: u32) -> Vec<u8> {
+    seal_backup(contents, passphrase, iterations).expect("a backup header always encodes")
+}
+
 impl JournalStore {
     fn contents(&self) -> Result<BackupContents> {
         let mut checkins = self.checkins_between(i64::MIN, i64::MAX)?;
@@ -113,25 +143,7 @@ impl JournalStore {
             serde_json::to_vec(&self.contents()?)
                 .map_err(|_| JournalError::Internal("backup encoding"))?,
         );
-        let salt: [u8; 16] = hazmat::make_random();
-        let iterations = self.vault.target_iterations();
-        let key = hazmat::derive_pbkdf2_key(
-            passphrase.as_bytes(),
-            &salt,
-            NonZeroU32::new(iterations.max(1)).expect("max(1) is non-zero"),
-        );
-        let mut file = BackupFile {
-            format: FORMAT.into(),
-            version: VERSION,
-            kdf: KDF.into(),
-            iterations,
-            salt: B64.encode(salt),
-            check: B64.encode(hazmat::derive_hmac_sha256(key.as_ref(), CHECK_LABEL)),
-            payload: String::new(),
-        };
-        file.payload = B64.encode(hazmat::seal_aes_gcm(&key, &header_aad(&file), &contents));
-        let bytes =
-            serde_json::to_vec(&file).map_err(|_| JournalError::Internal("backup encoding"))?;
+        let bytes = seal_backup(&contents, passphrase, self.vault.target_iterations())?;
         write_atomically(path, &bytes)
     }
 
