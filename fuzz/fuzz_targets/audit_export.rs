@@ -21,6 +21,9 @@ fuzz_target!(|data: &[u8]| {
     if doc.records.len() >= 2 {
         let mut cut = doc.records.clone();
         cut.remove(0);
-        assert!(verify_records(&cut).is_err(), "a log missing its first record verified");
+        assert!(
+            verify_records(&cut).is_err(),
+            "a log missing its first record verified"
+        );
     }
 });

@@ -47,7 +47,9 @@ const MAX_RECORDS: usize = 200;
 fn counts(j: &JournalStore) -> (usize, usize) {
     (
         j.all_entries().expect("entries").len(),
-        j.checkins_between(i64::MIN, i64::MAX).expect("check-ins").len(),
+        j.checkins_between(i64::MIN, i64::MAX)
+            .expect("check-ins")
+            .len(),
     )
 }
 

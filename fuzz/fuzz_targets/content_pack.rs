@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
     match pack::open(&signed, &key.public_key()) {
         Ok(p) => {
             // Opening is stable: sealing what opened opens to the same pack.
-            assert_eq!(pack::open(&pack::seal(&p, key), &key.public_key()), Ok(p.clone()));
+            assert_eq!(
+                pack::open(&pack::seal(&p, key), &key.public_key()),
+                Ok(p.clone())
+            );
             if let Ok(index) = SearchIndex::build(&p) {
                 let _ = index.search("support");
             }

@@ -20,11 +20,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use lantern_core::codec::b64;
 use lantern_core::consent::Scope;
 use lantern_core::crypto::hazmat::make_key;
+use lantern_core::sharing::SharingStore;
 use lantern_core::sharing::envelope::seal_bytes_for_fuzzing;
 use lantern_core::sharing::identity::{Identity, Invite, connection_id};
 use lantern_core::sharing::inbox::Applied;
 use lantern_core::sharing::sealer::KeySealer;
-use lantern_core::sharing::SharingStore;
 use libfuzzer_sys::fuzz_target;
 
 const NOW: i64 = 1_800_000_000;
@@ -65,10 +65,15 @@ fn harness() -> &'static Mutex<Harness> {
             supporter.receive(&env.bytes, NOW).expect("hello applies");
         }
         let open_invite = invite(&supporter);
-        let scopes = ["checkins", "mood-trends", "course-progress", "entries:tag=family"]
-            .iter()
-            .map(|s| Scope::parse(s).expect("scope"))
-            .collect();
+        let scopes = [
+            "checkins",
+            "mood-trends",
+            "course-progress",
+            "entries:tag=family",
+        ]
+        .iter()
+        .map(|s| Scope::parse(s).expect("scope"))
+        .collect();
         let grant = peer
             .grant(&conn.id, scopes, "fuzzing", NOW + 30 * 86_400, NOW)
             .expect("grant");
@@ -117,7 +122,11 @@ fuzz_target!(|data: &[u8]| {
         _ => {
             let keys = serde_json::to_string(&h.stranger.public()).expect("keys encode");
             let secret = b64(&h.open_invite.pair_secret);
-            let fills = [("@INVITE@", h.open_invite.id.as_str()), ("@SECRET@", &secret), ("@KEYS@", &keys)];
+            let fills = [
+                ("@INVITE@", h.open_invite.id.as_str()),
+                ("@SECRET@", &secret),
+                ("@KEYS@", &keys),
+            ];
             let text = fill(rest, &fills);
             let conn = connection_id(&h.open_invite.id, &h.stranger.signing.public_key());
             seal_bytes_for_fuzzing(&h.stranger, &h.me.public(), &id, &conn, 1, NOW, &text)

@@ -34,11 +34,11 @@ use axum::http::{Method, Request, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use lantern_protocol::relay as wire;
+use lantern_relay::Config;
 use lantern_relay::api::{AppState, router};
 use lantern_relay::limits::RateLimiter;
 use lantern_relay::metrics::Metrics;
 use lantern_relay::store::sqlite::SqliteStore;
-use lantern_relay::Config;
 use libfuzzer_sys::fuzz_target;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use tower::ServiceExt as _;
@@ -87,7 +87,9 @@ fn parse(data: &[u8]) -> Option<Raw<'_>> {
             continue;
         }
         let colon = line.iter().position(|&b| b == b':')?;
-        let value = String::from_utf8_lossy(&line[colon + 1..]).trim().to_string();
+        let value = String::from_utf8_lossy(&line[colon + 1..])
+            .trim()
+            .to_string();
         headers.push((&line[..colon], value));
     }
     Some(Raw {
@@ -160,7 +162,10 @@ impl Harness {
         s.replace("@MAILBOX@", &self.mailbox)
             .replace("@CAPID@", &self.capability_id)
             .replace("@CAP@", &self.capability)
-            .replace("@OWNERKEY@", &STANDARD.encode(self.owner.public_key().as_ref()))
+            .replace(
+                "@OWNERKEY@",
+                &STANDARD.encode(self.owner.public_key().as_ref()),
+            )
     }
 
     /// Sends one request through the router; `None` if `http` cannot represent it.
@@ -172,7 +177,9 @@ impl Harness {
             Ok(text) => self.fill(text).into_bytes(),
             Err(_) => raw.body,
         };
-        let mut req = Request::builder().method(method.clone()).uri(target.as_str());
+        let mut req = Request::builder()
+            .method(method.clone())
+            .uri(target.as_str());
         for (name, value) in &raw.headers {
             req = req.header(*name, self.fill(value));
         }
