@@ -46,7 +46,7 @@ use tower::ServiceExt as _;
 struct Harness {
     _dir: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
-    state: AppState<SqliteStore>,
+    app: axum::Router,
     owner: Ed25519KeyPair,
     mailbox: String,
     capability: String,
@@ -132,7 +132,7 @@ impl Harness {
         let mut h = Harness {
             _dir: dir,
             rt,
-            state,
+            app: router(state),
             owner,
             mailbox: String::new(),
             capability: String::new(),
@@ -204,7 +204,7 @@ impl Harness {
         let mut req = req.body(Body::from(body)).ok()?;
         req.extensions_mut()
             .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        let app = router(self.state.clone());
+        let app = self.app.clone();
         Some(self.rt.block_on(async move {
             let resp = app.oneshot(req).await.expect("the router is infallible");
             let status = resp.status();
