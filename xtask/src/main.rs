@@ -10,6 +10,7 @@
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size
 //! - `ship`     the same library as a release: fails without a real course publisher key
 //!   (`LANTERN_PACK_SIGNING_KEY`, never the committed development key) or over budget
+//! - `fuzz`     `[TARGET] [SECONDS]`: the fuzz targets (cargo fuzz, nightly), each for SECONDS
 //!
 //! Plain `std::process` only, so this crate builds in seconds on a fresh machine.
 
@@ -29,7 +30,8 @@ fn main() -> ExitCode {
         Some("size") => size().map(|_| ()),
         Some("ship") => ship(),
         Some("relay-spec") => relay_spec(),
-        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|size|ship>".into()),
+        Some("fuzz") => fuzz_command(&args[1..]),
+        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|size|ship|fuzz>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -225,6 +227,7 @@ fn test() -> Result {
             .args(["-m", "pytest", "-q", "tests/python"])
             .env("PYTHONPATH", root().join("target/bindings/python")),
     )?;
+    fuzz(&FUZZ_TARGETS, FUZZ_SMOKE_SECS)?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }
@@ -326,6 +329,107 @@ fn wait_for_health(port: u16) -> Result {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+/// The cargo-fuzz targets in `fuzz/` (see docs/fuzzing.md).
+const FUZZ_TARGETS: [&str; 7] = [
+    "course_source",
+    "content_pack",
+    "invite",
+    "envelope",
+    "backup_import",
+    "audit_export",
+    "relay_request",
+];
+/// Seconds each target runs in `cargo xtask test`: a smoke run that replays the seed corpus
+/// and fuzzes briefly, so a new crash shows up without the long runs (docs/fuzzing.md).
+const FUZZ_SMOKE_SECS: u32 = 15;
+/// The cargo-fuzz version `.ci/run` installs.
+const CARGO_FUZZ_VERSION: &str = "0.13.1";
+/// libFuzzer limits: more memory than this, or one input running longer, is a failure.
+const FUZZ_RSS_LIMIT_MB: u32 = 2048;
+const FUZZ_TIMEOUT_SECS: u32 = 10;
+
+/// `cargo xtask fuzz [TARGET] [SECONDS]`: every target (or one) for SECONDS each (default 60).
+fn fuzz_command(args: &[String]) -> Result {
+    let (targets, secs): (Vec<&str>, u32) = match args {
+        [] => (FUZZ_TARGETS.to_vec(), 60),
+        [t] | [t, _] if !FUZZ_TARGETS.contains(&t.as_str()) => {
+            return Err(format!(
+                "unknown fuzz target `{t}`; targets: {}",
+                FUZZ_TARGETS.join(", ")
+            ));
+        }
+        [t] => (vec![t.as_str()], 60),
+        [t, secs] => (
+            vec![t.as_str()],
+            secs.parse()
+                .map_err(|_| format!("`{secs}` is not a number of seconds"))?,
+        ),
+        _ => return Err("usage: cargo xtask fuzz [TARGET] [SECONDS]".into()),
+    };
+    fuzz(&targets, secs)
+}
+
+fn nightly_cargo() -> Command {
+    let mut c = Command::new("cargo");
+    c.current_dir(root());
+    // The workspace's cargo (stable) must not leak its toolchain choice into the nightly one.
+    c.env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO")
+        .env_remove("RUSTC")
+        .arg("+nightly");
+    c
+}
+
+/// Builds the fuzz targets (nightly, AddressSanitizer, debug assertions) and runs each for
+/// `secs` seconds from its committed seeds, new units going to a scratch directory.
+fn fuzz(targets: &[&str], secs: u32) -> Result {
+    let nightly = nightly_cargo().arg("--version").output();
+    if !nightly.is_ok_and(|o| o.status.success()) {
+        return Err(
+            "fuzzing needs the nightly toolchain, which is missing: run \
+             `rustup toolchain install nightly --profile minimal` (.ci/run does)"
+                .into(),
+        );
+    }
+    let fuzz = nightly_cargo().args(["fuzz", "--version"]).output();
+    if !fuzz.is_ok_and(|o| o.status.success()) {
+        return Err(format!(
+            "fuzzing needs cargo-fuzz, which is missing: run \
+             `cargo install cargo-fuzz --locked --version {CARGO_FUZZ_VERSION}` (.ci/run does)"
+        ));
+    }
+    run(
+        "fuzz targets build (cargo fuzz, nightly)",
+        nightly_cargo().args(["fuzz", "build", "--debug-assertions"]),
+    )?;
+    let scratch = root().join("fuzz/work");
+    for target in targets {
+        let work = scratch.join(target);
+        std::fs::create_dir_all(&work).map_err(|e| format!("create {}: {e}", work.display()))?;
+        let seeds = root().join("fuzz/corpus").join(target);
+        run(
+            &format!("fuzz {target} for {secs} s"),
+            nightly_cargo()
+                .args(["fuzz", "run", "--debug-assertions", target])
+                .arg(&work)
+                .arg(&seeds)
+                .arg("--")
+                .arg(format!("-max_total_time={secs}"))
+                .arg(format!("-rss_limit_mb={FUZZ_RSS_LIMIT_MB}"))
+                .arg(format!("-timeout={FUZZ_TIMEOUT_SECS}"))
+                .arg("-print_final_stats=1"),
+        )
+        .map_err(|e| {
+            format!(
+                "{e}: the crashing input is in fuzz/artifacts/{target}/; reproduce with \
+                 `cargo +nightly fuzz run --debug-assertions {target} <file>`, then add it as a \
+                 regression test (docs/fuzzing.md)"
+            )
+        })?;
+    }
+    Ok(())
 }
 
 fn demo(extra: &[String]) -> Result {

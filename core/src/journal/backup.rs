@@ -103,6 +103,36 @@ fn read_backup_file(path: &Path) -> Result<BackupFile> {
     serde_json::from_reader(bounded).map_err(|_| JournalError::BadBackup("not a backup file"))
 }
 
+/// Encrypts backup `contents` (the JSON of [`BackupContents`]) under `passphrase` into the
+/// bytes of a backup file.
+fn seal_backup(contents: &[u8], passphrase: &str, iterations: u32) -> Result<Vec<u8>> {
+    let salt: [u8; 16] = hazmat::make_random();
+    let key = hazmat::derive_pbkdf2_key(
+        passphrase.as_bytes(),
+        &salt,
+        NonZeroU32::new(iterations.max(1)).expect("max(1) is non-zero"),
+    );
+    let mut file = BackupFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        kdf: KDF.into(),
+        iterations,
+        salt: B64.encode(salt),
+        check: B64.encode(hazmat::derive_hmac_sha256(key.as_ref(), CHECK_LABEL)),
+        payload: String::new(),
+    };
+    file.payload = B64.encode(hazmat::seal_aes_gcm(&key, &header_aad(&file), contents));
+    serde_json::to_vec(&file).map_err(|_| JournalError::Internal("backup encoding"))
+}
+
+/// A backup file around arbitrary `contents` bytes, so a fuzzer can reach what import does
+/// after the passphrase check and decryption. Only with the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn seal_backup_for_fuzzing(contents: &[u8], passphrase: &str, iterations: u32) -> Vec<u8> {
+    seal_backup(contents, passphrase, iterations).expect("a backup header always encodes")
+}
+
 impl JournalStore {
     fn contents(&self) -> Result<BackupContents> {
         let mut checkins = self.checkins_between(i64::MIN, i64::MAX)?;
@@ -121,25 +151,8 @@ impl JournalStore {
             serde_json::to_vec(&self.contents()?)
                 .map_err(|_| JournalError::Internal("backup encoding"))?,
         );
-        let salt: [u8; 16] = hazmat::make_random();
         let iterations = self.vault.target_iterations().clamp(1, MAX_ITERATIONS);
-        let key = hazmat::derive_pbkdf2_key(
-            passphrase.as_bytes(),
-            &salt,
-            NonZeroU32::new(iterations.max(1)).expect("max(1) is non-zero"),
-        );
-        let mut file = BackupFile {
-            format: FORMAT.into(),
-            version: VERSION,
-            kdf: KDF.into(),
-            iterations,
-            salt: B64.encode(salt),
-            check: B64.encode(hazmat::derive_hmac_sha256(key.as_ref(), CHECK_LABEL)),
-            payload: String::new(),
-        };
-        file.payload = B64.encode(hazmat::seal_aes_gcm(&key, &header_aad(&file), &contents));
-        let bytes =
-            serde_json::to_vec(&file).map_err(|_| JournalError::Internal("backup encoding"))?;
+        let bytes = seal_backup(&contents, passphrase, iterations)?;
         if bytes.len() as u64 > MAX_BACKUP_BYTES {
             return Err(too_large());
         }

@@ -22,6 +22,9 @@ use crate::crypto::hazmat;
 use crate::store::{self, StorageError};
 use crate::vault::{Vault, VaultError};
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use backup::seal_backup_for_fuzzing;
 pub use backup::{ImportReport, PlaintextFormat};
 pub use trends::{MoodPoint, MoodTrends, format_utc};
 

@@ -162,6 +162,36 @@ pub fn seal(
     sent_at: i64,
     payload: &Payload,
 ) -> Vec<u8> {
+    let plaintext = Zeroizing::new(serde_json::to_vec(payload).expect("payloads serialize"));
+    seal_plaintext(me, recipient, id, connection_id, seq, sent_at, &plaintext)
+}
+
+/// An envelope around arbitrary payload bytes, signed by `me`, so a fuzzer can reach what
+/// [`Parsed::open`] and the inbox do after the signature and decryption pass. Only with the
+/// `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn seal_bytes_for_fuzzing(
+    me: &Identity,
+    recipient: &PublicKeys,
+    id: &str,
+    connection_id: &str,
+    seq: u64,
+    sent_at: i64,
+    plaintext: &[u8],
+) -> Vec<u8> {
+    seal_plaintext(me, recipient, id, connection_id, seq, sent_at, plaintext)
+}
+
+fn seal_plaintext(
+    me: &Identity,
+    recipient: &PublicKeys,
+    id: &str,
+    connection_id: &str,
+    seq: u64,
+    sent_at: i64,
+    plaintext: &[u8],
+) -> Vec<u8> {
     let header = Header {
         format: ENVELOPE_FORMAT,
         id: id.to_string(),
@@ -172,12 +202,11 @@ pub fn seal(
         sent_at,
     };
     let header = serde_json::to_vec(&header).expect("headers serialize");
-    let plaintext = Zeroizing::new(serde_json::to_vec(payload).expect("payloads serialize"));
     let (enc, ct) = seal_to(
         &recipient.receiving,
         &hpke_info(&me.signing.public_key(), &recipient.signing),
         &header,
-        &plaintext,
+        plaintext,
     )
     .expect("recipient keys were checked when paired");
     let sig = me
