@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::Backend;
 use lantern_core::crypto::hazmat::SigningKey;
-use lantern_core::sync::relay_client::{RelayClient, RetryPolicy};
+use lantern_core::sharing::relay_client::{RelayClient, RetryPolicy};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

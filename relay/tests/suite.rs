@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::{Backend, TestRelay, fresh_nonce, now, raw, sign_headers, signed, start};
 use lantern_core::LanternError;
 use lantern_core::crypto::hazmat::{self, SigningKey};
-use lantern_core::sync::relay_client::{self, RelayClient, RelayError, RetryPolicy};
+use lantern_core::sharing::relay_client::{self, RelayClient, RelayError, RetryPolicy};
 
 /// Instantiates every case once per backend.
 macro_rules! suite {

@@ -40,8 +40,8 @@ impl TestRelay {
     pub fn url(&self) -> String {
         self.handle.as_ref().unwrap().url()
     }
-    pub fn client(&self) -> lantern_core::sync::relay_client::RelayClient {
-        lantern_core::sync::relay_client::RelayClient::new(&self.url()).unwrap()
+    pub fn client(&self) -> lantern_core::sharing::relay_client::RelayClient {
+        lantern_core::sharing::relay_client::RelayClient::new(&self.url()).unwrap()
     }
     /// Stops the relay (graceful), keeping its storage.
     pub fn stop(&mut self) {
