@@ -5,8 +5,18 @@
 //! Posts and acknowledgements lock their mailbox row first (`FOR UPDATE`), so per-mailbox
 //! sequence numbers are handed out in commit order and a listing cursor can never skip a
 //! late-committing envelope. Must never build SQL from request data (parameters only).
+//!
+//! Posts are group-committed, as the SQLite writer does: a few worker tasks each take every
+//! post queued at that moment and store them in ONE transaction (a fixed handful of
+//! statements whatever the batch size, then one commit and one WAL flush), answering each
+//! post only after that commit. One commit per post made the relay wait for a disk flush per
+//! post; see `docs/relay.md`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::NoTls;
 
 use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
@@ -21,10 +31,26 @@ const MIGRATIONS: &[&str] = &[
 const MIGRATION_LOCK: i64 = 0x4c61_6e74_0001;
 const SWEEP_LOCK: i64 = 0x4c61_6e74_0002;
 
-/// PostgreSQL-backed store (a small connection pool).
+/// Most posts committed together in one transaction.
+const MAX_POST_BATCH: usize = 256;
+
+/// A post waiting for the next group commit.
+struct PendingPost {
+    mailbox_id: String,
+    token_hash: [u8; 32],
+    envelope_id: String,
+    payload: Vec<u8>,
+    payload_hash: [u8; 32],
+    now: i64,
+    quota: Quota,
+    reply: oneshot::Sender<Result<PostOutcome, StoreError>>,
+}
+
+/// PostgreSQL-backed store (a small connection pool, and the post workers' queue).
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    posts: mpsc::UnboundedSender<PendingPost>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -87,8 +113,15 @@ impl PostgresStore {
             .max_size(pool_size.max(1))
             .build()
             .map_err(|e| StoreError::Unavailable(format!("postgres pool: {e}")))?;
-        let store = PostgresStore { pool };
+        let (posts, queue) = mpsc::unbounded_channel();
+        let store = PostgresStore { pool, posts };
         store.migrate(schema).await?;
+        // A quarter of the pool commits posts (at least one): while one batch waits for its
+        // WAL flush the next is being built, and the other connections serve everything else.
+        let queue = Arc::new(tokio::sync::Mutex::new(queue));
+        for _ in 0..(pool_size / 4).max(1) {
+            tokio::spawn(post_worker(store.pool.clone(), Arc::clone(&queue)));
+        }
         Ok(store)
     }
 
@@ -152,6 +185,313 @@ async fn lock_mailbox<C: GenericClient>(
         .await
         .map_err(failed)?
         .map(|r| (r.get(0), r.get(1), r.get(2))))
+}
+
+/// Serves the post queue until every [`PostgresStore`] handle is dropped: takes every post
+/// queued at that moment (up to [`MAX_POST_BATCH`]) and answers them after one commit.
+async fn post_worker(
+    pool: Pool,
+    queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<PendingPost>>>,
+) {
+    loop {
+        let batch = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_POST_BATCH {
+                match queue.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        let answers = match pool.get().await.map_err(pool_failed) {
+            Ok(mut c) => store_posts(&mut c, &batch).await,
+            Err(e) => batch.iter().map(|_| Err(e.clone())).collect(),
+        };
+        for (p, answer) in batch.into_iter().zip(answers) {
+            let _ = p.reply.send(answer);
+        }
+    }
+}
+
+/// The answers to `batch`, in order: one transaction for all of them; if PostgreSQL refuses
+/// a statement of it (the transaction is then rolled back whole), each post again alone.
+async fn store_posts(
+    c: &mut deadpool_postgres::Object,
+    batch: &[PendingPost],
+) -> Vec<Result<PostOutcome, StoreError>> {
+    match store_batch(c, batch).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(e) if batch.len() > 1 && e.as_db_error().is_some() => {
+            tracing::warn!(error = %failed(e), posts = batch.len(), "post batch refused, storing one by one");
+            let mut answers = Vec::with_capacity(batch.len());
+            for p in batch {
+                answers.push(store_one(c, p).await.map_err(failed));
+            }
+            answers
+        }
+        // The connection failed (or a lone post was refused): the outcome of every post in
+        // the batch is unknown or negative, so each caller gets the error and may retry; a
+        // retry with the same id is answered as a duplicate if the commit did happen.
+        Err(e) => {
+            let e = failed(e);
+            batch.iter().map(|_| Err(e.clone())).collect()
+        }
+    }
+}
+
+/// Per-mailbox state while deciding a batch: the locked row's counters, updated post by post.
+struct MailboxState {
+    next_seq: i64,
+    count: i64,
+    bytes: i64,
+    changed: bool,
+}
+
+/// Stores `batch` in one transaction, deciding each post in queue order exactly as
+/// [`store_one`] would have one after the other (mailbox, capability, duplicate, quota).
+async fn store_batch(
+    c: &mut deadpool_postgres::Object,
+    batch: &[PendingPost],
+) -> Result<Vec<PostOutcome>, tokio_postgres::Error> {
+    if let [p] = batch {
+        return Ok(vec![store_one(c, p).await?]);
+    }
+    let tx = c.transaction().await?;
+    // Lock every mailbox of the batch in id order (as the sweep does), so concurrent batches
+    // cannot deadlock; sequence numbers are then handed out in commit order, as for one post.
+    let mut mailbox_ids: Vec<&str> = batch.iter().map(|p| p.mailbox_id.as_str()).collect();
+    mailbox_ids.sort_unstable();
+    mailbox_ids.dedup();
+    let lock = tx
+        .prepare_cached(
+            "SELECT id, next_seq, envelope_count, envelope_bytes FROM mailboxes
+             WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        )
+        .await?;
+    let mut mailboxes: HashMap<String, MailboxState> = tx
+        .query(&lock, &[&mailbox_ids])
+        .await?
+        .into_iter()
+        .map(|r| {
+            let state = MailboxState {
+                next_seq: r.get(1),
+                count: r.get(2),
+                bytes: r.get(3),
+                changed: false,
+            };
+            (r.get(0), state)
+        })
+        .collect();
+    let caps_stmt = tx
+        .prepare_cached(
+            "SELECT token_hash, mailbox_id, revoked_at FROM capabilities
+             WHERE token_hash = ANY($1)",
+        )
+        .await?;
+    let dups_stmt = tx
+        // Stored envelopes and tombstones of acknowledged ones with any (mailbox, id) posted.
+        .prepare_cached(
+            "SELECT e.mailbox_id, e.id, e.seq, e.payload_hash
+               FROM unnest($1::text[], $2::text[]) AS k(mailbox_id, id)
+               JOIN envelopes e ON e.mailbox_id = k.mailbox_id AND e.id = k.id
+             UNION ALL
+             SELECT a.mailbox_id, a.id, a.seq, a.payload_hash
+               FROM unnest($1::text[], $2::text[]) AS k(mailbox_id, id)
+               JOIN acked_envelopes a ON a.mailbox_id = k.mailbox_id AND a.id = k.id",
+        )
+        .await?;
+    let hashes: Vec<&[u8]> = batch.iter().map(|p| &p.token_hash[..]).collect();
+    let post_boxes: Vec<&str> = batch.iter().map(|p| p.mailbox_id.as_str()).collect();
+    let post_ids: Vec<&str> = batch.iter().map(|p| p.envelope_id.as_str()).collect();
+    // Both lookups run after the locks, pipelined on one connection (one round trip).
+    let (cap_rows, dup_rows) = tokio::try_join!(
+        tx.query(&caps_stmt, &[&hashes]),
+        tx.query(&dups_stmt, &[&post_boxes, &post_ids]),
+    )?;
+    let caps: HashMap<Vec<u8>, (String, Option<i64>)> = cap_rows
+        .into_iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect();
+    // (mailbox, envelope id) -> (seq, payload hash): stored before, or earlier in this batch.
+    let mut known: HashMap<(String, String), (i64, Vec<u8>)> = dup_rows
+        .into_iter()
+        .map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3))))
+        .collect();
+
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut stored: Vec<usize> = Vec::new();
+    let mut seqs: Vec<i64> = Vec::new();
+    for (i, p) in batch.iter().enumerate() {
+        let Some(mailbox) = mailboxes.get_mut(&p.mailbox_id) else {
+            outcomes.push(PostOutcome::MailboxNotFound);
+            continue;
+        };
+        match caps.get(&p.token_hash[..]) {
+            None => {
+                outcomes.push(PostOutcome::CapabilityInvalid);
+                continue;
+            }
+            Some((owner, _)) if *owner != p.mailbox_id => {
+                outcomes.push(PostOutcome::CapabilityInvalid);
+                continue;
+            }
+            Some((_, Some(_))) => {
+                outcomes.push(PostOutcome::CapabilityRevoked);
+                continue;
+            }
+            Some(_) => {}
+        }
+        let key = (p.mailbox_id.clone(), p.envelope_id.clone());
+        if let Some((seq, hash)) = known.get(&key) {
+            outcomes.push(if hash[..] == p.payload_hash[..] {
+                PostOutcome::Duplicate { seq: *seq }
+            } else {
+                PostOutcome::Conflict
+            });
+            continue;
+        }
+        let len = p.payload.len() as i64;
+        if mailbox.count + 1 > p.quota.max_envelopes || mailbox.bytes + len > p.quota.max_bytes {
+            outcomes.push(PostOutcome::QuotaExceeded);
+            continue;
+        }
+        let seq = mailbox.next_seq;
+        mailbox.next_seq += 1;
+        mailbox.count += 1;
+        mailbox.bytes += len;
+        mailbox.changed = true;
+        known.insert(key, (seq, p.payload_hash.to_vec()));
+        stored.push(i);
+        seqs.push(seq);
+        outcomes.push(PostOutcome::Stored { seq });
+    }
+
+    if !stored.is_empty() {
+        let write = tx
+            .prepare_cached(
+                "WITH stored AS (
+                   INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
+                   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bytea[],
+                     $5::bytea[], $6::bigint[]))
+                 UPDATE mailboxes m SET next_seq = v.next_seq, envelope_count = v.n,
+                   envelope_bytes = v.b
+                 FROM unnest($7::text[], $8::bigint[], $9::bigint[], $10::bigint[])
+                   AS v(id, next_seq, n, b)
+                 WHERE m.id = v.id",
+            )
+            .await?;
+        let boxes: Vec<&str> = stored
+            .iter()
+            .map(|&i| batch[i].mailbox_id.as_str())
+            .collect();
+        let ids: Vec<&str> = stored
+            .iter()
+            .map(|&i| batch[i].envelope_id.as_str())
+            .collect();
+        let payloads: Vec<&[u8]> = stored.iter().map(|&i| &batch[i].payload[..]).collect();
+        let hashes: Vec<&[u8]> = stored.iter().map(|&i| &batch[i].payload_hash[..]).collect();
+        let times: Vec<i64> = stored.iter().map(|&i| batch[i].now).collect();
+        let changed: Vec<(&String, &MailboxState)> =
+            mailboxes.iter().filter(|(_, m)| m.changed).collect();
+        let m_ids: Vec<&str> = changed.iter().map(|(id, _)| id.as_str()).collect();
+        let m_next: Vec<i64> = changed.iter().map(|(_, m)| m.next_seq).collect();
+        let m_count: Vec<i64> = changed.iter().map(|(_, m)| m.count).collect();
+        let m_bytes: Vec<i64> = changed.iter().map(|(_, m)| m.bytes).collect();
+        tx.execute(
+            &write,
+            &[
+                &boxes, &seqs, &ids, &payloads, &hashes, &times, &m_ids, &m_next, &m_count,
+                &m_bytes,
+            ],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Stores one post in its own transaction (a lone post, and the fallback of a refused batch).
+async fn store_one(
+    c: &mut deadpool_postgres::Object,
+    p: &PendingPost,
+) -> Result<PostOutcome, tokio_postgres::Error> {
+    let tx = c.transaction().await?;
+    let lock = tx
+        .prepare_cached(
+            "SELECT next_seq, envelope_count, envelope_bytes FROM mailboxes WHERE id = $1
+             FOR UPDATE",
+        )
+        .await?;
+    let Some(row) = tx.query_opt(&lock, &[&p.mailbox_id]).await? else {
+        return Ok(PostOutcome::MailboxNotFound);
+    };
+    let (next_seq, count, bytes): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    let cap_stmt = tx
+        .prepare_cached("SELECT mailbox_id, revoked_at FROM capabilities WHERE token_hash = $1")
+        .await?;
+    let dup_stmt = tx
+        // A stored envelope or the tombstone of an acknowledged one (at most one exists:
+        // an id is tombstoned only by the ack that deletes it, under the mailbox lock).
+        .prepare_cached(
+            "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = $1 AND id = $2
+             UNION ALL
+             SELECT seq, payload_hash FROM acked_envelopes WHERE mailbox_id = $1 AND id = $2",
+        )
+        .await?;
+    // Both lookups run after the mailbox lock, pipelined on one connection (one round trip).
+    let token_hash: &[u8] = &p.token_hash[..];
+    let (cap, existing) = tokio::try_join!(
+        tx.query_opt(&cap_stmt, &[&token_hash]),
+        tx.query_opt(&dup_stmt, &[&p.mailbox_id, &p.envelope_id]),
+    )?;
+    match cap.map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1))) {
+        None => return Ok(PostOutcome::CapabilityInvalid),
+        Some((owner, _)) if owner != p.mailbox_id => return Ok(PostOutcome::CapabilityInvalid),
+        Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
+        Some(_) => {}
+    }
+    if let Some(row) = existing {
+        let stored: Vec<u8> = row.get(1);
+        return Ok(if stored == p.payload_hash {
+            PostOutcome::Duplicate { seq: row.get(0) }
+        } else {
+            PostOutcome::Conflict
+        });
+    }
+    let len = p.payload.len() as i64;
+    if count + 1 > p.quota.max_envelopes || bytes + len > p.quota.max_bytes {
+        return Ok(PostOutcome::QuotaExceeded);
+    }
+    let insert = tx
+        .prepare_cached(
+            "WITH stored AS (
+               INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
+               VALUES ($1, $2, $3, $4, $5, $6))
+             UPDATE mailboxes SET next_seq = next_seq + 1,
+               envelope_count = envelope_count + 1, envelope_bytes = envelope_bytes + $7
+             WHERE id = $1",
+        )
+        .await?;
+    tx.execute(
+        &insert,
+        &[
+            &p.mailbox_id,
+            &next_seq,
+            &p.envelope_id,
+            &p.payload,
+            &&p.payload_hash[..],
+            &p.now,
+            &len,
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PostOutcome::Stored { seq: next_seq })
 }
 
 impl Store for PostgresStore {
@@ -266,80 +606,22 @@ impl Store for PostgresStore {
         now: i64,
         quota: Quota,
     ) -> Result<PostOutcome, StoreError> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await.map_err(failed)?;
-        let Some((next_seq, count, bytes)) = lock_mailbox(&tx, mailbox_id).await? else {
-            return Ok(PostOutcome::MailboxNotFound);
-        };
-        let cap_stmt = tx
-            .prepare_cached("SELECT mailbox_id, revoked_at FROM capabilities WHERE token_hash = $1")
+        let (reply, answer) = oneshot::channel();
+        self.posts
+            .send(PendingPost {
+                mailbox_id: mailbox_id.to_owned(),
+                token_hash: *token_hash,
+                envelope_id: envelope_id.to_owned(),
+                payload,
+                payload_hash,
+                now,
+                quota,
+                reply,
+            })
+            .map_err(|_| StoreError::Unavailable("postgres post workers stopped".into()))?;
+        answer
             .await
-            .map_err(failed)?;
-        let dup_stmt = tx
-            // A stored envelope or the tombstone of an acknowledged one (at most one exists:
-            // an id is tombstoned only by the ack that deletes it, under the mailbox lock).
-            .prepare_cached(
-                "SELECT seq, payload_hash FROM envelopes WHERE mailbox_id = $1 AND id = $2
-                 UNION ALL
-                 SELECT seq, payload_hash FROM acked_envelopes WHERE mailbox_id = $1 AND id = $2",
-            )
-            .await
-            .map_err(failed)?;
-        // Both lookups run after the mailbox lock, pipelined on one connection (one round trip).
-        let token_hash: &[u8] = &token_hash[..];
-        let cap_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&token_hash];
-        let dup_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] =
-            [&mailbox_id, &envelope_id];
-        let (cap, existing) = tokio::try_join!(
-            tx.query_opt(&cap_stmt, &cap_params),
-            tx.query_opt(&dup_stmt, &dup_params),
-        )
-        .map_err(failed)?;
-        match cap.map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1))) {
-            None => return Ok(PostOutcome::CapabilityInvalid),
-            Some((owner, _)) if owner != mailbox_id => return Ok(PostOutcome::CapabilityInvalid),
-            Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
-            Some(_) => {}
-        }
-        if let Some(row) = existing {
-            let stored: Vec<u8> = row.get(1);
-            return Ok(if stored == payload_hash {
-                PostOutcome::Duplicate { seq: row.get(0) }
-            } else {
-                PostOutcome::Conflict
-            });
-        }
-        let len = payload.len() as i64;
-        if count + 1 > quota.max_envelopes || bytes + len > quota.max_bytes {
-            return Ok(PostOutcome::QuotaExceeded);
-        }
-        let insert = tx
-            .prepare_cached(
-                "WITH stored AS (
-                   INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
-                   VALUES ($1, $2, $3, $4, $5, $6))
-                 UPDATE mailboxes SET next_seq = next_seq + 1,
-                   envelope_count = envelope_count + 1, envelope_bytes = envelope_bytes + $7
-                 WHERE id = $1",
-            )
-            .await
-            .map_err(failed)?;
-        tx.execute(
-            &insert,
-            &[
-                &mailbox_id,
-                &next_seq,
-                &envelope_id,
-                &payload,
-                &&payload_hash[..],
-                &now,
-                &len,
-            ],
-        )
-        .await
-        .map_err(failed)?;
-        tx.commit().await.map_err(failed)?;
-        Ok(PostOutcome::Stored { seq: next_seq })
+            .map_err(|_| StoreError::Failed("postgres post worker dropped a request".into()))?
     }
 
     async fn list_envelopes(

@@ -1,5 +1,6 @@
-//! SQLite storage: one database file in WAL mode (synchronous=NORMAL), owned by one dedicated
-//! thread, so the async workers never wait on disk.
+//! SQLite storage: one database file in WAL mode (synchronous=FULL by default, see
+//! `Config::sqlite_synchronous`), owned by one dedicated thread, so the async workers never
+//! wait on disk.
 //!
 //! One writer is SQLite's own model; a single connection also makes every post's
 //! check-then-insert trivially serial. The thread takes every request queued at that moment and
@@ -363,12 +364,16 @@ impl Store for SqliteStore {
     ) -> Result<(Vec<EnvelopeRow>, bool), StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            let mut stmt = c.prepare_cached(
+            // The limit is part of the SQL text (an integer, never request text): SQLite reads
+            // a bound LIMIT's value when planning and would prepare the statement again on
+            // every call. Clients use one or two page sizes, so the cache keeps a few.
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT id, seq, received_at, payload FROM envelopes
-                 WHERE mailbox_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-            )?;
+                 WHERE mailbox_id = ?1 AND seq > ?2 ORDER BY seq LIMIT {}",
+                i64::from(limit) + 1
+            ))?;
             let mut rows = stmt
-                .query_map(params![id, after, i64::from(limit) + 1], |r| {
+                .query_map(params![id, after], |r| {
                     Ok(EnvelopeRow {
                         id: r.get(0)?,
                         seq: r.get(1)?,
@@ -392,26 +397,28 @@ impl Store for SqliteStore {
     ) -> Result<u64, StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            // One DELETE for the whole list (ids travel as a JSON array); each deleted row comes
-            // back once and becomes a tombstone. Same savepoint, so both or neither.
-            let ids_json = serde_json::to_string(&ids)
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            let gone = c
-                .prepare_cached(
-                    "DELETE FROM envelopes WHERE mailbox_id = ?1
-                     AND id IN (SELECT value FROM json_each(?2))
-                     RETURNING id, seq, payload_hash, received_at, length(payload)",
-                )?
-                .query_map(params![id, ids_json], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            // One cached DELETE per listed id (SQLite runs them in-process, so this costs about
+            // what one statement over a list would, without SQLite's JSON functions); each
+            // deleted row comes back once and becomes a tombstone. Same savepoint: all or none.
+            let mut delete = c.prepare_cached(
+                "DELETE FROM envelopes WHERE mailbox_id = ?1 AND id = ?2
+                 RETURNING id, seq, payload_hash, received_at, length(payload)",
+            )?;
+            let mut gone = Vec::with_capacity(ids.len());
+            for env_id in &ids {
+                let row = delete
+                    .query_row(params![id, env_id], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, Vec<u8>>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, i64>(4)?,
+                        ))
+                    })
+                    .optional()?;
+                gone.extend(row);
+            }
             let mut tombstone = c.prepare_cached(
                 "INSERT INTO acked_envelopes
                    (mailbox_id, id, seq, payload_hash, received_at, acked_at)
