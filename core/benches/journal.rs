@@ -6,7 +6,10 @@
 //! The machine this runs on is shared and its load changes by the second, so every budget is
 //! measured in paired rounds: each round runs the baseline and the journal back to back
 //! (alternating which goes first), and the ratio reported is the median of the per-round
-//! ratios. Absolute times (medians) are printed for context only.
+//! ratios. Times are the measuring thread's own CPU time (`/proc/thread-self/schedstat`:
+//! time actually on a CPU, so not the time other processes held it), falling back to wall
+//! time where that file does not exist; LANTERN_BENCH_WALL=1 uses wall time. Absolute times
+//! (medians) are printed for context only.
 //!
 //! Run: `cargo bench -p lantern-core --bench journal` (builds the SQLCipher helper on first
 //! use; LANTERN_BENCH_NO_SQLCIPHER=1 skips it; LANTERN_BENCH_ROUNDS=n changes the rounds).
@@ -29,6 +32,7 @@ const DB: &str = "private.db";
 
 /// How much work one run does: full for `--bench`, tiny for the smoke run.
 struct Plan {
+    clock: Clock,
     n: usize,
     rounds: usize,
     per_tx: usize,
@@ -195,6 +199,61 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// A clock for the measuring thread: its CPU time (see the module comment) or wall time.
+#[derive(Clone, Copy)]
+enum Clock {
+    Cpu,
+    Wall,
+}
+
+/// A started measurement.
+struct Timer(Clock, Duration, Instant);
+
+/// CPU time of this thread so far (nanoseconds on a CPU), if the kernel reports it.
+fn thread_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(
+        s.split_whitespace().next()?.parse().ok()?,
+    ))
+}
+
+impl Clock {
+    fn pick() -> Clock {
+        if std::env::var_os("LANTERN_BENCH_WALL").is_none() && thread_cpu().is_some() {
+            Clock::Cpu
+        } else {
+            Clock::Wall
+        }
+    }
+
+    fn start(self) -> Timer {
+        Timer(self, self.cpu(), Instant::now())
+    }
+
+    fn cpu(self) -> Duration {
+        match self {
+            Clock::Cpu => thread_cpu().unwrap_or_default(),
+            Clock::Wall => Duration::ZERO,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Clock::Cpu => "CPU time of the measuring thread",
+            Clock::Wall => "wall time",
+        }
+    }
+}
+
+impl Timer {
+    fn ms(&self) -> f64 {
+        match self.0 {
+            Clock::Cpu => ms(self.0.cpu().saturating_sub(self.1)),
+            Clock::Wall => ms(self.2.elapsed()),
+        }
+    }
+}
+
 /// Runs the contenders of one round, the first one alternating from round to round.
 fn paired(round: usize, mut steps: Vec<Box<dyn FnMut() + '_>>) {
     if round % 2 == 1 {
@@ -237,6 +296,9 @@ fn sqlcipher_run(
     let dir = tempfile::tempdir().expect("tmp");
     let mut cmd = std::process::Command::new(bin);
     cmd.arg(dir.path()).arg(n.to_string()).arg(size.to_string());
+    if matches!(clock, Clock::Wall) {
+        cmd.env("LANTERN_BENCH_WALL", "1");
+    }
     if let Some(m) = mode {
         cmd.arg(m);
     }
@@ -259,7 +321,7 @@ fn bench_add_one_tx(plan: &Plan, sqlcipher: Option<&Path>, res: &mut Results) {
                     let dir = tempfile::tempdir().expect("tmp");
                     let mut conn = plain_db(&dir.path().join("plain.db"));
                     let ids: Vec<String> = (0..plan.n).map(|_| random_id()).collect();
-                    let t = Instant::now();
+                    let t = plan.clock.start();
                     let tx = conn.transaction().expect("tx");
                     // One prepared statement for the run, as the journal does.
                     let mut insert = tx.prepare(PLAIN_INSERT).expect("prepare");
@@ -270,20 +332,21 @@ fn bench_add_one_tx(plan: &Plan, sqlcipher: Option<&Path>, res: &mut Results) {
                     }
                     drop(insert);
                     tx.commit().expect("commit");
-                    t_plain = ms(t.elapsed());
+                    t_plain = t.ms();
                 }),
                 Box::new(|| {
                     let dir = tempfile::tempdir().expect("tmp");
                     let j = journal_in(dir.path(), &pk);
                     let news: Vec<NewEntry> = (0..plan.n).map(|i| new_entry(i, size)).collect();
-                    let t = Instant::now();
-                    black_box(j.add_entries(news).expect("add"));
-                    t_journal = ms(t.elapsed());
+                    let t = plan.clock.start();
+                    let added = black_box(j.add_entries(news).expect("add"));
+                    t_journal = t.ms();
+                    drop(added);
                 }),
             ];
             if let Some(bin) = sqlcipher {
                 steps.push(Box::new(|| {
-                    t_cipher = sqlcipher_run(bin, plan.n, size, Some("bulk-once"))
+                    t_cipher = sqlcipher_run(bin, plan.clock, plan.n, size, Some("bulk-once"))
                         .and_then(|v| v["insert_all_one_tx_ms"].as_f64());
                 }));
             }
@@ -316,25 +379,25 @@ fn bench_add_per_tx(plan: &Plan, res: &mut Results) {
                 vec![
                     Box::new(|| {
                         let ids: Vec<String> = (0..plan.per_tx).map(|_| random_id()).collect();
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         for id in &ids {
                             conn.execute_batch("BEGIN").expect("begin");
                             plain_insert(&conn, id, next_plain, body.as_bytes());
                             conn.execute_batch("COMMIT").expect("commit");
                             next_plain += 1;
                         }
-                        t_plain = ms(t.elapsed());
+                        t_plain = t.ms();
                     }),
                     Box::new(|| {
                         let news: Vec<NewEntry> = (0..plan.per_tx)
                             .map(|k| new_entry(next_journal + k, size))
                             .collect();
                         next_journal += plan.per_tx;
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         for e in news {
                             black_box(j.add_entry(e).expect("add"));
                         }
-                        t_journal = ms(t.elapsed());
+                        t_journal = t.ms();
                     }),
                 ],
             );
@@ -375,18 +438,18 @@ fn bench_reads(plan: &Plan, res: &mut Results) {
                 round,
                 vec![
                     Box::new(|| {
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         for _ in 0..plan.warm_pages {
                             black_box(plain_rows(&plain, PLAIN_NEWEST_50));
                         }
-                        tp = ms(t.elapsed()) / plan.warm_pages as f64;
+                        tp = t.ms() / plan.warm_pages as f64;
                     }),
                     Box::new(|| {
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         for _ in 0..plan.warm_pages {
                             black_box(j.list_entries(&EntryQuery::default()).expect("list"));
                         }
-                        tj = ms(t.elapsed()) / plan.warm_pages as f64;
+                        tj = t.ms() / plan.warm_pages as f64;
                     }),
                 ],
             );
@@ -396,14 +459,14 @@ fn bench_reads(plan: &Plan, res: &mut Results) {
                 round,
                 vec![
                     Box::new(|| {
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         assert!(plain_rows(&plain, PLAIN_ALL) > 0);
-                        tp = ms(t.elapsed());
+                        tp = t.ms();
                     }),
                     Box::new(|| {
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         assert_eq!(j.all_entries().expect("all").len(), plan.n);
-                        tj = ms(t.elapsed());
+                        tj = t.ms();
                     }),
                 ],
             );
@@ -421,20 +484,20 @@ fn bench_reads(plan: &Plan, res: &mut Results) {
                 round,
                 vec![
                     Box::new(|| {
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         let conn = lantern_core::store::open_database(&plain_path).expect("open");
                         assert!(plain_rows(&conn, PLAIN_NEWEST_50) > 0);
-                        tp = ms(t.elapsed());
+                        tp = t.ms();
                     }),
                     Box::new(|| {
-                        let t = Instant::now();
+                        let t = plan.clock.start();
                         let vault =
                             Arc::new(Vault::open(&path, VaultOptions::default()).expect("vault"));
                         let j = JournalStore::open(&path, vault).expect("open");
                         unlock_platform(&j, &pk);
                         let page = j.list_entries(&EntryQuery::default()).expect("list");
                         assert_eq!(page.entries.len(), 50.min(plan.n));
-                        tj = ms(t.elapsed());
+                        tj = t.ms();
                     }),
                 ],
             );
@@ -446,9 +509,9 @@ fn bench_reads(plan: &Plan, res: &mut Results) {
         for _ in 0..plan.rounds.min(5) {
             j.lock();
             unlock_platform(&j, &pk);
-            let t = Instant::now();
+            let t = plan.clock.start();
             j.prepare_search().expect("index");
-            res.push("search_build_index", "journal", ms(t.elapsed()));
+            res.push("search_build_index", "journal", t.ms());
         }
         // Two common words (each in about half the entries: thousands of matches to rank),
         // and two ordinary words (a few percent of entries each: a typical journal search).
@@ -457,11 +520,11 @@ fn bench_reads(plan: &Plan, res: &mut Results) {
             ("search_two_ordinary_words", "w400 w900"),
         ] {
             for _ in 0..plan.rounds {
-                let t = Instant::now();
+                let t = plan.clock.start();
                 for _ in 0..20 {
                     black_box(j.search(q, 20).expect("search"));
                 }
-                res.push(name, "journal", ms(t.elapsed()) / 20.0);
+                res.push(name, "journal", t.ms() / 20.0);
             }
         }
     }
@@ -593,6 +656,7 @@ fn main() {
         .and_then(|s| s.parse().ok());
     let plan = if full {
         Plan {
+            clock: Clock::pick(),
             n: 10_000,
             rounds: rounds.unwrap_or(9),
             per_tx: 500,
@@ -602,6 +666,7 @@ fn main() {
     } else {
         // `cargo test --all-targets`: every path once, small, and never the SQLCipher build.
         Plan {
+            clock: Clock::pick(),
             n: 200,
             rounds: rounds.unwrap_or(1),
             per_tx: 5,
@@ -620,6 +685,6 @@ fn main() {
     bench_reads(&plan, &mut res);
     let full_cipher = helper
         .as_deref()
-        .and_then(|bin| sqlcipher_run(bin, plan.n, 2048, None));
+        .and_then(|bin| sqlcipher_run(bin, plan.clock, plan.n, 2048, None));
     summary(&plan, &res, full_cipher);
 }

@@ -104,15 +104,29 @@ fn insert_all(c: &mut Connection, ids: &[String], bodies: &[Vec<u8>]) {
     tx.commit().expect("commit");
 }
 
+/// CPU time of this thread so far (as the journal benchmark measures), unless
+/// LANTERN_BENCH_WALL is set or the kernel does not report it.
+fn thread_cpu() -> Option<Duration> {
+    if std::env::var_os("LANTERN_BENCH_WALL").is_some() {
+        return None;
+    }
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
+}
+
 /// One timed bulk insert into a fresh database (the key's KDF runs before the clock starts).
+/// The same clock as the journal benchmark: this thread's CPU time when available.
 fn bulk_once(path: &std::path::Path, n: usize, size: usize, keyed: bool) -> Duration {
     let bodies: Vec<Vec<u8>> = (0..n).map(|i| body(i, size)).collect();
     let ids = ids(n);
     let mut c = open_keyed(path, keyed);
     schema(&c);
-    let t = Instant::now();
+    let (cpu, t) = (thread_cpu(), Instant::now());
     insert_all(&mut c, &ids, &bodies);
-    t.elapsed()
+    match (cpu, thread_cpu()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => t.elapsed(),
+    }
 }
 
 fn newest_50(c: &Connection) -> usize {
