@@ -6,7 +6,7 @@
 #   scripts/relay-wrk.sh [sqlite|sqlite-normal|postgres|all] [SECONDS]     # default: all 10
 #
 # Builds the release relay and relay-load (which only creates the mailboxes and capabilities:
-# creating them needs Ed25519 signatures). For postgres it uses $LANTERN_TEST_POSTGRES_URL,
+# creating them needs Ed25519 signatures; RELAY_WRK_NO_BUILD=1 uses the binaries as they are). For postgres it uses $LANTERN_TEST_POSTGRES_URL,
 # or starts a throwaway cluster with scripts/start-postgres.sh and stops it afterwards.
 # Needs wrk (Debian: apt-get install wrk). Prints one line per backend:
 #   backend  healthz req/s  healthz p99  posts/s  post p50  post p99  non-2xx
@@ -19,7 +19,9 @@ CONNS="${RELAY_WRK_CONNECTIONS:-50}"
 THREADS="${RELAY_WRK_THREADS:-2}"
 
 command -v wrk >/dev/null || { echo "relay-wrk: wrk not found (apt-get install wrk)" >&2; exit 1; }
-cargo build --release -q -p lantern-relay --bin lantern-relay --bin relay-load >&2
+if [ -z "${RELAY_WRK_NO_BUILD:-}" ]; then
+    cargo build --release -q -p lantern-relay --bin lantern-relay --bin relay-load >&2
+fi
 
 WORK="$(mktemp -d)"
 RELAY_PID=""

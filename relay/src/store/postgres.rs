@@ -309,9 +309,11 @@ async fn store_batch(
     let post_boxes: Vec<&str> = batch.iter().map(|p| p.mailbox_id.as_str()).collect();
     let post_ids: Vec<&str> = batch.iter().map(|p| p.envelope_id.as_str()).collect();
     // Both lookups run after the locks, pipelined on one connection (one round trip).
+    let cap_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&hashes];
+    let dup_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&post_boxes, &post_ids];
     let (cap_rows, dup_rows) = tokio::try_join!(
-        tx.query(&caps_stmt, &[&hashes]),
-        tx.query(&dups_stmt, &[&post_boxes, &post_ids]),
+        tx.query(&caps_stmt, &cap_params),
+        tx.query(&dups_stmt, &dup_params),
     )?;
     let caps: HashMap<Vec<u8>, (String, Option<i64>)> = cap_rows
         .into_iter()
@@ -445,9 +447,12 @@ async fn store_one(
         .await?;
     // Both lookups run after the mailbox lock, pipelined on one connection (one round trip).
     let token_hash: &[u8] = &p.token_hash[..];
+    let cap_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&token_hash];
+    let dup_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] =
+        [&p.mailbox_id, &p.envelope_id];
     let (cap, existing) = tokio::try_join!(
-        tx.query_opt(&cap_stmt, &[&token_hash]),
-        tx.query_opt(&dup_stmt, &[&p.mailbox_id, &p.envelope_id]),
+        tx.query_opt(&cap_stmt, &cap_params),
+        tx.query_opt(&dup_stmt, &dup_params),
     )?;
     match cap.map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1))) {
         None => return Ok(PostOutcome::CapabilityInvalid),

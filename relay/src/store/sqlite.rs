@@ -397,28 +397,26 @@ impl Store for SqliteStore {
     ) -> Result<u64, StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            // One cached DELETE per listed id (SQLite runs them in-process, so this costs about
-            // what one statement over a list would, without SQLite's JSON functions); each
-            // deleted row comes back once and becomes a tombstone. Same savepoint: all or none.
-            let mut delete = c.prepare_cached(
-                "DELETE FROM envelopes WHERE mailbox_id = ?1 AND id = ?2
-                 RETURNING id, seq, payload_hash, received_at, length(payload)",
-            )?;
-            let mut gone = Vec::with_capacity(ids.len());
-            for env_id in &ids {
-                let row = delete
-                    .query_row(params![id, env_id], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, Vec<u8>>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, i64>(4)?,
-                        ))
-                    })
-                    .optional()?;
-                gone.extend(row);
-            }
+            // One DELETE for the whole list (ids travel as a JSON array); each deleted row comes
+            // back once and becomes a tombstone. Same savepoint, so both or neither.
+            let ids_json = serde_json::to_string(&ids)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            let gone = c
+                .prepare_cached(
+                    "DELETE FROM envelopes WHERE mailbox_id = ?1
+                     AND id IN (SELECT value FROM json_each(?2))
+                     RETURNING id, seq, payload_hash, received_at, length(payload)",
+                )?
+                .query_map(params![id, ids_json], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
             let mut tombstone = c.prepare_cached(
                 "INSERT INTO acked_envelopes
                    (mailbox_id, id, seq, payload_hash, received_at, acked_at)
