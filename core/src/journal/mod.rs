@@ -483,9 +483,10 @@ impl JournalStore {
     fn insert_entries(&self, tx: &Connection, entries: &[Entry]) -> Result<()> {
         let keys = self.vault.records()?;
         let mut insert = tx.prepare_cached(INSERT_ENTRY)?;
-        let mut insert_tag = match entries.iter().any(|e| !e.tags.is_empty()) {
-            true => Some(tx.prepare_cached(INSERT_TAG)?),
-            false => None,
+        let mut insert_tag = if entries.iter().any(|e| !e.tags.is_empty()) {
+            Some(tx.prepare_cached(INSERT_TAG)?)
+        } else {
+            None
         };
         for e in entries {
             let sealed = Self::seal_entry(&keys, e);

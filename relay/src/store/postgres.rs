@@ -46,6 +46,9 @@ struct PendingPost {
     reply: oneshot::Sender<Result<PostOutcome, StoreError>>,
 }
 
+/// Posts waiting for a worker, shared by the workers (one takes a batch at a time).
+type PostQueue = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<PendingPost>>>;
+
 /// PostgreSQL-backed store (a small connection pool, and the post workers' queue).
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -118,7 +121,7 @@ impl PostgresStore {
         store.migrate(schema).await?;
         // A quarter of the pool commits posts (at least one): while one batch waits for its
         // WAL flush the next is being built, and the other connections serve everything else.
-        let queue = Arc::new(tokio::sync::Mutex::new(queue));
+        let queue: PostQueue = Arc::new(tokio::sync::Mutex::new(queue));
         for _ in 0..(pool_size / 4).max(1) {
             tokio::spawn(post_worker(store.pool.clone(), Arc::clone(&queue)));
         }
@@ -770,5 +773,116 @@ impl Store for PostgresStore {
             envelopes: row.get(1),
             bytes: row.get(2),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many posts at once go through group commit (batches larger than one): repeats of an id
+    /// in the same or another batch are duplicates with the first post's seq, another payload
+    /// under a stored id is a conflict, the quota counts the posts stored earlier in the same
+    /// batch, and stored envelopes get gap-free seqs in list order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_posts_are_batched_with_single_post_semantics() {
+        let Ok(url) = std::env::var("LANTERN_TEST_POSTGRES_URL") else {
+            eprintln!("skipped: LANTERN_TEST_POSTGRES_URL is not set (scripts/start-postgres.sh)");
+            return;
+        };
+        let schema = format!(
+            "batch_test_{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let store = PostgresStore::open(&url, Some(&schema), 8)
+            .await
+            .expect("opens");
+        assert!(
+            store
+                .create_mailbox("mb", b"key", 1)
+                .await
+                .expect("mailbox")
+        );
+        let token = [7u8; 32];
+        assert!(
+            store
+                .add_capability("mb", "cap", &token, 1)
+                .await
+                .expect("cap")
+        );
+        let quota = Quota {
+            max_envelopes: 8,
+            max_bytes: 1 << 20,
+        };
+        let hash = |p: &[u8]| {
+            let mut h = [0u8; 32];
+            h[..p.len()].copy_from_slice(p);
+            h
+        };
+        // 12 distinct ids, each posted 3 times with its payload, and once with another one.
+        let mut posts = Vec::new();
+        for round in 0..4 {
+            for i in 0..12u8 {
+                let payload = if round == 3 { vec![i, 0xff] } else { vec![i] };
+                posts.push((format!("e{i}"), payload));
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (n, (id, payload)) in posts.into_iter().enumerate() {
+            let store = store.clone();
+            tasks.spawn(async move {
+                let h = hash(&payload);
+                let outcome = store
+                    .post_envelope("mb", &token, &id, payload.clone(), h, 2, quota)
+                    .await
+                    .expect("answered");
+                (n, id, payload, outcome)
+            });
+        }
+        let mut outcomes = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            outcomes.push(r.expect("task"));
+        }
+        let (rows, more) = store.list_envelopes("mb", 0, 100).await.expect("list");
+        assert!(!more);
+        // Exactly the quota is stored, with seqs 1..=8 in list order, each id once.
+        assert_eq!(rows.len(), 8);
+        assert_eq!(
+            rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            (1..=8).collect::<Vec<_>>()
+        );
+        let stored: HashMap<&str, (i64, &[u8])> = rows
+            .iter()
+            .map(|r| (r.id.as_str(), (r.seq, &r.payload[..])))
+            .collect();
+        assert_eq!(stored.len(), 8);
+        let mut stored_answers = 0;
+        for (_, id, payload, outcome) in &outcomes {
+            match (*outcome, stored.get(id.as_str())) {
+                (PostOutcome::Stored { seq }, Some((s, p))) => {
+                    assert_eq!((seq, *p), (*s, &payload[..]));
+                    stored_answers += 1;
+                }
+                (PostOutcome::Duplicate { seq }, Some((s, p))) => {
+                    assert_eq!((seq, *p), (*s, &payload[..]))
+                }
+                (PostOutcome::Conflict, Some((_, p))) => assert_ne!(*p, &payload[..]),
+                // An id that never fitted the quota: refused every time it came first.
+                (PostOutcome::QuotaExceeded, None) => {}
+                other => panic!("unexpected answer for {id}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            stored_answers, 8,
+            "each stored envelope was answered Stored once"
+        );
+        let totals = store.totals().await.expect("totals");
+        assert_eq!(totals.envelopes, 8);
+        let c = store.client().await.expect("client");
+        c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .expect("drop schema");
     }
 }
