@@ -40,8 +40,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite:PATH` or `postgres://user@host:port/db`.
     pub database: String,
-    /// SQLite durability: `normal` (a 2xx survives a relay crash; the OS may lose the last
-    /// commits on power loss) or `full` (fsync per group commit: survives power loss).
+    /// SQLite durability: `full` (the default: fsync of the WAL at every group commit, so a 2xx
+    /// survives power loss) or `normal` (no fsync at commit: a 2xx survives a relay crash, but
+    /// a power loss or OS crash can lose posts that were already acknowledged).
     pub sqlite_synchronous: String,
     /// PostgreSQL schema to use (created if missing); default: the server's search_path.
     pub postgres_schema: Option<String>,
@@ -117,7 +118,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             database: "sqlite:lantern-relay.db".into(),
-            sqlite_synchronous: "normal".into(),
+            sqlite_synchronous: "full".into(),
             postgres_schema: None,
             postgres_pool_size: 16,
             tls_cert: None,
@@ -271,7 +272,8 @@ pub struct Args {
     /// sqlite:PATH or postgres://... [default: sqlite:lantern-relay.db].
     #[arg(long, env = "LANTERN_RELAY_DATABASE")]
     pub database: Option<String>,
-    /// SQLite durability, normal or full [default: normal].
+    /// SQLite durability: full, or normal (can lose acknowledged posts on power loss)
+    /// [default: full].
     #[arg(long, env = "LANTERN_RELAY_SQLITE_SYNCHRONOUS")]
     pub sqlite_synchronous: Option<String>,
     /// PostgreSQL schema (created if missing).

@@ -324,11 +324,11 @@ impl SearchIndexSlot {
         Ok(built.query(&words, limit as usize))
     }
 
-    /// Applies an added or edited entry to a live index; a stale index is dropped instead.
-    pub(super) fn upsert(&self, vault: &Vault, e: &Entry) {
+    /// Applies added or edited entries to a live index; a stale index is dropped instead.
+    pub(super) fn upsert(&self, vault: &Vault, entries: &[Entry]) {
         let mut state = self.state();
         match state.as_mut() {
-            Some(b) if b.epoch == vault.epoch() => b.upsert(e),
+            Some(b) if b.epoch == vault.epoch() => entries.iter().for_each(|e| b.upsert(e)),
             // Rebuilt from the database on the next search.
             _ => *state = None,
         }

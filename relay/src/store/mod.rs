@@ -13,7 +13,7 @@ pub mod postgres;
 pub mod sqlite;
 
 /// A storage failure. The message names the operation, never a payload or key.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("storage unavailable: {0}")]
     Unavailable(String),

@@ -1,5 +1,6 @@
-//! SQLite storage: one database file in WAL mode (synchronous=NORMAL), owned by one dedicated
-//! thread, so the async workers never wait on disk.
+//! SQLite storage: one database file in WAL mode (synchronous=FULL by default, see
+//! `Config::sqlite_synchronous`), owned by one dedicated thread, so the async workers never
+//! wait on disk.
 //!
 //! One writer is SQLite's own model; a single connection also makes every post's
 //! check-then-insert trivially serial. The thread takes every request queued at that moment and
@@ -381,12 +382,15 @@ impl Store for SqliteStore {
     ) -> Result<(Vec<EnvelopeRow>, bool), StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            // The length comes first so a payload past the byte budget is never read.
-            let mut stmt = c.prepare_cached(
+            // The length comes first so a payload past the byte budget is never read. The limit
+            // is part of the SQL text (an integer, never request text): SQLite reads a bound
+            // LIMIT's value when planning and would prepare the statement again on every call.
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT length(payload), id, seq, received_at, payload FROM envelopes
-                 WHERE mailbox_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-            )?;
-            let mut rows = stmt.query(params![id, after, i64::from(limit) + 1])?;
+                 WHERE mailbox_id = ?1 AND seq > ?2 ORDER BY seq LIMIT {}",
+                i64::from(limit) + 1
+            ))?;
+            let mut rows = stmt.query(params![id, after])?;
             let (mut page, mut bytes) = (Vec::new(), 0usize);
             while let Some(r) = rows.next()? {
                 let len = usize::try_from(r.get::<_, i64>(0)?).unwrap_or(usize::MAX);
