@@ -114,18 +114,14 @@ impl Harness {
             burst_per_ip: 1e9,
             rate_per_key: 1e9,
             burst_per_key: 1e9,
+            create_rate_per_ip: 1e9,
+            create_burst_per_ip: 1e9,
             ..Config::default()
         };
         let store = rt.block_on(async {
             SqliteStore::open(&dir.path().join("relay.db"), false).expect("store opens")
         });
-        let state = AppState {
-            store: Arc::new(store),
-            per_ip: Arc::new(RateLimiter::new(config.rate_per_ip, config.burst_per_ip)),
-            per_key: Arc::new(RateLimiter::new(config.rate_per_key, config.burst_per_key)),
-            metrics: Arc::new(Metrics::default()),
-            config: Arc::new(config),
-        };
+        let state = AppState::new(store, config).expect("a valid relay configuration");
         let rng = ring::rand::SystemRandom::new();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("key");
         let owner = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("key");
