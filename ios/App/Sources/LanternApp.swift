@@ -20,8 +20,7 @@ struct LanternApp: App {
                     RootView(client: client, autoLock: autoLock)
                 } else {
                     ProgressView().task {
-                        client = try? await LanternClient.open()
-                        BackgroundSync.client = client
+                        client = try? await LanternStore.shared.client()
                     }
                 }
                 // Privacy cover: the app switcher snapshot never shows private text.

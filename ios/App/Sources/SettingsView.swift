@@ -1,5 +1,4 @@
 import Lantern
-import LocalAuthentication
 import SwiftUI
 import UniformTypeIdentifiers
 
@@ -44,7 +43,7 @@ struct SettingsView: View {
                     }
                 }
                 Toggle("settings.biometric", isOn: Binding(get: { model.platformKeyEnabled }, set: { on in
-                    Task { await model.setPlatformKey(on ? KeychainKeyProvider() : nil) }
+                    Task { await model.setPlatformKey(on ? KeychainKeyProvider(reason: String(localized: "biometric.reason")) : nil) }
                 }))
             }
             if let error = model.error { ErrorRow(error: error) }
