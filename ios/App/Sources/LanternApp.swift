@@ -29,8 +29,12 @@ struct LanternApp: App {
             .onChange(of: scenePhase) { _, phase in
                 switch phase {
                 case .active:
-                    covered = false
-                    if autoLock.foregrounded(at: Date()) { Task { await client?.journal.lock() } }
+                    // Lock before lifting the cover, so the journal is never seen for a frame.
+                    if autoLock.foregrounded(at: Date()) {
+                        Task { await client?.journal.lock(); covered = false }
+                    } else {
+                        covered = false
+                    }
                 case .inactive:
                     covered = true
                 case .background:
@@ -63,10 +67,13 @@ struct RootView: View {
     var body: some View {
         TabView {
             tab(CourseView(course: client.course), "tab.course", "book")
+            // Keyed on the lock count: any lock rebuilds these tabs from the lock screen.
             tab(JournalView(journal: client.journal), "tab.journal", "heart.text.square")
+                .id(client.journal.lockSignal.generation)
             tab(SharingView(sharing: client.sharing), "tab.sharing", "person.2")
             tab(InboxView(sharing: client.sharing), "tab.inbox", "tray")
             tab(SettingsView(journal: client.journal, autoLock: autoLock), "tab.settings", "gear")
+                .id(client.journal.lockSignal.generation)
         }
         .sheet(isPresented: $showHelp) { NavigationStack { HelpView(course: client.course) } }
     }
