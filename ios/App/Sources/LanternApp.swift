@@ -11,17 +11,25 @@ struct LanternApp: App {
     @State private var autoLock = AutoLock()
     @State private var covered = false
 
+    @State private var openError: UIError?
+
     init() { BackgroundSync.register() }
+
+    /// Opens the core once; a failure is shown with a retry instead of an endless spinner.
+    private func open() async {
+        do { client = try await LanternStore.shared.client() } catch { openError = UIError(error) }
+    }
 
     var body: some Scene {
         WindowGroup {
             ZStack {
                 if let client {
                     RootView(client: client, autoLock: autoLock)
+                } else if let openError {
+                    OpenFailedView(error: openError) { self.openError = nil }
                 } else {
-                    ProgressView().task {
-                        client = try? await LanternStore.shared.client()
-                    }
+                    // Re-run when the person retries (openError goes back to nil).
+                    ProgressView().task { await open() }
                 }
                 // Privacy cover: the app switcher snapshot never shows private text.
                 if covered { PrivacyCover() }
@@ -46,6 +54,20 @@ struct LanternApp: App {
                 }
             }
         }
+    }
+}
+
+/// The core could not be opened (storage unreadable, no space, ...): say so, offer a retry.
+struct OpenFailedView: View {
+    let error: UIError
+    let retry: () -> Void
+    var body: some View {
+        VStack(spacing: 16) {
+            Label("open.failed.title", systemImage: "exclamationmark.triangle").font(.title2)
+            Text(LocalizedStringKey(error.key)).multilineTextAlignment(.center)
+            Button("action.retry", action: retry).buttonStyle(.borderedProminent)
+        }
+        .padding()
     }
 }
 

@@ -31,13 +31,13 @@ struct SettingsView: View {
                     ShareLink(item: file) { Label("settings.backupSave", systemImage: "square.and.arrow.up") }
                 }
                 Button("settings.backupImport") { importing = true }
-                Button("settings.plaintextExport") { model.confirmingPlaintextExport = true }
+                Button("settings.plaintextExport") { model.askPlaintextExport() }
                 if let text = model.plaintextExport {
                     ShareLink(item: text) { Label("settings.plaintextShare", systemImage: "square.and.arrow.up") }
                 }
             }
             Section(header: Text("settings.autoLock")) {
-                Picker("settings.autoLock", selection: Binding(get: { model.autoLock.delay }, set: { model.autoLock.delay = $0 })) {
+                Picker("settings.autoLock", selection: Binding(get: { model.autoLock.delay }, set: { model.autoLock.choose(delay: $0) })) {
                     ForEach(AutoLock.choices, id: \.self) { s in
                         if s == 0 { Text("settings.autoLock.now").tag(s) } else { Text("settings.autoLock.after \(Int(s))").tag(s) }
                     }
@@ -51,7 +51,6 @@ struct SettingsView: View {
         .navigationTitle(Text("tab.settings"))
         .alert(Text("settings.plaintext.title"), isPresented: $model.confirmingPlaintextExport) {
             Button("settings.plaintext.confirm", role: .destructive) {
-                model.confirmingPlaintextExport = true
                 Task { await model.confirmPlaintextExport() }
             }
             Button("action.cancel", role: .cancel) {}
