@@ -34,8 +34,9 @@ enum BackgroundSync {
     }
 
     /// "New updates from someone you support": no name, no content, nothing private. Shown only
-    /// if the person allowed notifications (asked when they turn updates on, `Notifications`).
+    /// if the person turned updates on and iOS allowed it (`UpdateNotifications`).
     static func notifyNewUpdates() async {
+        guard UpdateNotifications.wanted() else { return }
         let center = UNUserNotificationCenter.current()
         let status = await center.notificationSettings().authorizationStatus
         guard [.authorized, .provisional, .ephemeral].contains(status) else { return }

@@ -7,6 +7,7 @@ struct SettingsView: View {
     @State private var model: SettingsModel
     @State private var exporting = false
     @State private var importing = false
+    @State private var updates = UpdateNotifications()
     init(journal: JournalService, autoLock: AutoLock) { _model = State(initialValue: SettingsModel(journal: journal, autoLock: autoLock)) }
 
     var body: some View {
@@ -46,9 +47,19 @@ struct SettingsView: View {
                     Task { await model.setPlatformKey(on ? KeychainKeyProvider(reason: String(localized: "biometric.reason")) : nil) }
                 }))
             }
+            Section(header: Text("settings.updates")) {
+                Toggle("settings.updates.notify", isOn: Binding(get: { updates.enabled }, set: { on in
+                    Task { await updates.set(on) }
+                }))
+                if let problem = updates.problem {
+                    Text(LocalizedStringKey(problem == .refused ? "settings.updates.refused" : "settings.updates.failed")).foregroundStyle(.red)
+                    if problem == .refused { Button("settings.updates.openSettings") { updates.openSystemSettings() } }
+                }
+            }
             if let error = model.error { ErrorRow(error: error) }
         }
         .navigationTitle(Text("tab.settings"))
+        .task { await updates.refresh() }
         .alert(Text("settings.plaintext.title"), isPresented: $model.confirmingPlaintextExport) {
             Button("settings.plaintext.confirm", role: .destructive) {
                 Task { await model.confirmPlaintextExport() }
