@@ -46,10 +46,16 @@ public final class JournalService: Sendable {
     public func unlock(with provider: PlatformKeyProvider) async throws {
         try await call { try self.journal.unlockWithPlatformKey(provider: provider) }
     }
-    /// The one way to lock: the core forgets the key, then every screen is told.
+    /// The one way to lock: the core forgets the key, then every screen is told. A journal that
+    /// was not unlocked (lock screen, setup in progress) is not signalled, so an auto-lock does
+    /// not wipe a half-typed passphrase.
     public func lock() async {
-        _ = try? await coreCall { self.journal.lock() }
-        await lockSignal.locked()
+        let wasUnlocked = (try? await coreCall { () -> Bool in
+            let unlocked = self.journal.isUnlocked()
+            self.journal.lock()
+            return unlocked
+        }) ?? true
+        if wasUnlocked { await lockSignal.locked() }
     }
     public func changePassphrase(old: String, new: String) async throws {
         try await call { try self.journal.changePassphrase(old: old, new: new) }
