@@ -44,3 +44,23 @@ public final class LanternClient: Sendable {
         return LanternClient(core: try await coreCall { try Lantern.open(dataDir: path) })
     }
 }
+
+/// The process's one open core, shared by the foreground app and a background launch
+/// (BGTaskScheduler can start the app with no view at all): whoever asks first opens it, later
+/// callers get the same client. A failed open is not cached, so the next ask tries again.
+public actor LanternStore {
+    public static let shared = LanternStore()
+    private var opened: LanternClient?
+    private var opening: Task<LanternClient, Error>?
+
+    public func client() async throws -> LanternClient {
+        if let opened { return opened }
+        if let opening { return try await opening.value }
+        let task = Task { try await LanternClient.open() }
+        opening = task
+        defer { opening = nil }
+        let client = try await task.value
+        opened = client
+        return client
+    }
+}

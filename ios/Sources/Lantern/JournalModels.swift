@@ -24,10 +24,9 @@ public final class JournalLockModel {
     public private(set) var error: UIError?
     private let journal: JournalService
 
-    public init(journal: JournalService) {
-        self.journal = journal
-        journal.onLocked = { [weak self] in if self?.mode == .unlocked { self?.mode = .unlock } }
-    }
+    /// A lock elsewhere replaces this model with a fresh one (the app keys the screen on
+    /// `JournalService.lockSignal`), so it needs no lock callback of its own.
+    public init(journal: JournalService) { self.journal = journal }
 
     public func load() async {
         do {
@@ -75,7 +74,7 @@ public final class JournalLockModel {
     /// The person wrote the code down: forget it and open the journal.
     public func recoveryCodeSaved() { newRecoveryCode = nil; mode = .unlocked }
 
-    public func lock() async { await journal.lock(); mode = .unlock }
+    public func lock() async { await journal.lock(); mode = .unlock; passphrase = ""; confirm = "" }
 
     private func run(_ body: @escaping () async throws -> Void) async {
         busy = true; error = nil

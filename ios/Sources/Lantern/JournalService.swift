@@ -1,22 +1,33 @@
 import Foundation
 import LanternCore
+import Observation
 
 /// Whether the journal can be read right now.
 public enum VaultState: Sendable { case unknown, notSetUp, locked, unlocked }
 
+/// Counts the times the journal locked. Every lock goes through `JournalService` (the person,
+/// auto-lock, a call that finds the vault `Locked`), which bumps `generation`; the app keys the
+/// journal and settings screens on it, so each lock drops every screen that showed journal
+/// content (pushed editors included) and the lock screen comes back, whoever locked.
+@MainActor @Observable
+public final class LockSignal {
+    public private(set) var generation = 0
+    nonisolated init() {}
+    func locked() { generation += 1 }
+}
+
 /// The encrypted journal, off the main actor. Passphrases pass straight to the core and are
-/// never stored here. `onLocked` fires whenever a call finds the vault locked (auto-lock), so
-/// the lock screen comes back wherever the person was.
-public final class JournalService: @unchecked Sendable {
+/// never stored here.
+public final class JournalService: Sendable {
     let journal: Journal
-    @MainActor public var onLocked: (() -> Void)?
+    public let lockSignal = LockSignal()
     init(_ journal: Journal) { self.journal = journal }
 
     private func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await coreCall(body)
         } catch LanternFailure.locked {
-            await MainActor.run { self.onLocked?() }
+            await lockSignal.locked()
             throw LanternFailure.locked
         }
     }
@@ -35,7 +46,17 @@ public final class JournalService: @unchecked Sendable {
     public func unlock(with provider: PlatformKeyProvider) async throws {
         try await call { try self.journal.unlockWithPlatformKey(provider: provider) }
     }
-    public func lock() async { _ = try? await call { self.journal.lock() } }
+    /// The one way to lock: the core forgets the key, then every screen is told. A journal that
+    /// was not unlocked (lock screen, setup in progress) is not signalled, so an auto-lock does
+    /// not wipe a half-typed passphrase.
+    public func lock() async {
+        let wasUnlocked = (try? await coreCall { () -> Bool in
+            let unlocked = self.journal.isUnlocked()
+            self.journal.lock()
+            return unlocked
+        }) ?? true
+        if wasUnlocked { await lockSignal.locked() }
+    }
     public func changePassphrase(old: String, new: String) async throws {
         try await call { try self.journal.changePassphrase(old: old, new: new) }
     }

@@ -8,16 +8,19 @@ import Security
 /// enrolled biometrics, wraps the journal's data key with ECIES (X9.63 SHA-256, AES-GCM).
 /// Adding a new face or finger invalidates it; the person then unlocks with the passphrase.
 /// On a simulator without an enclave it falls back to a Keychain key with the same access rule.
-public final class KeychainKeyProvider: PlatformKeyProvider, @unchecked Sendable {
+///
+/// The Face ID prompt is the Keychain's own: using the key asks once, with `reason`. No
+/// `LAContext` is created by the app and carried across an `await` (it is not Sendable); each
+/// key use makes its own, on the core's thread, so the provider holds only Sendable values.
+public final class KeychainKeyProvider: PlatformKeyProvider, Sendable {
     private let tag: Data
-    private let context: LAContext?
+    private let reason: String
     private static let algorithm = SecKeyAlgorithm.eciesEncryptionCofactorVariableIVX963SHA256AESGCM
 
-    /// `context` is the LAContext of the biometric check the app just made (reused, so the
-    /// person is asked once).
-    public init(tag: String = "org.lantern.journal.platform-key", context: LAContext? = nil) {
+    /// `reason` is the text of the Face ID / Touch ID prompt.
+    public init(tag: String = "org.lantern.journal.platform-key", reason: String) {
         self.tag = Data(tag.utf8)
-        self.context = context
+        self.reason = reason
     }
 
     public func wrapKey(key: Data) throws -> Data {
@@ -52,7 +55,9 @@ public final class KeychainKeyProvider: PlatformKeyProvider, @unchecked Sendable
             kSecClass: kSecClassKey, kSecAttrApplicationTag: tag,
             kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom, kSecReturnRef: true,
         ]
-        if let context { query[kSecUseAuthenticationContext] = context }
+        let context = LAContext()
+        context.localizedReason = reason
+        query[kSecUseAuthenticationContext] = context
         var item: CFTypeRef?
         if SecItemCopyMatching(query as CFDictionary, &item) == errSecSuccess, let item {
             return (item as! SecKey) // swiftlint:disable:this force_cast (SecKey is a CF type)
