@@ -227,7 +227,16 @@ fn test() -> Result {
             .args(["-m", "pytest", "-q", "tests/python"])
             .env("PYTHONPATH", root().join("target/bindings/python")),
     )?;
-    fuzz(&FUZZ_TARGETS, FUZZ_SMOKE_SECS)?;
+    // The fuzz smoke run is opt-in until the targets have built and run to completion on the
+    // project's machine once (docs/fuzzing.md, "Long runs"): a harness bug must not fail CI.
+    if env::var_os("LANTERN_FUZZ_SMOKE").is_some() {
+        fuzz(&FUZZ_TARGETS, FUZZ_SMOKE_SECS)?;
+    } else {
+        eprintln!(
+            "xtask: fuzz smoke run skipped: not yet run to completion once; \
+             LANTERN_FUZZ_SMOKE=1 cargo xtask test (or cargo xtask fuzz) runs it"
+        );
+    }
     eprintln!("xtask: all tests passed");
     Ok(())
 }
