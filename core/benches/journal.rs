@@ -77,7 +77,7 @@ fn new_entry(i: usize, size: usize) -> NewEntry {
 fn journal_in(dir: &Path, pk: &[u8; 32]) -> JournalStore {
     let path = dir.join(DB);
     let vault = Arc::new(Vault::open(&path, VaultOptions { kdf_iterations: 1 }).expect("vault"));
-    vault.setup("bench").expect("setup");
+    vault.setup("harbor lights at dusk").expect("setup");
     vault
         .enable_platform_key(|dek| Ok(hazmat::seal_aes_gcm(pk, b"bench", dek)))
         .expect("platform key");

@@ -56,7 +56,7 @@ fn new_entry(i: usize, size: usize) -> NewEntry {
 fn journal(dir: &Path) -> JournalStore {
     let path = dir.join("private.db");
     let vault = Arc::new(Vault::open(&path, VaultOptions { kdf_iterations: 1 }).expect("vault"));
-    vault.setup("profile").expect("setup");
+    vault.setup("harbor lights at dusk").expect("setup");
     JournalStore::open(&path, vault).expect("journal")
 }
 

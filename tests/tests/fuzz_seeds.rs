@@ -49,7 +49,7 @@ fn with_mode(mode: u8, bytes: &[u8]) -> Vec<u8> {
 fn journal(dir: &Path) -> JournalStore {
     let path = dir.join("private.db");
     let vault = Arc::new(Vault::open(&path, VaultOptions { kdf_iterations: 2 }).unwrap());
-    vault.setup("pw").unwrap();
+    vault.setup("harbor lights at dusk").unwrap();
     JournalStore::open(&path, vault).unwrap()
 }
 

@@ -107,7 +107,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("private.db");
         let vault = Arc::new(Vault::open(&path, VaultOptions { kdf_iterations: 2 }).unwrap());
-        vault.setup("pw").unwrap();
+        vault.setup("harbor lights at dusk").unwrap();
         let j = JournalStore::open(&path, vault).unwrap();
         // Week 1: one lone check-in (the attack: a day, or a week, with one check-in) and an
         // entry with a mood that is never shared.

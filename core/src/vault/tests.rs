@@ -235,7 +235,7 @@ fn platform_key_is_a_second_way_in() {
 #[test]
 fn marks_are_sealed_replaced_and_need_the_key() {
     let (_d, v) = vault();
-    v.setup("pw").unwrap();
+    v.setup("harbor lights at dusk").unwrap();
     assert!(v.read_mark("m").unwrap().is_none());
     v.write_mark("m", b"one").unwrap();
     v.write_mark("m", b"two").unwrap();
