@@ -177,11 +177,9 @@ fn invites_expire_on_both_sides() {
 }
 
 /// A capability that was never used (a second invite still waiting) fills the mailbox; the
-/// peer's revocation must still be delivered. That needs the relay to keep room for every
-/// capability (per-capability quotas with a reserve, branch `relay`); today's relay has only
-/// the mailbox quota, so this fails there with `quota_exceeded`.
+/// peer's revocation must still be delivered: the relay keeps room for every capability
+/// (per-capability quotas with a reserve, docs/relay-api.md "Quotas").
 #[test]
-#[ignore = "needs the relay's per-capability quotas with reserved room (branch relay); run after that merge"]
 fn a_flood_from_another_capability_leaves_room_for_the_revocation() {
     let dir = tempfile::tempdir().unwrap();
     let relay = relay(&dir);
