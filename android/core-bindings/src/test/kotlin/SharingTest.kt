@@ -136,8 +136,6 @@ class SharingTest {
     }
 
     @Disabled("Expectations predate pairing through the relay (issue 11.3: the peer now fetches its own mailbox, so a sync reports fetch and apply phases); to be updated")
-
-    @Disabled("Expectations predate pairing through the relay (issue 11.3: the peer now fetches its own mailbox, so a sync reports fetch and apply phases); to be updated")
     @Test
     fun syncReportsProgressAndCanBeCancelled() {
         core("peer").use { peer ->
@@ -175,8 +173,6 @@ class SharingTest {
             }
         }
     }
-
-    @Disabled("Expectations predate the private mood summary (issue 11.9: weekly check-in averages only, weeks with at least 3 check-ins), so this fixture discloses no mood item; to be updated")
 
     @Disabled("Expectations predate the private mood summary (issue 11.9: weekly check-in averages only, weeks with at least 3 check-ins), so this fixture discloses no mood item; to be updated")
     @Test

@@ -135,8 +135,6 @@ class SharingViewModelsTest {
     }
 
     @org.junit.jupiter.api.Disabled("Times out since pairing goes through the relay (issue 11.3); not yet diagnosed")
-
-    @org.junit.jupiter.api.Disabled("Times out since pairing goes through the relay (issue 11.3); not yet diagnosed")
     @Test
     fun aRelayThatIsDownIsATypedRetryAndNothingIsLost() = kotlinx.coroutines.runBlocking {
         val (pVm, sVm) = paired()
