@@ -253,12 +253,7 @@ impl Head {
 /// log and the deed commit together; before that transaction commits, call [`checkpoint`]
 /// (once, however many records it appended: one signature per transaction), and after it,
 /// `SharingStore::raise_mark`.
-pub fn append(
-    conn: &Connection,
-    sealer: &dyn Sealer,
-    at: i64,
-    event: &AuditEvent,
-) -> Result<i64, StoreError> {
+pub fn append(conn: &Connection, at: i64, event: &AuditEvent) -> Result<i64, StoreError> {
     let last: Option<(i64, Vec<u8>)> = conn
         .query_row(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -610,7 +605,7 @@ mod tests {
         .expect("stores identity");
         write_mark(&sealer, Head::from_bytes(&[0u8; 40]).expect("head")).expect("mark");
         for i in 1..=n {
-            append(&conn, &sealer, 1000 + i as i64, &disclosed(i)).expect("appends");
+            append(&conn, 1000 + i as i64, &disclosed(i)).expect("appends");
         }
         checkpoint(&conn, &sealer).expect("checkpoint");
         let log = verify(&conn, &sealer, Checkpoints::SignedOnly).expect("verifies");
@@ -687,7 +682,7 @@ mod tests {
             })
             .expect("checkpoint");
         for i in 4..=5 {
-            append(&conn, &sealer, 2000 + i, &disclosed(i as u64)).expect("appends");
+            append(&conn, 2000 + i, &disclosed(i as u64)).expect("appends");
         }
         checkpoint(&conn, &sealer).expect("checkpoint");
         let log = verify(&conn, &sealer, Checkpoints::SignedOnly).expect("verifies");
@@ -706,7 +701,7 @@ mod tests {
     #[test]
     fn records_appended_without_moving_the_checkpoint_fail() {
         let (conn, sealer, _) = log_of(2);
-        append(&conn, &sealer, 3000, &disclosed(3)).expect("appends");
+        append(&conn, 3000, &disclosed(3)).expect("appends");
         assert_eq!(check(&conn, &sealer), Err(AuditError::Truncated { seq: 3 }));
     }
 

@@ -181,7 +181,6 @@ impl SharingStore {
         .map_err(StoreError::from)?;
         audit::append(
             &tx,
-            self.sealer.as_ref(),
             now,
             &AuditEvent::GrantCreated {
                 grant_id: terms.id.clone(),
@@ -279,7 +278,6 @@ impl SharingStore {
         .map_err(StoreError::from)?;
         audit::append(
             &tx,
-            self.sealer.as_ref(),
             now,
             &AuditEvent::GrantRevoked {
                 grant_id: grant_id.to_string(),
@@ -320,7 +318,6 @@ impl SharingStore {
             if changed == 1 {
                 audit::append(
                     tx,
-                    sealer,
                     now,
                     &AuditEvent::GrantExpired {
                         grant_id: g.terms.id.clone(),

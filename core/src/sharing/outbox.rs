@@ -16,7 +16,6 @@ use super::envelope::{self, ItemMessage, Payload};
 use super::identity::Identity;
 use super::pairing::{ConnectionInfo, Role};
 use super::plan::{self, Change, Plan, Sent, SentItem, item_mac};
-use super::sealer::Sealer;
 use super::store::{StoreError, meta_get, meta_put};
 use super::{SharingError, SharingStore};
 use crate::codec::{hex, make_id};
@@ -78,7 +77,6 @@ pub struct PrepareReport {
 /// Everything queueing one connection's envelopes needs, borrowed for one transaction.
 struct Queue<'t> {
     tx: &'t Transaction<'t>,
-    sealer: &'t dyn Sealer,
     me: &'t Identity,
     conn: &'t ConnectionInfo,
     now: i64,
@@ -147,7 +145,6 @@ impl SharingStore {
             }
             let queue = Queue {
                 tx: &tx,
-                sealer: sealer.as_ref(),
                 me: &me,
                 conn,
                 now,
@@ -238,7 +235,6 @@ impl SharingStore {
             .map_err(StoreError::from)?;
             audit::append(
                 &tx,
-                sealer.as_ref(),
                 now,
                 &AuditEvent::Dropped {
                     connection_id: connection_id.clone(),
@@ -408,7 +404,6 @@ impl Queue<'_> {
                 )?;
                 audit::append(
                     self.tx,
-                    self.sealer,
                     self.now,
                     &AuditEvent::Disclosed {
                         connection_id: conn_id.clone(),
@@ -437,7 +432,6 @@ impl Queue<'_> {
                 upsert_sent(self.tx, conn_id, key, *version, None, None, false)?;
                 audit::append(
                     self.tx,
-                    self.sealer,
                     self.now,
                     &AuditEvent::Withdrawn {
                         connection_id: conn_id.clone(),
