@@ -376,6 +376,56 @@ fn a_peer_core_that_oversteps_its_grant_is_refused_by_the_supporter() {
 }
 
 #[test]
+fn content_that_is_not_what_its_kind_says_is_refused_whole() {
+    let (mut peer, mut sup) = (side(), side());
+    let conn = paired(&mut peer, &mut sup);
+    let g = peer
+        .store
+        .grant(&conn, vec![Scope::CheckIns], "p", T0 + DAY, T0)
+        .expect("grants");
+    let me = peer.store.identity().expect("id");
+    let sup_keys = sup.store.identity().expect("id").public();
+    // Covered by the grant, but the body is a mood summary's (or not content at all): the app
+    // would be handed something its typed contract does not describe.
+    for (seq, body) in [
+        (5, r#"{"daily":[],"days":90,"weekly":[]}"#.to_string()),
+        (6, "not json".to_string()),
+    ] {
+        let bytes = super::envelope::seal(
+            &me,
+            &sup_keys,
+            &format!("bad-content-{seq}"),
+            &conn,
+            seq,
+            T0,
+            &super::envelope::Payload::Update {
+                grants: vec![g.signed.clone()],
+                items: vec![
+                    super::envelope::ItemMessage::Upsert {
+                        meta: checkin("k0").meta().clone(),
+                        version: 1,
+                        grant_id: g.terms.id.clone(),
+                        body: checkin("k0").body().to_string(),
+                    },
+                    super::envelope::ItemMessage::Upsert {
+                        meta: checkin("k1").meta().clone(),
+                        version: 1,
+                        grant_id: g.terms.id.clone(),
+                        body,
+                    },
+                ],
+            },
+        );
+        assert!(matches!(
+            sup.store.receive(&bytes, T0 + 1),
+            Err(ReceiveError::Refused(EnvelopeError::Malformed))
+        ));
+    }
+    // Nothing of either envelope was applied, not even the well-formed item.
+    assert!(held_keys(&mut sup, T0 + 1).is_empty());
+}
+
+#[test]
 fn hello_needs_the_invite_secret_and_pairing_is_idempotent() {
     let (mut peer, mut sup) = (side(), side());
     let invite = sup

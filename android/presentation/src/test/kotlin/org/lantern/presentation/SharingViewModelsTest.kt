@@ -16,7 +16,6 @@ private const val SUPPORTER_PASS = "supporter passphrase 1"
 
 /** Sets up and unlocks the journal (sharing seals its records under the vault's key). */
 private suspend fun CoreFixture.ready(pass: String) {
-    core.journal.useFastKdfForTests()
     core.journal.setUp(pass)
 }
 
