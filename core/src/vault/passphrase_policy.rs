@@ -49,16 +49,17 @@ pub fn check_new_passphrase(passphrase: &str) -> Result<(), PassphraseProblem> {
 }
 
 fn is_guessable(passphrase: &str) -> bool {
-    // Letters and digits only, lowercase, with symbol substitutions undone.
+    // Letters and digits only, lowercase, with symbol substitutions undone. ASCII rules only
+    // (the list is ASCII; Unicode case tables would cost library size): any non-ASCII
+    // character counts as a letter and is kept as it is.
     let compact: String = passphrase
-        .to_lowercase()
         .chars()
         .map(|c| match c {
             '@' => 'a',
             '$' => 's',
-            c => c,
+            c => c.to_ascii_lowercase(),
         })
-        .filter(|c| c.is_alphanumeric())
+        .filter(|c| c.is_ascii_alphanumeric() || !c.is_ascii())
         .collect();
     let core = compact.trim_matches(|c: char| c.is_ascii_digit());
     if core.is_empty() || is_run(&compact) || is_repetition(&compact) {
@@ -163,6 +164,7 @@ mod tests {
             "tides & lanterns at 5am",
             "ramen under the bridge",
             "nöel fête à l'aube",
+            "Дом у моря на закате",
             "passphrase for tests 1",
         ] {
             assert_eq!(check_new_passphrase(good), Ok(()), "{good}");
