@@ -35,6 +35,12 @@ const SWEEP_LOCK: i64 = 0x4c61_6e74_0002;
 /// Most posts committed together in one transaction.
 const MAX_POST_BATCH: usize = 256;
 
+/// Worker tasks (each with its own connection while it stores a batch). Two: while one batch
+/// waits for its commit (the WAL flush) the next is taken and its lock request already queued.
+/// More would split the queue into smaller batches that, posting to the same mailboxes, wait
+/// for each other's locks and flushes one after the other anyway.
+const POST_WORKERS: usize = 2;
+
 /// A post waiting for the next group commit.
 struct PendingPost {
     mailbox_id: String,
@@ -167,11 +173,9 @@ impl PostgresStore {
         let (posts, queue) = mpsc::unbounded_channel();
         let store = PostgresStore { pool, posts };
         store.migrate(schema).await?;
-        // A quarter of the pool commits posts (at least one): while one batch waits for its WAL
-        // flush the next is being decided, and the other connections serve everything else.
         // The workers stop when the last handle (the sender) is dropped.
         let queue: PostQueue = Arc::new(tokio::sync::Mutex::new(queue));
-        for _ in 0..(pool_size / 4).max(1) {
+        for _ in 0..POST_WORKERS.min(pool_size.div_ceil(4)) {
             tokio::spawn(post_worker(store.pool.clone(), Arc::clone(&queue)));
         }
         Ok(store)
@@ -324,47 +328,50 @@ struct CapabilityState {
 /// Stores `batch` in one transaction, deciding each post in queue order exactly as if they
 /// had come one after the other: mailbox, capability, duplicate or tombstone (also of a post
 /// earlier in the batch), then both quotas counting the posts stored earlier in the batch.
+///
+/// Two round trips whatever the batch size: `BEGIN` with the locks and both lookups, then the
+/// write with `COMMIT` (pipelined on the connection; PostgreSQL runs them in order). On a
+/// busy host every round trip waits for the database process to be scheduled, so their number
+/// matters more than their size.
 async fn store_batch(
     c: &mut deadpool_postgres::Object,
     batch: &[PendingPost],
 ) -> Result<Vec<PostOutcome>, tokio_postgres::Error> {
-    let tx = c.transaction().await?;
+    let mut open = false;
+    let result = decide_and_write(c, batch, &mut open).await;
+    if result.is_err() && open {
+        // Best effort: a broken connection is discarded by the pool anyway.
+        let _ = c.batch_execute("ROLLBACK").await;
+    }
+    result
+}
+
+/// The transaction of [`store_batch`]; `open` is set while it may still be open.
+async fn decide_and_write(
+    c: &deadpool_postgres::Object,
+    batch: &[PendingPost],
+    open: &mut bool,
+) -> Result<Vec<PostOutcome>, tokio_postgres::Error> {
     // Lock every mailbox of the batch in id order (as the sweep does), so concurrent batches,
     // here or in another relay, cannot deadlock; seqs are then handed out in commit order. A
     // capability belongs to one mailbox, so its counters are read and changed under this lock.
     let mut mailbox_ids: Vec<&str> = batch.iter().map(|p| p.mailbox_id.as_str()).collect();
     mailbox_ids.sort_unstable();
     mailbox_ids.dedup();
-    let lock = tx
+    let lock = c
         .prepare_cached(
             "SELECT id, next_seq, envelope_count, envelope_bytes FROM mailboxes
              WHERE id = ANY($1) ORDER BY id FOR UPDATE",
         )
         .await?;
-    let mut mailboxes: HashMap<String, MailboxState> = tx
-        .query(&lock, &[&mailbox_ids])
-        .await?
-        .into_iter()
-        .map(|r| {
-            let state = MailboxState {
-                next_seq: r.get(1),
-                usage: Usage {
-                    envelopes: r.get(2),
-                    bytes: r.get(3),
-                },
-                changed: false,
-            };
-            (r.get(0), state)
-        })
-        .collect();
-    let caps_stmt = tx
+    let caps_stmt = c
         .prepare_cached(
             "SELECT token_hash, mailbox_id, revoked_at IS NOT NULL, envelope_count,
                envelope_bytes
              FROM capabilities WHERE token_hash = ANY($1)",
         )
         .await?;
-    let dups_stmt = tx
+    let dups_stmt = c
         // Stored envelopes, and tombstones of acknowledged ones, for every (mailbox, id)
         // posted (at most one of the two exists: an id is tombstoned only by the ack that
         // deletes it, under the mailbox lock).
@@ -378,16 +385,48 @@ async fn store_batch(
                JOIN acked_envelopes a ON a.mailbox_id = k.mailbox_id AND a.id = k.id",
         )
         .await?;
+    let write = c
+        .prepare_cached(
+            "WITH stored AS (
+               INSERT INTO envelopes
+                 (mailbox_id, seq, id, payload, payload_hash, received_at, capability_hash)
+               SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bytea[],
+                 $5::bytea[], $6::bigint[], $7::bytea[]))
+             UPDATE mailboxes m SET next_seq = v.next_seq, envelope_count = v.n,
+               envelope_bytes = v.b
+             FROM unnest($8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
+               AS v(id, next_seq, n, b)
+             WHERE m.id = v.id",
+        )
+        .await?;
     let hashes: Vec<&[u8]> = batch.iter().map(|p| &p.token_hash[..]).collect();
     let post_boxes: Vec<&str> = batch.iter().map(|p| p.mailbox_id.as_str()).collect();
     let post_ids: Vec<&str> = batch.iter().map(|p| p.envelope_id.as_str()).collect();
-    // Both lookups run after the locks, pipelined on one connection (one round trip).
+    let lock_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&mailbox_ids];
     let cap_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&hashes];
     let dup_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&post_boxes, &post_ids];
-    let (cap_rows, dup_rows) = tokio::try_join!(
-        tx.query(&caps_stmt, &cap_params),
-        tx.query(&dups_stmt, &dup_params),
+    // The lookups run after the locks are granted (the server runs a pipeline in order).
+    *open = true;
+    let ((), locked, cap_rows, dup_rows) = tokio::try_join!(
+        c.batch_execute("BEGIN"),
+        c.query(&lock, &lock_params),
+        c.query(&caps_stmt, &cap_params),
+        c.query(&dups_stmt, &dup_params),
     )?;
+    let mut mailboxes: HashMap<String, MailboxState> = locked
+        .into_iter()
+        .map(|r| {
+            let state = MailboxState {
+                next_seq: r.get(1),
+                usage: Usage {
+                    envelopes: r.get(2),
+                    bytes: r.get(3),
+                },
+                changed: false,
+            };
+            (r.get(0), state)
+        })
+        .collect();
     let mut caps: HashMap<Vec<u8>, CapabilityState> = cap_rows
         .into_iter()
         .map(|r| {
@@ -456,61 +495,49 @@ async fn store_batch(
         outcomes.push(PostOutcome::Stored { seq });
     }
 
-    if !stored.is_empty() {
-        let write = tx
-            .prepare_cached(
-                "WITH stored AS (
-                   INSERT INTO envelopes
-                     (mailbox_id, seq, id, payload, payload_hash, received_at, capability_hash)
-                   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bytea[],
-                     $5::bytea[], $6::bigint[], $7::bytea[]))
-                 UPDATE mailboxes m SET next_seq = v.next_seq, envelope_count = v.n,
-                   envelope_bytes = v.b
-                 FROM unnest($8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
-                   AS v(id, next_seq, n, b)
-                 WHERE m.id = v.id",
-            )
-            .await?;
-        let pick = |f: fn(&PendingPost) -> &[u8]| -> Vec<&[u8]> {
-            stored.iter().map(|&i| f(&batch[i])).collect()
-        };
-        let boxes: Vec<&str> = stored
-            .iter()
-            .map(|&i| batch[i].mailbox_id.as_str())
-            .collect();
-        let ids: Vec<&str> = stored
-            .iter()
-            .map(|&i| batch[i].envelope_id.as_str())
-            .collect();
-        let payloads = pick(|p| &p.payload[..]);
-        let payload_hashes = pick(|p| &p.payload_hash[..]);
-        let token_hashes = pick(|p| &p.token_hash[..]);
-        let times: Vec<i64> = stored.iter().map(|&i| batch[i].now).collect();
-        let changed: Vec<(&String, &MailboxState)> =
-            mailboxes.iter().filter(|(_, m)| m.changed).collect();
-        let m_ids: Vec<&str> = changed.iter().map(|(id, _)| id.as_str()).collect();
-        let m_next: Vec<i64> = changed.iter().map(|(_, m)| m.next_seq).collect();
-        let m_count: Vec<i64> = changed.iter().map(|(_, m)| m.usage.envelopes).collect();
-        let m_bytes: Vec<i64> = changed.iter().map(|(_, m)| m.usage.bytes).collect();
-        tx.execute(
-            &write,
-            &[
-                &boxes,
-                &seqs,
-                &ids,
-                &payloads,
-                &payload_hashes,
-                &times,
-                &token_hashes,
-                &m_ids,
-                &m_next,
-                &m_count,
-                &m_bytes,
-            ],
-        )
-        .await?;
+    if stored.is_empty() {
+        c.batch_execute("COMMIT").await?;
+        *open = false;
+        return Ok(outcomes);
     }
-    tx.commit().await?;
+    let pick = |f: fn(&PendingPost) -> &[u8]| -> Vec<&[u8]> {
+        stored.iter().map(|&i| f(&batch[i])).collect()
+    };
+    let boxes: Vec<&str> = stored
+        .iter()
+        .map(|&i| batch[i].mailbox_id.as_str())
+        .collect();
+    let ids: Vec<&str> = stored
+        .iter()
+        .map(|&i| batch[i].envelope_id.as_str())
+        .collect();
+    let payloads = pick(|p| &p.payload[..]);
+    let payload_hashes = pick(|p| &p.payload_hash[..]);
+    let token_hashes = pick(|p| &p.token_hash[..]);
+    let times: Vec<i64> = stored.iter().map(|&i| batch[i].now).collect();
+    let changed: Vec<(&String, &MailboxState)> =
+        mailboxes.iter().filter(|(_, m)| m.changed).collect();
+    let m_ids: Vec<&str> = changed.iter().map(|(id, _)| id.as_str()).collect();
+    let m_next: Vec<i64> = changed.iter().map(|(_, m)| m.next_seq).collect();
+    let m_count: Vec<i64> = changed.iter().map(|(_, m)| m.usage.envelopes).collect();
+    let m_bytes: Vec<i64> = changed.iter().map(|(_, m)| m.usage.bytes).collect();
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] = [
+        &boxes,
+        &seqs,
+        &ids,
+        &payloads,
+        &payload_hashes,
+        &times,
+        &token_hashes,
+        &m_ids,
+        &m_next,
+        &m_count,
+        &m_bytes,
+    ];
+    // If the write fails, PostgreSQL answers the COMMIT behind it with a rollback.
+    // (`open` stays set on failure: a ROLLBACK then is at worst a warning in the server log.)
+    tokio::try_join!(c.execute(&write, &params), c.batch_execute("COMMIT"))?;
+    *open = false;
     Ok(outcomes)
 }
 
@@ -1004,6 +1031,58 @@ mod tests {
         drop_schema(&store, &schema).await;
     }
 
+    /// A post PostgreSQL refuses (a NUL in a text value) fails alone: the batch's transaction
+    /// is rolled back and the other posts are stored one by one, on the same connection.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refused_post_fails_alone() {
+        let Some((store, schema)) = open_store("batch_refused").await else {
+            return;
+        };
+        assert!(
+            store
+                .create_mailbox("mb", b"key", 1)
+                .await
+                .expect("mailbox")
+        );
+        assert!(
+            store
+                .add_capability("mb", "a", &TOKEN_A, 1)
+                .await
+                .expect("cap")
+        );
+        let q = quota(10, 10, 1);
+        let (replies, _answers): (Vec<_>, Vec<_>) = (0..4).map(|_| oneshot::channel()).unzip();
+        let mut replies = replies.into_iter();
+        let mut post = |mb: &str, id: &str| PendingPost {
+            mailbox_id: mb.into(),
+            token_hash: TOKEN_A,
+            envelope_id: id.into(),
+            payload: id.as_bytes().to_vec(),
+            payload_hash: hash(id.as_bytes()),
+            now: 2,
+            quota: q,
+            reply: replies.next().expect("reply channel"),
+        };
+        let batch = vec![post("mb", "p1"), post("mb\0", "p2"), post("mb", "p3")];
+        let mut c = store.client().await.expect("client");
+        let answers = store_posts(&mut c, &batch).await;
+        assert!(matches!(answers[0], Ok(PostOutcome::Stored { seq: 1 })));
+        assert!(matches!(answers[1], Err(StoreError::Failed(_))));
+        assert!(matches!(answers[2], Ok(PostOutcome::Stored { seq: 2 })));
+        // The connection is out of any transaction: the next batch on it commits.
+        let batch = vec![post("mb", "p4")];
+        let outcomes = store_batch(&mut c, &batch).await.expect("next batch");
+        assert_eq!(outcomes, vec![PostOutcome::Stored { seq: 3 }]);
+        drop(c);
+        let (rows, _) = store
+            .list_envelopes("mb", 0, 100, 1 << 20)
+            .await
+            .expect("list");
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, vec!["p1", "p3", "p4"]);
+        drop_schema(&store, &schema).await;
+    }
+
     /// Many posts at once through the queue (batches of more than one): repeats of an id in
     /// the same or another batch are duplicates with the first post's seq, another payload
     /// under a stored id is a conflict, the mailbox quota counts the posts stored earlier in
@@ -1013,7 +1092,12 @@ mod tests {
         let Some((store, schema)) = open_store("batch_mailbox").await else {
             return;
         };
-        assert!(store.create_mailbox("mb", b"key", 1).await.expect("mailbox"));
+        assert!(
+            store
+                .create_mailbox("mb", b"key", 1)
+                .await
+                .expect("mailbox")
+        );
         assert!(
             store
                 .add_capability("mb", "cap", &TOKEN_A, 1)
@@ -1092,9 +1176,19 @@ mod tests {
         let Some((store, schema)) = open_store("batch_capability").await else {
             return;
         };
-        assert!(store.create_mailbox("mb", b"key", 1).await.expect("mailbox"));
+        assert!(
+            store
+                .create_mailbox("mb", b"key", 1)
+                .await
+                .expect("mailbox")
+        );
         for (cap, token) in [("a", TOKEN_A), ("b", TOKEN_B)] {
-            assert!(store.add_capability("mb", cap, &token, 1).await.expect("cap"));
+            assert!(
+                store
+                    .add_capability("mb", cap, &token, 1)
+                    .await
+                    .expect("cap")
+            );
         }
         // Mailbox 4, capability 3, reserve 1: whatever the order, 4 are stored, each
         // capability between 1 (its reserve) and 3 (its quota).
@@ -1106,7 +1200,15 @@ mod tests {
             tasks.spawn(async move {
                 let payload = vec![i; 10];
                 let outcome = store
-                    .post_envelope("mb", &token, &format!("p{i}"), payload.clone(), hash(&payload), 2, q)
+                    .post_envelope(
+                        "mb",
+                        &token,
+                        &format!("p{i}"),
+                        payload.clone(),
+                        hash(&payload),
+                        2,
+                        q,
+                    )
                     .await
                     .expect("answered");
                 (token, outcome)
