@@ -1,6 +1,9 @@
 """Schemathesis hooks for the Lantern relay: owner requests are signed exactly as
 docs/relay-api.md ("Owner signatures") describes, and generated ids are steered towards
-mailboxes and capabilities that exist, so the run exercises the routes and not only their 404s.
+mailboxes, capabilities and push registrations that exist, so the run exercises the routes and
+not only their 404s. Generated push endpoints are steered to a few on 127.0.0.1's discard port
+(the relay under test allows only that host, so wake-ups never leave this machine, and a
+generated endpoint it was not steered to is refused with 403).
 
 The relay's URL comes from LANTERN_RELAY_URL (set by `cargo xtask test`). Only requests whose
 three owner headers were generated well formed are signed: a case that leaves a header out or
@@ -60,6 +63,9 @@ KEYS = [Ed25519PrivateKey.generate() for _ in range(3)]
 BY_MAILBOX = {mailbox_id(public_bytes(k)): k for k in KEYS}
 BY_PUBLIC = {base64.b64encode(public_bytes(k)).decode(): k for k in KEYS}
 TOKENS: dict[str, str] = {}  # mailbox id -> a capability token issued for it
+REGISTRATIONS: dict[str, list[str]] = {}  # mailbox id -> push registration ids issued for it
+# Nothing listens on port 9 (discard): the relay's wake-ups fail at once and are retried.
+WAKE_ENDPOINTS = [f"http://127.0.0.1:9/wake/{name}" for name in ("a", "b", "c")]
 
 
 def sign(request, key: Ed25519PrivateKey) -> None:
@@ -153,6 +159,25 @@ def before_call(context, case, kwargs):
     ):
         headers[CAPABILITY_HEADER] = TOKENS[mailbox]
     body = case.body
+    registration = params.get("registration")
+    known = REGISTRATIONS.get(mailbox, [])
+    if (
+        isinstance(registration, str)
+        and re.fullmatch(r"[A-Za-z0-9_-]{16}", registration)
+        and registration not in known
+        and known
+        and steer(registration, known)
+    ):
+        params["registration"] = steer(registration, known)
+    if (
+        case.operation.method.upper() == "POST"
+        and case.operation.path == "/v1/mailboxes/{mailbox}/push"
+        and isinstance(body, dict)
+        and isinstance(body.get("endpoint"), str)
+        and 1 <= len(body["endpoint"]) <= 1024
+        and steer(body["endpoint"], WAKE_ENDPOINTS)
+    ):
+        body["endpoint"] = steer(body["endpoint"], WAKE_ENDPOINTS)
     if (
         case.operation.method.upper() == "POST"
         and case.operation.path == "/v1/mailboxes"
@@ -167,11 +192,29 @@ def before_call(context, case, kwargs):
 
 @schemathesis.hook
 def after_call(context, case, response):
+    method = case.operation.method.upper()
+    params = case.path_parameters or {}
+    mailbox = params.get("mailbox")
     # A deleted mailbox of ours comes back (with a new capability) for the cases that follow.
-    if case.operation.method.upper() == "DELETE" and response.status_code == 204:
-        mailbox = (case.path_parameters or {}).get("mailbox")
+    if method == "DELETE" and response.status_code == 204:
         if mailbox in BY_MAILBOX and case.operation.path == "/v1/mailboxes/{mailbox}":
+            REGISTRATIONS.pop(mailbox, None)
             setup_mailbox(BY_MAILBOX[mailbox])
+        if case.operation.path == "/v1/mailboxes/{mailbox}/push/{registration}":
+            known = REGISTRATIONS.get(mailbox, [])
+            if params.get("registration") in known:
+                known.remove(params["registration"])
+    # Push registrations of our mailboxes, for the unregister cases to find.
+    if (
+        method == "POST"
+        and case.operation.path == "/v1/mailboxes/{mailbox}/push"
+        and response.status_code in (200, 201)
+        and mailbox in BY_MAILBOX
+    ):
+        known = REGISTRATIONS.setdefault(mailbox, [])
+        registration = response.json().get("registration_id")
+        if registration not in known:
+            known.append(registration)
 
 
 @schemathesis.hook("after_call")
