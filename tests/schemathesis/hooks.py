@@ -116,20 +116,34 @@ class OwnerSignature(requests.auth.AuthBase):
         return request
 
 
-def setup_mailbox(key: Ed25519PrivateKey) -> None:
-    """Creates the mailbox of `key` (idempotent) and issues it a capability."""
-    body = json.dumps({"public_key": base64.b64encode(public_bytes(key)).decode()}).encode()
+def signed_call(key: Ed25519PrivateKey, method: str, path: str, data: bytes = b"") -> requests.Response:
+    """Sends one request signed by `key` and fails the run if it is refused."""
     headers = {name: "0" * 16 for name in OWNER_HEADERS}
     headers["Content-Type"] = "application/json"
-    for method, path, data in [
-        ("POST", "/v1/mailboxes", body),
-        ("POST", f"/v1/mailboxes/{mailbox_id(public_bytes(key))}/capabilities", b""),
-    ]:
-        prepared = requests.Request(method, BASE + path, data=data, headers=headers).prepare()
-        sign(prepared, key)
-        response = requests.Session().send(prepared, timeout=10)
-        response.raise_for_status()
-    TOKENS[mailbox_id(public_bytes(key))] = response.json()["token"]
+    prepared = requests.Request(method, BASE + path, data=data, headers=headers).prepare()
+    sign(prepared, key)
+    response = requests.Session().send(prepared, timeout=10)
+    response.raise_for_status()
+    return response
+
+
+def setup_mailbox(key: Ed25519PrivateKey) -> None:
+    """Creates the mailbox of `key` (idempotent), issues it a capability and registers a push
+    endpoint (so the unregister cases have one to find)."""
+    mailbox = mailbox_id(public_bytes(key))
+    body = json.dumps({"public_key": base64.b64encode(public_bytes(key)).decode()}).encode()
+    signed_call(key, "POST", "/v1/mailboxes", body)
+    TOKENS[mailbox] = signed_call(key, "POST", f"/v1/mailboxes/{mailbox}/capabilities").json()["token"]
+    register_push(key)
+
+
+def register_push(key: Ed25519PrivateKey) -> None:
+    mailbox = mailbox_id(public_bytes(key))
+    body = json.dumps({"endpoint": WAKE_ENDPOINTS[0], "token": "hooks-token-0123456789"}).encode()
+    registration = signed_call(key, "POST", f"/v1/mailboxes/{mailbox}/push", body).json()
+    known = REGISTRATIONS.setdefault(mailbox, [])
+    if registration["registration_id"] not in known:
+        known.append(registration["registration_id"])
 
 
 for _key in KEYS:
@@ -204,6 +218,8 @@ def after_call(context, case, response):
             known = REGISTRATIONS.get(mailbox, [])
             if params.get("registration") in known:
                 known.remove(params["registration"])
+            if mailbox in BY_MAILBOX and not known:
+                register_push(BY_MAILBOX[mailbox])
     # Push registrations of our mailboxes, for the unregister cases to find.
     if (
         method == "POST"
