@@ -219,9 +219,7 @@ impl From<SharingError> for LanternError {
             SharingError::NoSuchConnection => LanternError::NotFound("connection".into()),
             e @ (SharingError::NotTheSharingSide
             | SharingError::OwnInvite
-            | SharingError::Push(_)) => {
-                LanternError::InvalidInput(e.to_string())
-            }
+            | SharingError::Push(_)) => LanternError::InvalidInput(e.to_string()),
             SharingError::Cancelled => LanternError::Cancelled,
         }
     }

@@ -209,7 +209,8 @@ pub struct RegisterPushRequest {
 impl std::fmt::Debug for RegisterPushRequest {
     // The endpoint names the device's push account and the token authenticates wake-ups.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegisterPushRequest").finish_non_exhaustive()
+        f.debug_struct("RegisterPushRequest")
+            .finish_non_exhaustive()
     }
 }
 

@@ -293,7 +293,9 @@ impl Config {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
         }) {
-            return Err(format!("push endpoint host {bad:?} is not a host name or .suffix"));
+            return Err(format!(
+                "push endpoint host {bad:?} is not a host name or .suffix"
+            ));
         }
         Ok(())
     }

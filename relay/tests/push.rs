@@ -108,16 +108,30 @@ fn new_envelope_wakes_with_the_token_only(b: &Backend) {
     ];
     for (name, value) in &w.headers {
         assert!(
-            ["host", "content-type", "content-length", "ttl", "urgency", "accept"]
-                .contains(&name.as_str()),
+            [
+                "host",
+                "content-type",
+                "content-length",
+                "ttl",
+                "urgency",
+                "accept"
+            ]
+            .contains(&name.as_str()),
             "unexpected header {name}"
         );
         for s in secrets {
-            assert!(!value.contains(s) && !name.contains(s), "header {name} leaks");
+            assert!(
+                !value.contains(s) && !name.contains(s),
+                "header {name} leaks"
+            );
         }
     }
     std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(endpoint.wakes().len(), 1, "no second wake-up without a new envelope");
+    assert_eq!(
+        endpoint.wakes().len(),
+        1,
+        "no second wake-up without a new envelope"
+    );
 }
 
 fn mailbox_without_registration_wakes_nothing(b: &Backend) {
@@ -133,7 +147,10 @@ fn mailbox_without_registration_wakes_nothing(b: &Backend) {
         post(&silent, &format!("silent-{i}"));
     }
     std::thread::sleep(Duration::from_millis(1000));
-    assert!(endpoint.wakes().is_empty(), "posts to an unregistered mailbox woke someone");
+    assert!(
+        endpoint.wakes().is_empty(),
+        "posts to an unregistered mailbox woke someone"
+    );
     // The same relay does wake the registered one (the silence above is not a broken relay).
     post(&registered, "loud");
     assert_eq!(endpoint.wait_for(1, Duration::from_secs(10)).len(), 1);
@@ -168,8 +185,14 @@ fn burst_wakes_at_most_once_per_interval(b: &Backend) {
         "second wake-up {gap:?} after the first, inside the {interval:?} interval"
     );
     assert!(wakes_after.iter().all(|w| w.body == TOKEN.as_bytes()));
-    let m_text = common::metrics_with(&relay.url(), &["lantern_relay_push_total{event=\"sent\"} 2"]);
-    assert!(m_text.contains("lantern_relay_push_total{event=\"coalesced\"} 20"), "{m_text}");
+    let m_text = common::metrics_with(
+        &relay.url(),
+        &["lantern_relay_push_total{event=\"sent\"} 2"],
+    );
+    assert!(
+        m_text.contains("lantern_relay_push_total{event=\"coalesced\"} 20"),
+        "{m_text}"
+    );
 }
 
 fn removed_registration_wakes_nothing(b: &Backend) {
@@ -193,7 +216,11 @@ fn removed_registration_wakes_nothing(b: &Backend) {
     post(&m, "after-1");
     post(&m, "after-2");
     std::thread::sleep(Duration::from_millis(1000));
-    assert_eq!(endpoint.wakes().len(), 1, "woken after the registration was removed");
+    assert_eq!(
+        endpoint.wakes().len(),
+        1,
+        "woken after the registration was removed"
+    );
 }
 
 fn private_and_loopback_endpoints_refused(b: &Backend) {
@@ -287,8 +314,15 @@ fn name_resolving_to_loopback_is_never_woken(b: &Backend) {
     let m = mailbox(&strict);
     m.client.register_push(&m.key, &url, TOKEN).unwrap();
     post(&m, "rebound");
-    common::metrics_with(&strict.url(), &["lantern_relay_push_total{event=\"failed\"} 1"]);
-    assert_eq!(endpoint.wakes().len(), 1, "the loopback endpoint was reached");
+    common::metrics_with(
+        &strict.url(),
+        &["lantern_relay_push_total{event=\"failed\"} 1"],
+    );
+    assert_eq!(
+        endpoint.wakes().len(),
+        1,
+        "the loopback endpoint was reached"
+    );
 }
 
 fn failing_endpoint_retried_with_backoff(b: &Backend) {
@@ -314,7 +348,10 @@ fn failing_endpoint_retried_with_backoff(b: &Backend) {
         tries[2].at.duration_since(tries[1].at),
     );
     assert!(g1 >= Duration::from_millis(140), "first wait {g1:?}");
-    assert!(g2 >= Duration::from_millis(290), "second wait doubles: {g2:?}");
+    assert!(
+        g2 >= Duration::from_millis(290),
+        "second wait doubles: {g2:?}"
+    );
     // An endpoint that keeps failing gets exactly max_attempts tries, then is left alone.
     std::thread::sleep(Duration::from_millis(200));
     endpoint.fail_next(&[503; 10]);
@@ -343,13 +380,20 @@ fn gone_endpoint_is_unregistered(b: &Backend) {
     assert_eq!(endpoint.wait_for(1, Duration::from_secs(10)).len(), 1);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !m.client.list_push(&m.key).unwrap().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "gone registration kept");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gone registration kept"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(200));
     post(&m, "two");
     std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(endpoint.wakes().len(), 1, "no retry and no new wake-up after 410");
+    assert_eq!(
+        endpoint.wakes().len(),
+        1,
+        "no retry and no new wake-up after 410"
+    );
 }
 
 fn registrations_limited_per_mailbox(b: &Backend) {
@@ -367,7 +411,13 @@ fn registrations_limited_per_mailbox(b: &Backend) {
     // The same endpoint again replaces its token and keeps its id (200, not a new row).
     let body = serde_json::json!({"endpoint": "https://push.example.org/a", "token": "another-token-0123456789"});
     let path = format!("/v1/mailboxes/{}/push", m.id);
-    let r = signed(&relay.url(), &m.key, "POST", &path, body.to_string().as_bytes());
+    let r = signed(
+        &relay.url(),
+        &m.key,
+        "POST",
+        &path,
+        body.to_string().as_bytes(),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.body["registration_id"], a.as_str());
     let e = m
@@ -383,7 +433,13 @@ fn registrations_limited_per_mailbox(b: &Backend) {
         .client
         .register_push(&other.key, "https://push.example.org/c", TOKEN)
         .unwrap();
-    let r = signed(&relay.url(), &other.key, "POST", &path, body.to_string().as_bytes());
+    let r = signed(
+        &relay.url(),
+        &other.key,
+        "POST",
+        &path,
+        body.to_string().as_bytes(),
+    );
     assert_eq!(r.status, 401);
     // Removing one makes room again.
     m.client.unregister_push(&m.key, &b2).unwrap();

@@ -47,7 +47,13 @@ fn a_shared_item_wakes_the_supporters_endpoint_with_the_token_only() {
     sup.s().enable_push(&url).unwrap();
 
     peer.s()
-        .grant(&conn, vec![Scope::parse("checkins").unwrap()], "daily", t + 86_400, t)
+        .grant(
+            &conn,
+            vec![Scope::parse("checkins").unwrap()],
+            "daily",
+            t + 86_400,
+            t,
+        )
         .unwrap();
     peer.s()
         .sync(&[checkin("k1", "canary-note-for-push")], t + 1)
@@ -59,7 +65,10 @@ fn a_shared_item_wakes_the_supporters_endpoint_with_the_token_only() {
     assert!(!String::from_utf8_lossy(body).contains("canary"));
     assert!(sup.s().is_push_wake(body).unwrap());
     assert!(!sup.s().is_push_wake(b"someone-else-token-000000").unwrap());
-    assert!(!peer.s().is_push_wake(body).unwrap(), "the peer has no wake-ups on");
+    assert!(
+        !peer.s().is_push_wake(body).unwrap(),
+        "the peer has no wake-ups on"
+    );
     // The wake-up leads to a sync that brings the item.
     sup.s().sync(&[], t + 2).unwrap();
     assert_eq!(sup.held(t + 2), vec!["checkin:k1"]);
@@ -79,7 +88,13 @@ fn moving_or_turning_off_wake_ups_is_honoured_by_the_relay() {
     let t = now();
     let conn = pair(&relay, &mut peer, &mut sup, t);
     peer.s()
-        .grant(&conn, vec![Scope::parse("checkins").unwrap()], "daily", t + 86_400, t)
+        .grant(
+            &conn,
+            vec![Scope::parse("checkins").unwrap()],
+            "daily",
+            t + 86_400,
+            t,
+        )
         .unwrap();
     sup.s().enable_push(&old.url("/up/old")).unwrap();
     let moved = sup.s().enable_push(&new.url("/up/new")).unwrap();
@@ -89,7 +104,10 @@ fn moving_or_turning_off_wake_ups_is_honoured_by_the_relay() {
     assert_eq!(got.len(), 1);
     assert!(sup.s().is_push_wake(&got[0].body).unwrap());
     std::thread::sleep(Duration::from_millis(300));
-    assert!(old.wakes().is_empty(), "the old endpoint was woken after the move");
+    assert!(
+        old.wakes().is_empty(),
+        "the old endpoint was woken after the move"
+    );
 
     sup.s().disable_push().unwrap();
     assert_eq!(sup.s().push_state().unwrap(), None);
@@ -104,9 +122,16 @@ fn bad_endpoints_are_refused_before_or_by_the_relay() {
     let strict = Relay::start(); // the default: public https endpoints only
     let (mut peer, mut sup) = (Side::new(), Side::new());
     pair(&strict, &mut peer, &mut sup, now());
-    for bad in ["http://push.example.org/up", "https://user:pw@push.example.org/up", ""] {
+    for bad in [
+        "http://push.example.org/up",
+        "https://user:pw@push.example.org/up",
+        "",
+    ] {
         assert!(
-            matches!(sup.s().enable_push(bad), Err(SharingError::Push(PushError::BadEndpoint))),
+            matches!(
+                sup.s().enable_push(bad),
+                Err(SharingError::Push(PushError::BadEndpoint))
+            ),
             "{bad}"
         );
     }

@@ -437,7 +437,9 @@ impl Sharing {
     /// mailbox on the relay at `relay_url`; `name` is how the peer will see me.
     pub fn create_invite(&self, relay_url: String, name: String) -> Result<String, LanternError> {
         let store = self.store();
-        let invite = store.invite_via_relay(&relay_url, &name, unix_now())?.encode();
+        let invite = store
+            .invite_via_relay(&relay_url, &name, unix_now())?
+            .encode();
         // A new relay's mailbox joins the wake-ups; if it cannot now, `push_status` lists it
         // as pending and `enable_push` retries it.
         let _ = store.push_catch_up();

@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::SharingError;
+use super::SharingStore;
 use super::pairing::record_aad;
 use super::relay_client::RelayClient;
 use super::store::{StoreError, meta_get, meta_put};
-use super::SharingStore;
 use crate::crypto::hazmat;
 
 const PUSH_KEY: &str = "push_endpoint";
@@ -29,7 +29,9 @@ const PUSH_KEY: &str = "push_endpoint";
 /// Why an endpoint is not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PushError {
-    #[error("push endpoint must be an https URL of at most {MAX_PUSH_ENDPOINT_LEN} characters, without credentials or fragment")]
+    #[error(
+        "push endpoint must be an https URL of at most {MAX_PUSH_ENDPOINT_LEN} characters, without credentials or fragment"
+    )]
     BadEndpoint,
 }
 
@@ -124,7 +126,8 @@ impl SharingStore {
         };
         self.save_push_settings(&settings)?;
         self.register_missing(&mut settings)?;
-        self.push_state()?.ok_or(SharingError::Store(StoreError::Corrupt("push settings")))
+        self.push_state()?
+            .ok_or(SharingError::Store(StoreError::Corrupt("push settings")))
     }
 
     /// Registers the endpoint with relays that hold a mailbox of this installation but have

@@ -506,7 +506,11 @@ impl RelayClient {
 
     /// Removes a push registration of `key`'s mailbox. Removing one the relay no longer has
     /// (it removes registrations whose endpoint is gone) is not an error.
-    pub fn unregister_push(&self, key: &SigningKey, registration_id: &str) -> Result<(), RelayError> {
+    pub fn unregister_push(
+        &self,
+        key: &SigningKey,
+        registration_id: &str,
+    ) -> Result<(), RelayError> {
         if !wire::is_valid_issued_id(registration_id) {
             return Err(RelayError::InvalidInput("malformed registration id".into()));
         }

@@ -9,9 +9,13 @@ use super::StoreError;
 /// What a registration did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegisterOutcome {
-    Created { id: String },
+    Created {
+        id: String,
+    },
     /// The mailbox had this endpoint already: its token is replaced, its id kept.
-    Updated { id: String },
+    Updated {
+        id: String,
+    },
     /// The mailbox has `max` registrations already.
     LimitReached,
     MailboxNotFound,

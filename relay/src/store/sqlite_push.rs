@@ -2,9 +2,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::StoreError;
 use super::push::{PushRegistration, PushStore, PushTarget, RegisterOutcome};
 use super::sqlite::SqliteStore;
-use super::StoreError;
 
 impl PushStore for SqliteStore {
     async fn register_push(
@@ -24,9 +24,11 @@ impl PushStore for SqliteStore {
         );
         self.run(move |c| {
             let exists: Option<i64> = c
-                .query_row("SELECT 1 FROM mailboxes WHERE id = ?1", params![mailbox], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT 1 FROM mailboxes WHERE id = ?1",
+                    params![mailbox],
+                    |r| r.get(0),
+                )
                 .optional()?;
             if exists.is_none() {
                 return Ok(RegisterOutcome::MailboxNotFound);
