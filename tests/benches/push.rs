@@ -39,7 +39,10 @@ fn report(what: &str, mut wake: Vec<Duration>, base_name: &str, mut base: Vec<Du
     wake.sort();
     base.sort();
     println!("  {what} ({} samples)", wake.len());
-    println!("    {:<34} {:>8} {:>8} {:>8} {:>8}", "", "p50", "p90", "p99", "max");
+    println!(
+        "    {:<34} {:>8} {:>8} {:>8} {:>8}",
+        "", "p50", "p90", "p99", "max"
+    );
     for (name, v) in [("to the endpoint's POST", &wake), (base_name, &base)] {
         println!(
             "    {name:<34} {:>6.2}ms {:>6.2}ms {:>6.2}ms {:>6.2}ms",
@@ -71,10 +74,7 @@ fn tweak(database: Option<&str>) -> impl FnOnce(&mut Config) + '_ {
         c.push_interval_ms = 1;
         if let Some(url) = database {
             c.database = url.to_owned();
-            c.postgres_schema = Some(format!(
-                "bench_push_{}",
-                lantern_core::sharing::unix_now()
-            ));
+            c.postgres_schema = Some(format!("bench_push_{}", lantern_core::sharing::unix_now()));
         }
     }
 }
@@ -153,9 +153,19 @@ fn main() {
         let relay = Relay::start_with(tweak(db));
         println!("wake-up latency through a relay on 127.0.0.1, {name}");
         let (wake, post) = posts(&relay, n_posts);
-        report("a post as the core makes it", wake, "baseline: the post's round trip", post);
+        report(
+            "a post as the core makes it",
+            wake,
+            "baseline: the post's round trip",
+            post,
+        );
         let (wake, sync) = syncs(&relay, n_syncs);
-        report("a peer's sync of one new check-in", wake, "baseline: the sync itself", sync);
+        report(
+            "a peer's sync of one new check-in",
+            wake,
+            "baseline: the sync itself",
+            sync,
+        );
     }
     if !full {
         println!("  (smoke run in a test build: timings are not meaningful; use cargo bench)");
