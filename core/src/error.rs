@@ -217,9 +217,9 @@ impl From<SharingError> for LanternError {
             SharingError::Refused(e) => e.into(),
             SharingError::Integrity(e) => e.into(),
             SharingError::NoSuchConnection => LanternError::NotFound("connection".into()),
-            e @ (SharingError::NotTheSharingSide | SharingError::OwnInvite) => {
-                LanternError::InvalidInput(e.to_string())
-            }
+            e @ (SharingError::NotTheSharingSide
+            | SharingError::OwnInvite
+            | SharingError::Push(_)) => LanternError::InvalidInput(e.to_string()),
             SharingError::Cancelled => LanternError::Cancelled,
         }
     }

@@ -360,7 +360,7 @@ impl Sharing {
         })
     }
 
-    fn store(&self) -> MutexGuard<'_, SharingStore> {
+    pub(super) fn store(&self) -> MutexGuard<'_, SharingStore> {
         // A panic mid-call leaves SQLite consistent (transactions roll back): keep using it.
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -427,10 +427,14 @@ impl Sharing {
     /// Supporter: creates an invite for a peer (one line of text, fit for a QR code) using a
     /// mailbox on the relay at `relay_url`; `name` is how the peer will see me.
     pub fn create_invite(&self, relay_url: String, name: String) -> Result<String, LanternError> {
-        Ok(self
-            .store()
+        let store = self.store();
+        let invite = store
             .invite_via_relay(&relay_url, &name, unix_now())?
-            .encode())
+            .encode();
+        // A new relay's mailbox joins the wake-ups; if it cannot now, `push_status` lists it
+        // as pending and `enable_push` retries it.
+        let _ = store.push_catch_up();
+        Ok(invite)
     }
 
     /// Peer: pairs with a supporter's invite; `name` is how the supporter will see me. Compare
@@ -440,6 +444,7 @@ impl Sharing {
     pub fn pair(&self, invite: String, name: String) -> Result<SharingConnection, LanternError> {
         let mut store = self.store();
         let c = store.pair_via_relay(&invite, &name, unix_now())?;
+        let _ = store.push_catch_up(); // as in create_invite
         self.connection_view(&store, c)
     }
 

@@ -138,6 +138,11 @@ impl SharingStore {
         }
     }
 
+    /// The relays holding a mailbox of this installation.
+    pub(super) fn own_relay_urls(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.own_mailboxes()?.relays.into_keys().collect())
+    }
+
     fn save_mailboxes(&self, m: &OwnMailboxes) -> Result<(), StoreError> {
         meta_put(
             &self.db,

@@ -26,6 +26,7 @@ pub mod integrity;
 pub mod outbox;
 pub mod pairing;
 pub mod plan;
+pub mod push;
 pub mod relay_client;
 pub mod sealer;
 pub mod sources;
@@ -66,6 +67,8 @@ pub enum SharingError {
     OwnInvite,
     #[error("cancelled")]
     Cancelled,
+    #[error(transparent)]
+    Push(#[from] push::PushError),
 }
 
 impl From<rusqlite::Error> for SharingError {

@@ -34,4 +34,19 @@ public final class SharingService: Sendable {
     public func verifyAuditExport(_ export: String, connectionId: String? = nil) async throws -> UInt64 {
         try await coreCall { try self.sharing.verifyAuditExport(export: export, connectionId: connectionId) }
     }
+
+    /// The person turned notifications on: `endpoint` is the operator's APNs gateway URL for
+    /// this device (docs/push.md), e.g. `https://gateway.example/wake/<device token>`. Relays
+    /// then POST it a token the core chose when an envelope arrives; the gateway turns that
+    /// into a background push, and the app syncs.
+    public func enablePush(endpoint: String) async throws -> PushStatus {
+        try await coreCall { try self.sharing.enablePush(endpoint: endpoint) }
+    }
+    /// The person turned notifications off.
+    public func disablePush() async throws { try await coreCall { try self.sharing.disablePush() } }
+    public func pushStatus() async throws -> PushStatus? { try await coreCall { try self.sharing.pushStatus() } }
+    /// Whether a background push's payload is one of this installation's wake-ups (then sync).
+    public func isPushWake(_ body: Data) async throws -> Bool {
+        try await coreCall { try self.sharing.isPushWake(body: body) }
+    }
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_ack_tombstones.sql"),
     include_str!("../../migrations/postgres/0003_capability_quota.sql"),
+    include_str!("../../migrations/postgres/0004_push_registrations.sql"),
 ];
 
 /// Advisory lock ids: one for migrations, one so only one relay sweeps at a time.
@@ -69,7 +70,7 @@ impl std::fmt::Debug for PostgresStore {
     }
 }
 
-fn failed(e: tokio_postgres::Error) -> StoreError {
+pub(super) fn failed(e: tokio_postgres::Error) -> StoreError {
     if e.is_closed() {
         StoreError::Unavailable("postgres connection closed".into())
     } else if let Some(db) = e.as_db_error() {
@@ -221,7 +222,7 @@ impl PostgresStore {
         tx.commit().await.map_err(failed)
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+    pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(pool_failed)
     }
 }

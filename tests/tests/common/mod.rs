@@ -19,14 +19,20 @@ pub struct Relay {
 
 impl Relay {
     pub fn start() -> Relay {
+        Self::start_with(|_| {})
+    }
+
+    /// As [`Relay::start`], with the configuration changed by `tweak` first.
+    pub fn start_with(tweak: impl FnOnce(&mut Config)) -> Relay {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             database: format!("sqlite:{}", dir.path().join("relay.db").display()),
             rate_per_ip: 0.0,
             rate_per_key: 0.0,
             ..Config::default()
         };
+        tweak(&mut config);
         Relay {
             handle: lantern_relay::spawn(config).unwrap(),
             dir,

@@ -5,6 +5,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import uniffi.lantern.AuditEntry
 import uniffi.lantern.ConsentGrant
+import uniffi.lantern.PushStatus
 import uniffi.lantern.Scope
 import uniffi.lantern.SharedItem
 import uniffi.lantern.Sharing
@@ -40,10 +41,36 @@ class SharingService internal constructor(
         }
     }
 
+    private val _push = MutableStateFlow<PushStatus?>(null)
+    /** Content-free wake-ups: the endpoint and which relays wake it; `null` while off. */
+    val push: StateFlow<PushStatus?> = _push.asStateFlow()
+
     suspend fun refresh() {
         _connections.value = calls.call { sharing.connections() }
         _grants.value = calls.call { sharing.listGrants() }
+        _push.value = calls.call { sharing.pushStatus() }
     }
+
+    /**
+     * The person turned notifications on: [endpoint] is what the UnifiedPush distributor gave
+     * the app (`onNewEndpoint`). Every relay holding one of this installation's mailboxes will
+     * POST it a token the core chose when an envelope arrives, nothing else (docs/push.md).
+     * A relay that cannot be reached now stays in [PushStatus.pendingRelays]; call again later.
+     */
+    suspend fun enablePush(endpoint: String): PushStatus =
+        calls.call { sharing.enablePush(endpoint) }.also { _push.value = it }
+
+    /** The person turned notifications off (or the distributor unregistered the app). */
+    suspend fun disablePush() {
+        calls.call { sharing.disablePush() }
+        _push.value = null
+    }
+
+    /**
+     * A push message arrived (`onMessage`): whether it is one of this installation's wake-ups.
+     * If so, [sync]; the message itself carries nothing else.
+     */
+    suspend fun isPushWake(message: ByteArray): Boolean = calls.call { sharing.isPushWake(message) }
 
     /** Supporter: an invite (one line, also shown as a QR code) for a peer to pair with. */
     suspend fun createInvite(relayUrl: String, myName: String): String =
