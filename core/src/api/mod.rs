@@ -4,6 +4,7 @@
 
 pub mod course;
 pub mod journal;
+pub mod reach;
 pub mod sharing;
 
 use std::path::PathBuf;
