@@ -449,7 +449,13 @@ fn reach_out(data_dir: &Path, note: Option<String>) -> Result<(), String> {
             return Err(format!("the alert was not sent: {why}"));
         }
     };
-    let out = lantern.sharing().reach_out(note).map_err(err)?;
+    let out = match lantern.sharing().reach_out(note) {
+        Ok(out) => out,
+        Err(e) => {
+            crate::course::print_help(&lantern.course().help_now());
+            return Err(format!("the alert was not sent: {e}"));
+        }
+    };
     if let Some(id) = &out.alert_id {
         println!("alert\t{id}");
     }

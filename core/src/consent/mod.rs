@@ -603,6 +603,42 @@ mod tests {
     }
 
     #[test]
+    fn only_the_alerts_scope_covers_alerts_and_it_covers_nothing_else() {
+        let key = SigningKey::make();
+        let alerts = grant(&key, "c1", &["alerts"], 3600);
+        let everything_else = grant(
+            &key,
+            "c2",
+            &[
+                "mood-trends",
+                "checkins",
+                "entries:tag=family",
+                "entry:a1",
+                "course-progress",
+            ],
+            3600,
+        );
+        let grants = vec![alerts.clone(), everything_else];
+        let alert = ItemMeta {
+            kind: ItemKind::Alert,
+            id: "a1".into(),
+            tags: vec![],
+        };
+        assert_eq!(
+            decide(&grants, "c1", &alert, NOW),
+            Decision::Allow {
+                grant_id: alerts.terms.id.clone()
+            }
+        );
+        assert_eq!(decide(&grants, "c2", &alert, NOW), Decision::Deny);
+        assert_eq!(
+            decide(&grants, "c1", &entry("a1", &["family"]), NOW),
+            Decision::Deny
+        );
+        assert!(Scope::Alerts.describe().contains("I need support now"));
+    }
+
+    #[test]
     fn grants_hold_every_consent_element_and_verify() {
         let key = SigningKey::make();
         let g = grant(&key, "c1", &["checkins", "entries:tag=family"], 30 * 86_400);
