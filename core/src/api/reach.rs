@@ -47,7 +47,7 @@ pub enum ReachOutIssue {
 pub struct ReachOut {
     /// The course's crisis resources, from the bundled pack: always present, offline too.
     pub help: HelpSection,
-    /// The alert's id (what replies name), when it was recorded.
+    /// The alert's id (what replies name), when it went to someone.
     pub alert_id: Option<String>,
     /// Every supporter it was sent or queued for (exactly those whose consent covers alerts).
     pub recipients: Vec<AlertRecipient>,
@@ -170,8 +170,9 @@ impl Sharing {
 impl Sharing {
     /// Peer: "I need support now". Sends an alert, with an optional short `note` (at most
     /// `reach_limits().max_note_chars`), end to end encrypted and signed, to exactly the
-    /// supporters whose active consent includes `Scope::Alerts`, trying the relay once; what
-    /// does not get through stays queued for the next sync. Always returns the course's
+    /// supporters whose active consent includes `Scope::Alerts`, trying the relay once (a few
+    /// seconds at most); what does not get through stays queued for the next sync. Always
+    /// returns the course's
     /// "Get help now" section: show it at once. Only a note over the limit is an error
     /// (`InvalidInput`, before anything is done); everything else is in the result.
     pub fn reach_out(&self, note: Option<String>) -> Result<ReachOut, LanternError> {
@@ -190,24 +191,24 @@ impl Sharing {
                 });
             }
         };
-        let mut found = None;
         if alert.recipients.is_empty() {
-            found = Some(ReachOutIssue::NoSupporterReceivesAlerts);
-        } else {
-            // A network failure leaves it queued (shown per supporter); only a local failure
-            // is an issue, and the alert is queued all the same.
-            let posted = self
-                .shareable_items(&store, now)
-                .and_then(|items| Ok(store.post_now(&items, now)?));
-            if let Err(e) = posted {
-                found = Some(issue(e));
-            }
+            return Ok(ReachOut {
+                help,
+                alert_id: None,
+                recipients: Vec::new(),
+                issue: Some(ReachOutIssue::NoSupporterReceivesAlerts),
+            });
         }
+        // A network failure leaves it queued (shown per supporter); only a local failure is an
+        // issue, and the alert is queued all the same.
+        let posted = self
+            .shareable_items(&store, now)
+            .and_then(|items| Ok(store.post_now(&items, now)?));
         Ok(ReachOut {
             help,
             alert_id: Some(alert.id.clone()),
             recipients: recipients(&store, &alert),
-            issue: found,
+            issue: posted.err().map(issue),
         })
     }
 

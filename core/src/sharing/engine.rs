@@ -20,7 +20,7 @@ use super::envelope::{self, Payload};
 use super::identity::{Invite, validate_name};
 use super::inbox::{Applied, ReceiveError};
 use super::pairing::{ConnectionInfo, Role, update_connection};
-use super::relay_client::{RelayClient, RelayError, RetryPolicy, mailbox_id};
+use super::relay_client::{RelayClient, RelayError, mailbox_id};
 use super::store::{StoreError, meta_get, meta_put};
 use super::{ShareableItem, SharingError, SharingStore};
 
@@ -121,17 +121,18 @@ struct OwnMailboxes {
 #[derive(Default)]
 struct Clients {
     clients: BTreeMap<String, RelayClient>,
-    /// `None`: the default retry policy (a sync); `Some`: one try, for an alert or reply that
-    /// must not keep the person waiting (what fails stays queued for the next sync).
-    retry: Option<RetryPolicy>,
+    /// `false`: the default retries (a sync); `true`: [`RelayClient::quick`], for an alert or
+    /// reply that must not keep the person waiting (what fails stays queued for the next sync).
+    quick: bool,
 }
 
 impl Clients {
     fn get(&mut self, url: &str) -> Result<&RelayClient, RelayError> {
         if !self.clients.contains_key(url) {
-            let client = match self.retry {
-                None => RelayClient::new(url)?,
-                Some(retry) => RelayClient::with_options(url, retry, None)?,
+            let client = if self.quick {
+                RelayClient::quick(url)?
+            } else {
+                RelayClient::new(url)?
             };
             self.clients.insert(url.to_string(), client);
         }
@@ -271,8 +272,8 @@ impl SharingStore {
         Ok(report)
     }
 
-    /// Sends what is queued now, without fetching, in one try per envelope: for an alert or a
-    /// reply, right after it was queued. Queued envelopes are decided again first (`items` as
+    /// Sends what is queued now, without fetching, in one short try per envelope
+    /// ([`RelayClient::quick`]): for an alert or a reply, right after it was queued. Queued envelopes are decided again first (`items` as
     /// for [`SharingStore::sync`]); what cannot be posted stays queued for the next sync.
     /// Returns how many envelopes were posted, and the first failure if any.
     pub fn post_now(
@@ -282,10 +283,7 @@ impl SharingStore {
     ) -> Result<(u64, Option<SharingError>), SharingError> {
         self.recheck_outbox(items, now)?;
         let mut clients = Clients {
-            retry: Some(RetryPolicy {
-                max_attempts: 1,
-                ..RetryPolicy::default()
-            }),
+            quick: true,
             ..Clients::default()
         };
         let mut report = SyncReport::default();

@@ -309,8 +309,9 @@ impl SharingStore {
     /// Peer: records an alert with `note` (already normalised or not: the rule is applied
     /// here) and queues it, through the consent decision, for every supporter whose active
     /// grant covers alerts, with one `disclosed` audit record each, in one transaction.
-    /// Returns the alert with its recipients (none when no grant covers alerts). Posting is
-    /// the caller's (see `engine`): queued, it goes out with the next sync in any case.
+    /// Returns the alert with its recipients; when no grant covers alerts there are none and
+    /// nothing is kept. Posting is the caller's (see `engine`): queued, it goes out with the
+    /// next sync in any case.
     pub fn queue_alert(
         &mut self,
         note: Option<String>,
@@ -401,6 +402,10 @@ impl SharingStore {
                 grant_id,
                 envelope_id,
             });
+        }
+        if alert.recipients.is_empty() {
+            // Nothing left the device: nothing to keep.
+            return Ok(alert);
         }
         let plain = zeroize::Zeroizing::new(
             serde_json::to_vec(&alert).map_err(|_| StoreError::Corrupt("alert"))?,
