@@ -5,6 +5,7 @@
 pub mod course;
 pub mod journal;
 pub mod push;
+pub mod reach;
 pub mod sharing;
 
 use std::path::PathBuf;

@@ -110,6 +110,9 @@ impl RelayError {
     }
 }
 
+/// The longest a [`RelayClient::quick`] request may take.
+pub const QUICK_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// A posting capability: hand `token` to the sender inside an invite; keep `id` to revoke it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Capability {
@@ -247,6 +250,25 @@ impl RelayClient {
         retry: RetryPolicy,
         extra_root_pem: Option<&[u8]>,
     ) -> Result<Self, RelayError> {
+        Self::build(base_url, retry, extra_root_pem, Duration::from_secs(30))
+    }
+
+    /// One try, and at most [`QUICK_TIMEOUT`] per request: for an alert or a reply sent while
+    /// the person waits (what fails stays queued for the next sync).
+    pub fn quick(base_url: &str) -> Result<Self, RelayError> {
+        let once = RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        };
+        Self::build(base_url, once, None, QUICK_TIMEOUT)
+    }
+
+    fn build(
+        base_url: &str,
+        retry: RetryPolicy,
+        extra_root_pem: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<Self, RelayError> {
         let base = base_url.trim_end_matches('/');
         let parsed = reqwest::Url::parse(base)
             .map_err(|_| RelayError::InvalidInput("relay url is malformed".into()))?;
@@ -271,8 +293,8 @@ impl RelayClient {
                 }
                 https::HttpsError::Tls => RelayError::Client("cannot set up TLS".into()),
             })?
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .timeout(timeout)
             .build()
             .map_err(|_| RelayError::Client("cannot build the HTTP client".into()))?;
         Ok(RelayClient {

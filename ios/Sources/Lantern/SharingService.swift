@@ -49,4 +49,19 @@ public final class SharingService: Sendable {
     public func isPushWake(_ body: Data) async throws -> Bool {
         try await coreCall { try self.sharing.isPushWake(body: body) }
     }
+    /// Peer: "I need support now". The result always carries the course's "Get help now"
+    /// section (show it at once), who the alert was sent to or queued for, or why it reached no
+    /// one. Only a note over `reachLimits().maxNoteChars` throws.
+    public func reachOut(note: String?) async throws -> ReachOut {
+        try await coreCall { try self.sharing.reachOut(note: note) }
+    }
+    public func sentAlerts() async throws -> [SentAlertView] { try await coreCall { try self.sharing.sentAlerts() } }
+    /// Supporter: answers an alert or a shared item still held (`consentRequired` once it is not).
+    public func reply(connectionId: String, to target: ReplyTarget, answer: ReplyAnswer) async throws -> Reply {
+        try await coreCall { try self.sharing.reply(connectionId: connectionId, inReplyTo: target, answer: answer) }
+    }
+    /// Replies received (peer: who answered, to what, when) or sent (supporter), newest first.
+    public func replies(connectionId: String? = nil) async throws -> [Reply] {
+        try await coreCall { try self.sharing.replies(connectionId: connectionId) }
+    }
 }

@@ -182,3 +182,29 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     }
     hits
 }
+
+/// Pairs through the relay as the apps do (`pair_via_relay`, which sets up the reply channel),
+/// both sides syncing until the peer holds the connection's own capability and the supporter
+/// may reply. Returns the connection id.
+pub fn pair_with_reply_channel(
+    relay: &Relay,
+    peer: &mut Side,
+    sup: &mut Side,
+    sup_name: &str,
+    now: i64,
+) -> String {
+    let invite = sup
+        .s()
+        .invite_via_relay(&relay.url(), sup_name, now)
+        .unwrap();
+    let conn = peer
+        .s()
+        .pair_via_relay(&invite.encode(), "Pat Peername", now)
+        .unwrap();
+    peer.s().sync(&[], now).unwrap();
+    let r = sup.s().sync(&[], now).unwrap();
+    assert_eq!((r.paired, r.capabilities_issued), (1, 1));
+    let r = peer.s().sync(&[], now).unwrap();
+    assert_eq!(r.capabilities_replaced, 1);
+    conn.id
+}

@@ -6,13 +6,23 @@ import kotlinx.coroutines.flow.asStateFlow
 import uniffi.lantern.AuditEntry
 import uniffi.lantern.ConsentGrant
 import uniffi.lantern.PushStatus
+import uniffi.lantern.QuickReply
+import uniffi.lantern.ReachLimits
+import uniffi.lantern.ReachOut
+import uniffi.lantern.Reply
+import uniffi.lantern.ReplyAnswer
+import uniffi.lantern.ReplyTarget
 import uniffi.lantern.Scope
+import uniffi.lantern.SentAlertView
 import uniffi.lantern.SharedItem
 import uniffi.lantern.Sharing
 import uniffi.lantern.SharingConnection
 import uniffi.lantern.SyncObserver
 import uniffi.lantern.SyncProgress
 import uniffi.lantern.SyncSummary
+import uniffi.lantern.quickReplies
+import uniffi.lantern.quickReplyWords
+import uniffi.lantern.reachLimits
 
 /**
  * Consent-gated sharing, off the main thread. Connections and the grants I gave are kept as
@@ -30,6 +40,13 @@ class SharingService internal constructor(
     private val _grants = MutableStateFlow<List<ConsentGrant>>(emptyList())
     /** Every grant I gave, oldest first, with its status (active, revoked, expired). */
     val grants: StateFlow<List<ConsentGrant>> = _grants.asStateFlow()
+
+    private val _replies = MutableStateFlow<List<Reply>>(emptyList())
+    /**
+     * Replies, newest first: as a peer, what my supporters answered (who, to what, when); as a
+     * supporter, what I sent (with whether the relay has it yet).
+     */
+    val replies: StateFlow<List<Reply>> = _replies.asStateFlow()
 
     private val _syncProgress = MutableStateFlow<SyncProgress?>(null)
     /** The latest step of the running (or last) sync: counts only; `null` before any sync. */
@@ -49,6 +66,7 @@ class SharingService internal constructor(
         _connections.value = calls.call { sharing.connections() }
         _grants.value = calls.call { sharing.listGrants() }
         _push.value = calls.call { sharing.pushStatus() }
+        _replies.value = calls.call { sharing.replies(null) }
     }
 
     /**
@@ -117,6 +135,40 @@ class SharingService internal constructor(
     /** Checks an exported log's chain and its signature by the peer on [connectionId] (or by me). */
     suspend fun verifyAuditExport(export: String, connectionId: String? = null): Long =
         calls.call { sharing.verifyAuditExport(export, connectionId) }.toLong()
+
+    /**
+     * Peer: "I need support now", with an optional short note (at most
+     * [limits]`.maxNoteChars`). The result always carries the course's "Get help now" section:
+     * show it at once, whatever else happened. It says which supporters the alert was sent to or
+     * queued for (a queued one goes out with the next [sync]), or why it reached no one
+     * ([ReachOut.issue]). Only a note over the limit fails ([LanternFailure.InvalidInput]).
+     */
+    suspend fun reachOut(note: String? = null): ReachOut = calls.call { sharing.reachOut(note) }
+
+    /** Peer: the alerts I sent, newest first, with where each stands per supporter. */
+    suspend fun sentAlerts(): List<SentAlertView> = calls.call { sharing.sentAlerts() }
+
+    /**
+     * Supporter: answers an alert or a shared item I still hold ([ReplyTarget] is the item's
+     * kind and id, as in the inbox). [LanternFailure.ConsentRequired] once the peer's consent
+     * for it ended; [LanternFailure.InvalidInput] for empty or too long text.
+     */
+    suspend fun reply(connectionId: String, inReplyTo: ReplyTarget, answer: ReplyAnswer): Reply =
+        calls.call { sharing.reply(connectionId, inReplyTo, answer) }.also { refresh() }
+
+    /** Supporter: a one-tap answer ([quickAnswers] lists them, in order). */
+    suspend fun reply(connectionId: String, inReplyTo: ReplyTarget, quick: QuickReply): Reply =
+        reply(connectionId, inReplyTo, ReplyAnswer.Quick(quick))
+
+    /** Replies for one connection (or all), newest first. */
+    suspend fun replies(connectionId: String? = null): List<Reply> =
+        calls.call { sharing.replies(connectionId) }
+
+    /** The ready answers with their words, in the order to offer them. */
+    val quickAnswers: List<Pair<QuickReply, String>> by lazy { quickReplies().map { it to quickReplyWords(it) } }
+
+    /** The core's limits for notes and replies (for the input fields). */
+    val limits: ReachLimits by lazy { reachLimits() }
 
     private companion object {
         const val SECONDS_PER_DAY = 86_400uL
