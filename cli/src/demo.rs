@@ -297,7 +297,9 @@ fn supporter_sees_exactly_the_grant(sam: &Lantern, written: &PatsJournal) -> Res
         let words = match &item.content {
             SharedContent::Entry { text, .. } => text.as_str(),
             SharedContent::CheckIn { note, .. } => note.as_deref().unwrap_or(""),
-            SharedContent::MoodTrends { .. } | SharedContent::CourseProgress { .. } => "",
+            SharedContent::MoodTrends { .. }
+            | SharedContent::CourseProgress { .. }
+            | SharedContent::RecoveryCount { .. } => "",
         };
         say(&format!(
             "{} {} (v{}): \"{}\"",

@@ -44,7 +44,7 @@ pub enum ConsentError {
     #[error("a consent lasts at least one hour and at most one year")]
     ExpiryOutOfRange,
     #[error(
-        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress)"
+        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, recovery-count)"
     )]
     UnknownScope,
     #[error("grant signature or format is invalid")]
@@ -67,6 +67,8 @@ pub enum ItemKind {
     Entry,
     /// The course progress summary, one item.
     CourseProgress,
+    /// The recovery day count (days and latest milestone, never the start date), one item.
+    RecoveryCount,
 }
 
 impl ItemKind {
@@ -77,6 +79,7 @@ impl ItemKind {
             ItemKind::CheckIn => "checkin",
             ItemKind::Entry => "entry",
             ItemKind::CourseProgress => "course-progress",
+            ItemKind::RecoveryCount => "recovery-count",
         }
     }
 }
@@ -116,6 +119,8 @@ pub enum Scope {
     Entry { id: String },
     /// Course progress.
     CourseProgress,
+    /// The recovery day count and latest milestone only (never the start date or history).
+    RecoveryCount,
 }
 
 /// THE tag rule, for journal tags and tag scopes alike: trimmed, lower case, 1 to
@@ -144,13 +149,14 @@ pub fn check_duration(seconds: i64) -> Result<(), ConsentError> {
 
 impl Scope {
     /// Parses the CLI form: `mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
-    /// `course-progress`.
+    /// `course-progress`, `recovery-count`.
     pub fn parse(text: &str) -> Result<Scope, ConsentError> {
         let text = text.trim();
         let scope = match text {
             "mood-trends" => Scope::MoodTrends,
             "checkins" => Scope::CheckIns,
             "course-progress" => Scope::CourseProgress,
+            "recovery-count" => Scope::RecoveryCount,
             _ => {
                 if let Some(tag) = text.strip_prefix("entries:tag=") {
                     Scope::EntriesWithTag {
@@ -205,6 +211,7 @@ impl Scope {
             Scope::EntriesWithTag { tag } => format!("entries:tag={tag}"),
             Scope::Entry { id } => format!("entry:{id}"),
             Scope::CourseProgress => "course-progress".into(),
+            Scope::RecoveryCount => "recovery-count".into(),
         }
     }
 
@@ -214,6 +221,7 @@ impl Scope {
             (Scope::MoodTrends, ItemKind::MoodTrends) => true,
             (Scope::CheckIns, ItemKind::CheckIn) => true,
             (Scope::CourseProgress, ItemKind::CourseProgress) => true,
+            (Scope::RecoveryCount, ItemKind::RecoveryCount) => true,
             (Scope::EntriesWithTag { tag }, ItemKind::Entry) => {
                 item.tags.iter().any(|t| tag_key(t) == *tag)
             }
@@ -230,6 +238,7 @@ impl Scope {
             Scope::EntriesWithTag { tag } => format!("every journal entry tagged \"{tag}\" (full text, mood and tags), including new ones and edits, for as long as it carries the tag"),
             Scope::Entry { id } => format!("the one journal entry {id} (full text, mood and tags), including its edits"),
             Scope::CourseProgress => "your course progress (sections read and self-check results)".into(),
+            Scope::RecoveryCount => "your count of days in recovery and the latest milestone reached, kept up to date (never your start date, nor earlier starts)".into(),
         }
     }
 }
@@ -502,6 +511,7 @@ mod tests {
             "entries:tag=family",
             "entry:abc",
             "course-progress",
+            "recovery-count",
         ] {
             assert_eq!(Scope::parse(s).expect("parses").to_text(), s);
         }
@@ -578,6 +588,32 @@ mod tests {
         revoked.revoked_at = Some(NOW);
         assert_eq!(
             decide(&[revoked], "c1", &entry("e1", &["family"]), NOW),
+            Decision::Deny
+        );
+        // The recovery count scope covers the count and nothing else, and nothing else covers it.
+        let count = ItemMeta {
+            kind: ItemKind::RecoveryCount,
+            id: "summary".into(),
+            tags: vec![],
+        };
+        let counted = grant(&key, "c3", &["recovery-count"], 3600);
+        let all_else = grant(
+            &key,
+            "c3",
+            &["mood-trends", "checkins", "course-progress", "entries:tag=family"],
+            3600,
+        );
+        assert_eq!(
+            decide(&[all_else.clone()], "c3", &count, NOW),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&[all_else, counted.clone()], "c3", &count, NOW),
+            allow(&counted)
+        );
+        assert_eq!(decide(&[counted.clone()], "c3", &checkin, NOW), Decision::Deny);
+        assert_eq!(
+            decide(&[counted], "c3", &entry("e1", &["family"]), NOW),
             Decision::Deny
         );
         // An entry scope does not cover a check-in with the same id.

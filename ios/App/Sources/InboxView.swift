@@ -40,6 +40,12 @@ struct InboxView: View {
             }
         case .moodTrends: Text("trend.title")
         case .courseProgress: Text("inbox.course")
+        // The count only: the peer's start date never reaches this device.
+        case let .recoveryCount(days, milestone):
+            VStack(alignment: .leading) {
+                Text("inbox.recovery_days \(Int(days))")
+                if let milestone { Text(describeMilestone(milestone: milestone)) }
+            }
         }
     }
 }
