@@ -42,7 +42,11 @@ fn print_status(s: &RecoveryStatus) {
         println!("reached\t{}\t{}", m.milestone.describe(), m.date);
     }
     if let (Some(n), Some(left)) = (&s.next, s.days_to_next) {
-        println!("next\t{}\t{}\tin {left} days", n.milestone.describe(), n.date);
+        println!(
+            "next\t{}\t{}\tin {left} days",
+            n.milestone.describe(),
+            n.date
+        );
     }
 }
 

@@ -43,7 +43,9 @@ pub fn system_zone() -> Result<String, String> {
     jiff::tz::TimeZone::try_system()
         .ok()
         .and_then(|tz| tz.iana_name().map(str::to_string))
-        .ok_or_else(|| "cannot tell this system's time zone: pass --zone, e.g. Europe/Madrid".into())
+        .ok_or_else(|| {
+            "cannot tell this system's time zone: pass --zone, e.g. Europe/Madrid".into()
+        })
 }
 
 fn parse_days(days: &[String]) -> Result<Vec<Weekday>, String> {
@@ -93,7 +95,9 @@ pub fn run(data_dir: &Path, cmd: RemindCommand) -> Result<(), String> {
                     None => system_zone()?,
                 },
             };
-            let saved = reminders.set_schedule(schedule).map_err(|e| e.to_string())?;
+            let saved = reminders
+                .set_schedule(schedule)
+                .map_err(|e| e.to_string())?;
             print_schedule(&saved);
         }
         RemindCommand::List => match reminders.schedule().map_err(|e| e.to_string())? {
@@ -106,7 +110,10 @@ pub fn run(data_dir: &Path, cmd: RemindCommand) -> Result<(), String> {
                 let shift = match r.shift {
                     ReminderShift::OnTime => "on-time".to_string(),
                     ReminderShift::AfterGap => {
-                        format!("moved: {} skipped by the clock change", r.scheduled.to_text())
+                        format!(
+                            "moved: {} skipped by the clock change",
+                            r.scheduled.to_text()
+                        )
                     }
                     ReminderShift::FirstOfRepeated => {
                         format!("once: {} happens twice today", r.scheduled.to_text())

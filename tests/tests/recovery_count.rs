@@ -84,7 +84,10 @@ fn only_a_supporter_with_the_scope_gets_the_count_and_never_the_start_date() {
         )
         .unwrap();
     let sent = peer.sharing().sync().unwrap();
-    assert_eq!(sent.disclosed, 2, "the count to one, the check-in to the other");
+    assert_eq!(
+        sent.disclosed, 2,
+        "the count to one, the check-in to the other"
+    );
     // The relay holds the envelopes now: nothing readable in its storage.
     assert_eq!(leaks(&[relay.dir.path()]), Vec::<String>::new());
 

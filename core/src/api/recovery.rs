@@ -24,10 +24,7 @@ impl std::fmt::Debug for Recovery {
 
 impl Recovery {
     /// Opens the recovery record kept in `private.db` (called by `Lantern::open`).
-    pub(crate) fn open(
-        path: &Path,
-        vault: Arc<crate::vault::Vault>,
-    ) -> Result<Self, LanternError> {
+    pub(crate) fn open(path: &Path, vault: Arc<crate::vault::Vault>) -> Result<Self, LanternError> {
         Ok(Recovery {
             store: Arc::new(RecoveryStore::open(path, vault)?),
         })

@@ -36,10 +36,7 @@ impl std::fmt::Debug for Reminders {
 
 impl Reminders {
     /// Opens the reminders kept in `private.db` (called by `Lantern::open`).
-    pub(crate) fn open(
-        path: &Path,
-        vault: Arc<crate::vault::Vault>,
-    ) -> Result<Self, LanternError> {
+    pub(crate) fn open(path: &Path, vault: Arc<crate::vault::Vault>) -> Result<Self, LanternError> {
         Ok(Reminders {
             store: ReminderStore::open(path, vault)?,
         })

@@ -600,7 +600,12 @@ mod tests {
         let all_else = grant(
             &key,
             "c3",
-            &["mood-trends", "checkins", "course-progress", "entries:tag=family"],
+            &[
+                "mood-trends",
+                "checkins",
+                "course-progress",
+                "entries:tag=family",
+            ],
             3600,
         );
         assert_eq!(
@@ -611,7 +616,10 @@ mod tests {
             decide(&[all_else, counted.clone()], "c3", &count, NOW),
             allow(&counted)
         );
-        assert_eq!(decide(&[counted.clone()], "c3", &checkin, NOW), Decision::Deny);
+        assert_eq!(
+            decide(&[counted.clone()], "c3", &checkin, NOW),
+            Decision::Deny
+        );
         assert_eq!(
             decide(&[counted], "c3", &entry("e1", &["family"]), NOW),
             Decision::Deny

@@ -154,9 +154,15 @@ mod tests {
         );
         assert_eq!(next.map(|n| n.0), Some(Milestone::Days30));
         let (reached, next) = standing(start, date(2027, 3, 1));
-        assert_eq!(reached.last().map(|r| r.0), Some(Milestone::Years { count: 2 }));
+        assert_eq!(
+            reached.last().map(|r| r.0),
+            Some(Milestone::Years { count: 2 })
+        );
         assert_eq!(reached.len(), 8);
-        assert_eq!(next, Some((Milestone::Years { count: 3 }, date(2028, 1, 10))));
+        assert_eq!(
+            next,
+            Some((Milestone::Years { count: 3 }, date(2028, 1, 10)))
+        );
         assert_eq!(days_between(start, date(2025, 1, 17)), 7);
         assert_eq!(days_between(date(2025, 1, 17), start), -7);
     }
@@ -171,7 +177,15 @@ mod tests {
         }
         assert_eq!(Milestone::Years { count: 1 }.to_text(), "1-year");
         assert_eq!(Milestone::Years { count: 3 }.describe(), "3 years");
-        for bad in ["", "1-years", "01-years", "0-years", "2-year", "151-years", "week"] {
+        for bad in [
+            "",
+            "1-years",
+            "01-years",
+            "0-years",
+            "2-year",
+            "151-years",
+            "week",
+        ] {
             assert_eq!(Milestone::parse(bad), None, "{bad}");
         }
     }

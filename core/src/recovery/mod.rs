@@ -146,9 +146,7 @@ fn check_start(start: Date, today: Date) -> Result<(), RecoveryError> {
             "a start date cannot be in the future".into(),
         ));
     }
-    if start < EARLIEST_START
-        || today.year() - start.year() >= milestones::MAX_YEARS as i16
-    {
+    if start < EARLIEST_START || today.year() - start.year() >= milestones::MAX_YEARS as i16 {
         return Err(RecoveryError::InvalidInput(
             "a start date cannot be that long ago".into(),
         ));
@@ -289,8 +287,7 @@ impl RecoveryStore {
         check_start(new_start, today)?;
         if new_start < old {
             return Err(RecoveryError::InvalidInput(
-                "a new start cannot be before the current one (set the start date instead)"
-                    .into(),
+                "a new start cannot be before the current one (set the start date instead)".into(),
             ));
         }
         state.history.push(PreviousStart {

@@ -39,7 +39,10 @@ fn days_are_counted_on_the_persons_calendar() {
         ]
     );
     let next = s.next.clone().unwrap();
-    assert_eq!((next.milestone, next.date.as_str()), (Milestone::Days30, "2026-04-03"));
+    assert_eq!(
+        (next.milestone, next.date.as_str()),
+        (Milestone::Days30, "2026-04-03")
+    );
     assert_eq!(s.days_to_next, Some(23));
     assert_eq!(store.status(now).unwrap(), Some(s));
     let ny = store
@@ -54,7 +57,9 @@ fn days_are_counted_on_the_persons_calendar() {
         })
     );
     // The first day: nothing reached yet, 24 hours next.
-    let first = store.set_start("2026-03-10", "America/New_York", now).unwrap();
+    let first = store
+        .set_start("2026-03-10", "America/New_York", now)
+        .unwrap();
     assert_eq!(first.days, 0);
     assert!(first.reached.is_empty());
     assert_eq!(first.next.unwrap().milestone, Milestone::Hours24);

@@ -201,9 +201,10 @@ fn fire_at(tz: &TimeZone, date: Date, time: ReminderTime) -> Option<(Timestamp, 
         AmbiguousOffset::Unambiguous { offset } => {
             Some((offset.to_timestamp(dt).ok()?, ReminderShift::OnTime))
         }
-        AmbiguousOffset::Fold { before, .. } => {
-            Some((before.to_timestamp(dt).ok()?, ReminderShift::FirstOfRepeated))
-        }
+        AmbiguousOffset::Fold { before, .. } => Some((
+            before.to_timestamp(dt).ok()?,
+            ReminderShift::FirstOfRepeated,
+        )),
         AmbiguousOffset::Gap { after, .. } => {
             // Read with the later offset, the wall time is an instant before the transition;
             // the transition that follows it is the first instant after the gap.

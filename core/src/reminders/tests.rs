@@ -54,7 +54,13 @@ fn new_york_spring_forward_fires_after_the_gap_and_once_for_two_times_in_it() {
     );
     assert_eq!(r[0].local_date, "2026-03-08");
     assert_eq!(r[0].utc_offset_seconds, -4 * 3600);
-    assert_eq!(r[0].scheduled, ReminderTime { hour: 2, minute: 15 });
+    assert_eq!(
+        r[0].scheduled,
+        ReminderTime {
+            hour: 2,
+            minute: 15
+        }
+    );
 }
 
 #[test]
@@ -145,7 +151,10 @@ fn a_daily_time_keeps_its_clock_time_across_a_change() {
         "2026-03-27T12:00:00Z",
         4,
     );
-    assert!(r.iter().all(|r| r.local_time == "09:00" && r.shift == OnTime));
+    assert!(
+        r.iter()
+            .all(|r| r.local_time == "09:00" && r.shift == OnTime)
+    );
     let dates: Vec<&str> = r.iter().map(|r| r.local_date.as_str()).collect();
     assert_eq!(
         dates,

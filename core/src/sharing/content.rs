@@ -507,7 +507,10 @@ mod tests {
             })
         );
         assert_eq!(
-            decode(&count, r#"{"days":3,"milestone":null,"start":"2026-01-01"}"#),
+            decode(
+                &count,
+                r#"{"days":3,"milestone":null,"start":"2026-01-01"}"#
+            ),
             Err(ContentMismatch)
         );
         assert_eq!(
