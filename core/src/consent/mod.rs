@@ -609,7 +609,7 @@ mod tests {
             3600,
         );
         assert_eq!(
-            decide(&[all_else.clone()], "c3", &count, NOW),
+            decide(std::slice::from_ref(&all_else), "c3", &count, NOW),
             Decision::Deny
         );
         assert_eq!(
@@ -617,7 +617,7 @@ mod tests {
             allow(&counted)
         );
         assert_eq!(
-            decide(&[counted.clone()], "c3", &checkin, NOW),
+            decide(std::slice::from_ref(&counted), "c3", &checkin, NOW),
             Decision::Deny
         );
         assert_eq!(

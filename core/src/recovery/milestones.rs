@@ -90,8 +90,11 @@ pub fn days_between(from: Date, to: Date) -> i64 {
     from.duration_until(to).as_secs() / 86_400
 }
 
+/// A milestone and the day it falls on.
+pub type Dated = (Milestone, Date);
+
 /// The milestones reached by `today` (in order), and the next one with its date.
-pub fn standing(start: Date, today: Date) -> (Vec<(Milestone, Date)>, Option<(Milestone, Date)>) {
+pub fn standing(start: Date, today: Date) -> (Vec<Dated>, Option<Dated>) {
     let all = FIRST
         .into_iter()
         .chain((1..=MAX_YEARS).map(|count| Milestone::Years { count }))
