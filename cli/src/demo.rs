@@ -343,23 +343,12 @@ fn audit_log_verifies(pat: &Lantern) -> Result<(), String> {
         "Pat's audit log: who saw what, when. Append-only and hash-chained.",
     );
     for r in pat.sharing().audit_log().map_err(e)? {
-        let d: serde_json::Value =
-            serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null);
-        let field = |k: &str| {
-            d.get(k)
-                .map(|v| v.to_string().replace('"', ""))
-                .unwrap_or_default()
-        };
-        let what = match r.event.as_str() {
-            "disclosed" | "withdrawn" => format!(
-                "{} v{} (envelope {})",
-                field("item"),
-                field("version"),
-                field("envelope_id")
-            ),
-            _ => format!("grant {}", field("grant_id")),
-        };
-        say(&format!("#{} {:<14} {what}", r.seq, r.event));
+        say(&format!(
+            "#{} {:<14} {}",
+            r.seq,
+            r.event.name(),
+            r.event.references()
+        ));
     }
     let n = pat.sharing().verify_audit().map_err(e)?;
     check(

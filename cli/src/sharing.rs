@@ -233,7 +233,13 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
                 println!("{}", sharing.export_audit().map_err(err)?);
             } else {
                 for r in sharing.audit_log().map_err(err)? {
-                    println!("{}\t{}\t{}\t{}", r.seq, utc(r.at), r.event, r.details);
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        r.seq,
+                        utc(r.at),
+                        r.event.name(),
+                        r.event.references()
+                    );
                 }
             }
         }

@@ -14,7 +14,7 @@ use crate::api::Lantern;
 use crate::api::course::Course;
 use crate::api::journal::Journal;
 use crate::consent::{self, Grant, GrantState, GrantTerms, Scope};
-use crate::sharing::audit::AuditRecord;
+use crate::sharing::audit::{AuditEvent, AuditRecord};
 use crate::sharing::engine::{self, SyncHooks, SyncReport};
 use crate::sharing::inbox::{HeldGrant, ReceivedItem};
 use crate::sharing::pairing::{ConnectionInfo, Role};
@@ -275,10 +275,8 @@ impl SyncHooks for ForeignHooks {
 pub struct AuditEntry {
     pub seq: i64,
     pub at: i64,
-    /// `grant-created`, `grant-revoked`, `grant-expired`, `disclosed`, `withdrawn`, `dropped`.
-    pub event: String,
-    /// The record's fields as JSON (ids, versions, envelope ids; never content).
-    pub details: String,
+    /// What happened, with its ids and versions (never content).
+    pub event: AuditEvent,
     pub hash: String,
 }
 
@@ -338,17 +336,10 @@ impl From<SyncReport> for SyncSummary {
 
 impl From<AuditRecord> for AuditEntry {
     fn from(r: AuditRecord) -> Self {
-        let details = serde_json::to_value(&r.event).expect("audit events serialize");
-        let event = details
-            .get("event")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
         AuditEntry {
             seq: r.seq,
             at: r.at,
-            event,
-            details: details.to_string(),
+            event: r.event,
             hash: r.hash,
         }
     }

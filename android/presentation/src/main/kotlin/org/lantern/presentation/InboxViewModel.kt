@@ -112,7 +112,8 @@ class InboxViewModel(private val sharing: SharingService, private val scope: Cor
                 is SharedContent.CheckIn -> InboxItem.CheckIn(i.itemId, version, c.mood.toInt(), c.note, c.createdAtMs)
                 is SharedContent.MoodTrends -> InboxItem.MoodTrend(
                     i.itemId, version,
-                    c.daily.map { p -> TrendPoint(p.periodStart, p.average, p.samples.toInt()) },
+                    // The core shares weekly averages only (no daily points, no sample counts).
+                    c.weekly.map { p -> TrendPoint(p.periodStart, p.average, p.samples.toInt()) },
                 )
                 is SharedContent.CourseProgress -> InboxItem.CourseProgress(
                     i.itemId, version,
