@@ -14,10 +14,17 @@ from pathlib import Path
 import pytest
 
 from lantern import (
+    AlertDelivery,
     GrantStatus,
+    ItemKind,
     Lantern,
     LanternError,
     NewEntry,
+    QuickReply,
+    ReachOutIssue,
+    ReplyAnswer,
+    ReplyDirection,
+    ReplyTarget,
     Scope,
     SharedContent,
     SyncCancellation,
@@ -28,6 +35,9 @@ from lantern import (
     grant_limits,
     normalize_tag,
     parse_scope,
+    quick_replies,
+    quick_reply_words,
+    reach_limits,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,3 +259,46 @@ def test_the_scope_grammar_and_tag_rule_are_the_cores():
     assert parse_scope("entries:tag= Family") == Scope.ENTRIES_WITH_TAG(tag="family")
     assert '"family"' in describe_scope(Scope.ENTRIES_WITH_TAG(tag="family"))
     assert grant_limits().max_seconds == 365 * 86400
+
+
+def test_reach_out_and_reply(tmp_path, relay_url):
+    peer, sup = core(tmp_path / "peer"), core(tmp_path / "sup")
+    alone = peer.sharing().reach_out("anyone?")
+    assert alone.help.resources and alone.issue == ReachOutIssue.NO_SUPPORTER_RECEIVES_ALERTS()
+
+    conn = peer.sharing().pair(sup.sharing().create_invite(relay_url, "Sam"), "Pat")
+    peer.sharing().sync()
+    sup.sharing().sync()
+    grant = peer.sharing().grant(conn.id, [Scope.ALERTS()], "call me", 86400)
+    peer.sharing().sync()
+
+    with pytest.raises(LanternError.InvalidInput):
+        peer.sharing().reach_out("x" * (reach_limits().max_note_chars + 1))
+    out = peer.sharing().reach_out("RED-NOTE rough night")
+    assert out.issue is None
+    assert [(r.supporter_name, r.delivery) for r in out.recipients] == [("Sam", AlertDelivery.SENT)]
+
+    assert sup.sharing().sync().alerts_received == 1
+    [alert] = [i for i in sup.sharing().inbox(conn.id) if i.kind == ItemKind.ALERT]
+    assert alert.content.note == "RED-NOTE rough night"
+    target = ReplyTarget(kind=ItemKind.ALERT, item_id=alert.item_id)
+    with pytest.raises(LanternError.InvalidInput):
+        sup.sharing().reply(conn.id, target, ReplyAnswer.TEXT(text="y" * 281))
+    sent = sup.sharing().reply(conn.id, target, ReplyAnswer.TEXT(text="On my way, hold on"))
+    assert sent.delivered and sent.direction == ReplyDirection.SENT
+
+    assert peer.sharing().sync().replies_received == 1
+    [got] = peer.sharing().replies(None)
+    assert (got.their_name, got.in_reply_to.item_id, got.words) == (
+        "Sam",
+        out.alert_id,
+        "On my way, hold on",
+    )
+    assert QuickReply.CALLING_NOW in quick_replies()
+    assert quick_reply_words(QuickReply.CALLING_NOW) == "I'm calling you now."
+
+    peer.sharing().revoke(grant.id)
+    peer.sharing().sync()
+    sup.sharing().sync()
+    with pytest.raises(LanternError.ConsentRequired):
+        sup.sharing().reply(conn.id, target, ReplyAnswer.QUICK(reply=QuickReply.ON_MY_WAY))

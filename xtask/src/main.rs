@@ -288,6 +288,14 @@ fn relay_spec(build: RelayBuild) -> Result {
                 "0",
                 "--create-rate-per-ip",
                 "0",
+                // Push endpoints: only 127.0.0.1 (the hooks steer generated ones to its discard
+                // port), so the run never sends a wake-up off this machine.
+                "--push-allow-http",
+                "--push-allow-private-addresses",
+                "--push-endpoint-host",
+                "127.0.0.1",
+                "--push-max-attempts",
+                "2",
             ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

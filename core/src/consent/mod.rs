@@ -44,7 +44,7 @@ pub enum ConsentError {
     #[error("a consent lasts at least one hour and at most one year")]
     ExpiryOutOfRange,
     #[error(
-        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress)"
+        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, alerts, recovery-count)"
     )]
     UnknownScope,
     #[error("grant signature or format is invalid")]
@@ -55,8 +55,11 @@ pub enum ConsentError {
     BadTag,
 }
 
-/// The kinds of item that can ever leave the device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// The kinds of item that can ever leave the device. Crosses the FFI typed (a shared item's
+/// kind, and what a reply answers).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, uniffi::Enum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {
     /// The derived mood trend (averages over time), one item.
@@ -67,6 +70,10 @@ pub enum ItemKind {
     Entry,
     /// The course progress summary, one item.
     CourseProgress,
+    /// One "I need support now" alert (an event: sent once, never re-sent).
+    Alert,
+    /// The recovery day count (days and latest milestone, never the start date), one item.
+    RecoveryCount,
 }
 
 impl ItemKind {
@@ -77,6 +84,8 @@ impl ItemKind {
             ItemKind::CheckIn => "checkin",
             ItemKind::Entry => "entry",
             ItemKind::CourseProgress => "course-progress",
+            ItemKind::Alert => "alert",
+            ItemKind::RecoveryCount => "recovery-count",
         }
     }
 }
@@ -116,6 +125,10 @@ pub enum Scope {
     Entry { id: String },
     /// Course progress.
     CourseProgress,
+    /// "I need support now" alerts, with their optional short note.
+    Alerts,
+    /// The recovery day count and latest milestone only (never the start date or history).
+    RecoveryCount,
 }
 
 /// THE tag rule, for journal tags and tag scopes alike: trimmed, lower case, 1 to
@@ -144,13 +157,15 @@ pub fn check_duration(seconds: i64) -> Result<(), ConsentError> {
 
 impl Scope {
     /// Parses the CLI form: `mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
-    /// `course-progress`.
+    /// `course-progress`, `alerts`, `recovery-count`.
     pub fn parse(text: &str) -> Result<Scope, ConsentError> {
         let text = text.trim();
         let scope = match text {
             "mood-trends" => Scope::MoodTrends,
             "checkins" => Scope::CheckIns,
             "course-progress" => Scope::CourseProgress,
+            "alerts" => Scope::Alerts,
+            "recovery-count" => Scope::RecoveryCount,
             _ => {
                 if let Some(tag) = text.strip_prefix("entries:tag=") {
                     Scope::EntriesWithTag {
@@ -205,6 +220,8 @@ impl Scope {
             Scope::EntriesWithTag { tag } => format!("entries:tag={tag}"),
             Scope::Entry { id } => format!("entry:{id}"),
             Scope::CourseProgress => "course-progress".into(),
+            Scope::Alerts => "alerts".into(),
+            Scope::RecoveryCount => "recovery-count".into(),
         }
     }
 
@@ -214,6 +231,8 @@ impl Scope {
             (Scope::MoodTrends, ItemKind::MoodTrends) => true,
             (Scope::CheckIns, ItemKind::CheckIn) => true,
             (Scope::CourseProgress, ItemKind::CourseProgress) => true,
+            (Scope::Alerts, ItemKind::Alert) => true,
+            (Scope::RecoveryCount, ItemKind::RecoveryCount) => true,
             (Scope::EntriesWithTag { tag }, ItemKind::Entry) => {
                 item.tags.iter().any(|t| tag_key(t) == *tag)
             }
@@ -230,6 +249,8 @@ impl Scope {
             Scope::EntriesWithTag { tag } => format!("every journal entry tagged \"{tag}\" (full text, mood and tags), including new ones and edits, for as long as it carries the tag"),
             Scope::Entry { id } => format!("the one journal entry {id} (full text, mood and tags), including its edits"),
             Scope::CourseProgress => "your course progress (sections read and self-check results)".into(),
+            Scope::Alerts => "your \"I need support now\" alerts, each with the short note you add, when you send them (and the replies this supporter sends back)".into(),
+            Scope::RecoveryCount => "your count of days in recovery and the latest milestone reached, kept up to date (never your start date, nor earlier starts)".into(),
         }
     }
 }
@@ -502,6 +523,8 @@ mod tests {
             "entries:tag=family",
             "entry:abc",
             "course-progress",
+            "alerts",
+            "recovery-count",
         ] {
             assert_eq!(Scope::parse(s).expect("parses").to_text(), s);
         }
@@ -580,6 +603,40 @@ mod tests {
             decide(&[revoked], "c1", &entry("e1", &["family"]), NOW),
             Decision::Deny
         );
+        // The recovery count scope covers the count and nothing else, and nothing else covers it.
+        let count = ItemMeta {
+            kind: ItemKind::RecoveryCount,
+            id: "summary".into(),
+            tags: vec![],
+        };
+        let counted = grant(&key, "c3", &["recovery-count"], 3600);
+        let all_else = grant(
+            &key,
+            "c3",
+            &[
+                "mood-trends",
+                "checkins",
+                "course-progress",
+                "entries:tag=family",
+            ],
+            3600,
+        );
+        assert_eq!(
+            decide(std::slice::from_ref(&all_else), "c3", &count, NOW),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&[all_else, counted.clone()], "c3", &count, NOW),
+            allow(&counted)
+        );
+        assert_eq!(
+            decide(std::slice::from_ref(&counted), "c3", &checkin, NOW),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&[counted], "c3", &entry("e1", &["family"]), NOW),
+            Decision::Deny
+        );
         // An entry scope does not cover a check-in with the same id.
         let same_id = ItemMeta {
             kind: ItemKind::CheckIn,
@@ -587,6 +644,42 @@ mod tests {
             tags: vec![],
         };
         assert_eq!(decide(&grants, "c1", &same_id, NOW), Decision::Deny);
+    }
+
+    #[test]
+    fn only_the_alerts_scope_covers_alerts_and_it_covers_nothing_else() {
+        let key = SigningKey::make();
+        let alerts = grant(&key, "c1", &["alerts"], 3600);
+        let everything_else = grant(
+            &key,
+            "c2",
+            &[
+                "mood-trends",
+                "checkins",
+                "entries:tag=family",
+                "entry:a1",
+                "course-progress",
+            ],
+            3600,
+        );
+        let grants = vec![alerts.clone(), everything_else];
+        let alert = ItemMeta {
+            kind: ItemKind::Alert,
+            id: "a1".into(),
+            tags: vec![],
+        };
+        assert_eq!(
+            decide(&grants, "c1", &alert, NOW),
+            Decision::Allow {
+                grant_id: alerts.terms.id.clone()
+            }
+        );
+        assert_eq!(decide(&grants, "c2", &alert, NOW), Decision::Deny);
+        assert_eq!(
+            decide(&grants, "c1", &entry("a1", &["family"]), NOW),
+            Decision::Deny
+        );
+        assert!(Scope::Alerts.describe().contains("I need support now"));
     }
 
     #[test]

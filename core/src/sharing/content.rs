@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::consent::{ItemKind, ItemMeta};
 use crate::journal::MoodPoint;
+use crate::recovery::Milestone;
 
 /// `text` from a peer made safe to show on one line of a terminal or a UI: control characters
 /// (ESC and the other C0/C1 codes, which a terminal obeys, and line breaks and tabs, which split
@@ -53,6 +54,17 @@ pub enum SharedContent {
     },
     /// Course progress, per unit.
     CourseProgress { units: Vec<SharedUnitProgress> },
+    /// "I need support now": the peer reached out, with an optional short note.
+    Alert {
+        note: Option<String>,
+        sent_at_ms: i64,
+    },
+    /// The peer's count of days in recovery and the latest milestone reached. Only the count:
+    /// never the start date, the time zone or earlier starts.
+    RecoveryCount {
+        days: u32,
+        milestone: Option<Milestone>,
+    },
 }
 
 // Hand-written so that shared text never lands in logs, panics or test output.
@@ -63,6 +75,8 @@ impl std::fmt::Debug for SharedContent {
             SharedContent::CheckIn { .. } => "SharedContent::CheckIn",
             SharedContent::MoodTrends { .. } => "SharedContent::MoodTrends",
             SharedContent::CourseProgress { .. } => "SharedContent::CourseProgress",
+            SharedContent::Alert { .. } => "SharedContent::Alert",
+            SharedContent::RecoveryCount { .. } => "SharedContent::RecoveryCount",
         })
     }
 }
@@ -86,6 +100,8 @@ impl SharedContent {
             SharedContent::CheckIn { .. } => ItemKind::CheckIn,
             SharedContent::MoodTrends { .. } => ItemKind::MoodTrends,
             SharedContent::CourseProgress { .. } => ItemKind::CourseProgress,
+            SharedContent::Alert { .. } => ItemKind::Alert,
+            SharedContent::RecoveryCount { .. } => ItemKind::RecoveryCount,
         }
     }
 }
@@ -187,6 +203,15 @@ struct CourseBody {
     units: Vec<UnitBody>,
 }
 
+/// The recovery count as it travels: `{"days":N,"milestone":"1-week"}` (the milestone in its
+/// text form, or null). Unknown fields are refused, so nothing else can ride along.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecoveryCountBody {
+    days: u32,
+    milestone: Option<String>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct UnitBody {
     sections_read: u32,
@@ -195,6 +220,14 @@ struct UnitBody {
     self_checks_correct: u32,
     self_checks_total: u32,
     unit_id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertBody {
+    id: String,
+    note: Option<String>,
+    sent_at_ms: i64,
 }
 
 fn point_body(p: &MoodPoint) -> PointBody {
@@ -268,6 +301,15 @@ pub fn encode(id: &str, content: &SharedContent) -> String {
                 })
                 .collect(),
         }),
+        SharedContent::Alert { note, sent_at_ms } => to_json(&AlertBody {
+            id: id.to_string(),
+            note,
+            sent_at_ms,
+        }),
+        SharedContent::RecoveryCount { days, milestone } => to_json(&RecoveryCountBody {
+            days,
+            milestone: milestone.map(Milestone::to_text),
+        }),
     }
 }
 
@@ -324,6 +366,29 @@ pub fn decode(meta: &ItemMeta, body: &str) -> Result<SharedContent, ContentMisma
                         self_checks_total: u.self_checks_total,
                     })
                     .collect(),
+            })
+        }
+        ItemKind::Alert => {
+            let b: AlertBody = serde_json::from_str(body).map_err(bad)?;
+            // The note rule holds on arrival too: a peer's core cannot send a longer one.
+            if b.id != meta.id || super::reach::normalize_note(b.note.clone()) != Ok(b.note.clone())
+            {
+                return Err(ContentMismatch);
+            }
+            Ok(SharedContent::Alert {
+                note: b.note,
+                sent_at_ms: b.sent_at_ms,
+            })
+        }
+        ItemKind::RecoveryCount => {
+            let b: RecoveryCountBody = serde_json::from_str(body).map_err(bad)?;
+            let milestone = match b.milestone {
+                Some(text) => Some(Milestone::parse(&text).ok_or(ContentMismatch)?),
+                None => None,
+            };
+            Ok(SharedContent::RecoveryCount {
+                days: b.days,
+                milestone,
             })
         }
     }
@@ -424,7 +489,15 @@ mod tests {
         }]})
         .to_string();
         assert_eq!(course.body(), old_course);
-        for item in [entry, checkin, trends, course] {
+        let count = ShareableItem::new(
+            "summary",
+            SharedContent::RecoveryCount {
+                days: 400,
+                milestone: Some(Milestone::Years { count: 1 }),
+            },
+        );
+        assert_eq!(count.body(), r#"{"days":400,"milestone":"1-year"}"#);
+        for item in [entry, checkin, trends, course, count] {
             assert_eq!(
                 decode(item.meta(), item.body()).as_ref(),
                 Ok(item.content())
@@ -455,5 +528,26 @@ mod tests {
             Err(ContentMismatch)
         );
         assert!(decode(&meta(ItemKind::Entry, "e1", &["work"]), entry).is_ok());
+        // A count carrying anything more than the count (a start date), or a made-up
+        // milestone, is refused.
+        let count = meta(ItemKind::RecoveryCount, "summary", &[]);
+        assert_eq!(
+            decode(&count, r#"{"days":3,"milestone":null}"#),
+            Ok(SharedContent::RecoveryCount {
+                days: 3,
+                milestone: None
+            })
+        );
+        assert_eq!(
+            decode(
+                &count,
+                r#"{"days":3,"milestone":null,"start":"2026-01-01"}"#
+            ),
+            Err(ContentMismatch)
+        );
+        assert_eq!(
+            decode(&count, r#"{"days":3,"milestone":"forever"}"#),
+            Err(ContentMismatch)
+        );
     }
 }

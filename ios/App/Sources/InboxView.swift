@@ -40,6 +40,18 @@ struct InboxView: View {
             }
         case .moodTrends: Text("trend.title")
         case .courseProgress: Text("inbox.course")
+        case let .alert(note, sentAtMs):
+            VStack(alignment: .leading) {
+                Text("inbox.alert \(Date(timeIntervalSince1970: TimeInterval(sentAtMs) / 1000), style: .time)")
+                    .font(.headline)
+                if let note { Text(note) }
+            }
+        // The count only: the peer's start date never reaches this device.
+        case let .recoveryCount(days, milestone):
+            VStack(alignment: .leading) {
+                Text("inbox.recovery_days \(Int(days))")
+                if let milestone { Text(describeMilestone(milestone: milestone)) }
+            }
         }
     }
 }

@@ -13,10 +13,21 @@ import org.junit.jupiter.api.Assertions.fail
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.runBlocking
+import org.lantern.core.LanternCore
+import org.lantern.core.LanternFailure
+import uniffi.lantern.AlertDelivery
 import uniffi.lantern.GrantStatus
+import uniffi.lantern.ItemKind
 import uniffi.lantern.Lantern
 import uniffi.lantern.LanternException
 import uniffi.lantern.NewEntry
+import uniffi.lantern.QuickReply
+import uniffi.lantern.ReachOutIssue
+import uniffi.lantern.ReplyAnswer
+import uniffi.lantern.ReplyDirection
+import uniffi.lantern.ReplyTarget
 import uniffi.lantern.Scope
 import uniffi.lantern.SharedContent
 import uniffi.lantern.SyncCancellation
@@ -28,6 +39,7 @@ import uniffi.lantern.formatScope
 import uniffi.lantern.grantLimits
 import uniffi.lantern.normalizeTag
 import uniffi.lantern.parseScope
+import uniffi.lantern.quickReplyWords
 
 /**
  * Consent-gated sharing through the generated Kotlin bindings on the desktop JVM: pairing, a
@@ -228,12 +240,74 @@ class SharingTest {
         }
     }
 
+    private suspend fun wrapped(name: String): LanternCore =
+        LanternCore.open(dir.resolve(name).toString(), Dispatchers.IO) {
+            it.journal().setKdfIterationsForTests(1000u)
+            it.journal().setup("a passphrase")
+        }
+
+    /** "I need support now" and a reply, through the Kotlin wrapper, over the real relay. */
+    @Test
+    fun reachOutAndReplyThroughTheWrapper() = runBlocking {
+        wrapped("peer").use { peer ->
+            wrapped("sup").use { sup ->
+                // No supporter yet: the help section is there all the same.
+                val alone = peer.sharing.reachOut("anyone?")
+                assertTrue(alone.help.resources.isNotEmpty())
+                assertEquals(ReachOutIssue.NoSupporterReceivesAlerts, alone.issue)
+                assertTrue(alone.recipients.isEmpty())
+
+                val conn = peer.sharing.pair(sup.sharing.createInvite(relayUrl, "Sam"), "Pat")
+                peer.sharing.sync()
+                sup.sharing.sync()
+                val grant = peer.sharing.grant(conn.id, listOf(Scope.Alerts), "call me when I need it", 30)
+                assertTrue(grant.howMuch.single().contains("I need support now"))
+                peer.sharing.sync()
+
+                val tooLong = "x".repeat(peer.sharing.limits.maxNoteChars.toInt() + 1)
+                assertThrows(LanternFailure.InvalidInput::class.java) {
+                    runBlocking { peer.sharing.reachOut(tooLong) }
+                }
+                val out = peer.sharing.reachOut("rough night")
+                assertEquals(null, out.issue)
+                assertEquals(listOf("Sam" to AlertDelivery.SENT), out.recipients.map { it.supporterName to it.delivery })
+                assertEquals(out.alertId, peer.sharing.sentAlerts().single().alertId)
+
+                assertEquals(1uL, sup.sharing.sync().alertsReceived)
+                val alert = sup.sharing.inbox(conn.id).single { it.kind == ItemKind.ALERT }
+                assertEquals("rough night", (alert.content as SharedContent.Alert).note)
+                val target = ReplyTarget(ItemKind.ALERT, alert.itemId)
+                val sent = sup.sharing.reply(conn.id, target, QuickReply.CALLING_NOW)
+                assertTrue(sent.delivered)
+                assertEquals(ReplyDirection.SENT, sent.direction)
+                assertEquals(sent.id, sup.sharing.replies.value.single().id)
+
+                assertEquals(1uL, peer.sharing.sync().repliesReceived)
+                val got = peer.sharing.replies.value.single()
+                assertEquals(ReplyDirection.RECEIVED, got.direction)
+                assertEquals("Sam", got.theirName)
+                assertEquals(out.alertId, got.inReplyTo.itemId)
+                assertEquals(quickReplyWords(QuickReply.CALLING_NOW), got.words)
+                assertTrue(sup.sharing.quickAnswers.any { it.first == QuickReply.TEXTING_IN10_MINUTES })
+
+                // Consent withdrawn: nothing more either way.
+                peer.sharing.revoke(grant.id)
+                peer.sharing.sync()
+                sup.sharing.sync()
+                assertThrows(LanternFailure.ConsentRequired::class.java) {
+                    runBlocking { sup.sharing.reply(conn.id, target, ReplyAnswer.Text("still here")) }
+                }
+                assertEquals(ReachOutIssue.NoSupporterReceivesAlerts, peer.sharing.reachOut(null).issue)
+            }
+        }
+    }
+
     @Test
     fun theScopeGrammarAndTagRuleAreTheCores() {
         assertEquals("family", normalizeTag("  FAMILY "))
         assertThrows(LanternException.InvalidInput::class.java) { normalizeTag(" ") }
         assertThrows(LanternException.InvalidInput::class.java) { parseScope("everything") }
-        for (text in listOf("mood-trends", "checkins", "entries:tag=family", "entry:e1", "course-progress")) {
+        for (text in listOf("mood-trends", "checkins", "entries:tag=family", "entry:e1", "course-progress", "alerts")) {
             assertEquals(text, formatScope(parseScope(text)))
         }
         assertEquals(Scope.EntriesWithTag("family"), parseScope("entries:tag= Family"))
