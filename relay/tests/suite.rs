@@ -224,7 +224,7 @@ fn schema_1_storage_upgrades_in_place(b: &Backend) {
     relay.stop();
     // Back to schema 1: migration 0002 only added the tombstone table (and its index), 0003
     // the capability counters, their triggers and the envelopes' capability column, 0004 the
-    // push registrations.
+    // push registrations; on PostgreSQL 0005 replaced the counting triggers by per-statement ones.
     match &relay.backend {
         Backend::Sqlite => {
             let db = rusqlite::Connection::open(relay.dir.path().join("relay.db")).unwrap();
@@ -247,8 +247,10 @@ fn schema_1_storage_upgrades_in_place(b: &Backend) {
                 &format!(
                     "SET search_path TO {schema}; DROP TABLE acked_envelopes;
                      DROP TABLE push_registrations;
-                     DROP TRIGGER envelopes_count_capability ON envelopes;
-                     DROP FUNCTION lantern_count_capability();
+                     DROP TRIGGER envelopes_count_capability_inserted ON envelopes;
+                     DROP TRIGGER envelopes_count_capability_deleted ON envelopes;
+                     DROP FUNCTION lantern_count_capability_inserted();
+                     DROP FUNCTION lantern_count_capability_deleted();
                      ALTER TABLE envelopes DROP COLUMN capability_hash;
                      ALTER TABLE capabilities DROP COLUMN envelope_count,
                        DROP COLUMN envelope_bytes;

@@ -65,7 +65,7 @@ fn report(what: &str, mut wake: Vec<Duration>, base_name: &str, mut base: Vec<Du
     );
 }
 
-fn tweak(database: Option<&str>) -> impl FnOnce(&mut Config) + '_ {
+fn tweak<'a>(database: Option<&'a str>, schema: &'a str) -> impl FnOnce(&mut Config) + 'a {
     move |c: &mut Config| {
         c.push_allow_http = true;
         c.push_allow_private_addresses = true;
@@ -74,9 +74,31 @@ fn tweak(database: Option<&str>) -> impl FnOnce(&mut Config) + '_ {
         c.push_interval_ms = 1;
         if let Some(url) = database {
             c.database = url.to_owned();
-            c.postgres_schema = Some(format!("bench_push_{}", lantern_core::sharing::unix_now()));
+            c.postgres_schema = Some(schema.to_owned());
         }
     }
+}
+
+/// The bench's relay tables live in a schema of their own; a run leaves nothing behind in the
+/// PostgreSQL it was given (a developer's own server as much as CI's throwaway one).
+fn drop_schema(url: &str, schema: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client, conn) = url
+            .parse::<tokio_postgres::Config>()
+            .unwrap()
+            .connect(tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .unwrap();
+    });
 }
 
 fn posts(relay: &Relay, n: usize) -> (Vec<Duration>, Vec<Duration>) {
@@ -149,8 +171,9 @@ fn main() {
     } else {
         println!("(PostgreSQL skipped: LANTERN_TEST_POSTGRES_URL not set)");
     }
+    let schema = format!("bench_push_{}", lantern_core::sharing::unix_now());
     for (name, db) in backends {
-        let relay = Relay::start_with(tweak(db));
+        let relay = Relay::start_with(tweak(db, &schema));
         println!("wake-up latency through a relay on 127.0.0.1, {name}");
         let (wake, post) = posts(&relay, n_posts);
         report(
@@ -166,6 +189,10 @@ fn main() {
             "baseline: the sync itself",
             sync,
         );
+        drop(relay);
+        if let Some(url) = db {
+            drop_schema(url, &schema);
+        }
     }
     if !full {
         println!("  (smoke run in a test build: timings are not meaningful; use cargo bench)");

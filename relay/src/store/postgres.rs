@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_ack_tombstones.sql"),
     include_str!("../../migrations/postgres/0003_capability_quota.sql"),
     include_str!("../../migrations/postgres/0004_push_registrations.sql"),
+    include_str!("../../migrations/postgres/0005_capability_counts_per_statement.sql"),
 ];
 
 /// Advisory lock ids: one for migrations, one so only one relay sweeps at a time.
@@ -1237,6 +1238,22 @@ mod tests {
         assert_eq!(
             rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
             vec![1, 2, 3, 4]
+        );
+        // One acknowledgement of three envelopes (one statement, both capabilities in it)
+        // releases exactly what they held; the fourth still counts for its capability.
+        let (acked, kept): (Vec<_>, Vec<_>) = rows.iter().partition(|r| r.seq <= 3);
+        let ids = acked.iter().map(|r| r.id.clone()).collect();
+        assert_eq!(store.ack_envelopes("mb", ids, 3).await.expect("ack"), 3);
+        // Even payload bytes were posted with capability A.
+        let kept_by_a = i64::from(kept[0].payload[0] % 2 == 0);
+        assert_eq!(
+            capability_usage(&store, &TOKEN_A).await,
+            (kept_by_a, 10 * kept_by_a)
+        );
+        let kept_by_b = 1 - kept_by_a;
+        assert_eq!(
+            capability_usage(&store, &TOKEN_B).await,
+            (kept_by_b, 10 * kept_by_b)
         );
         drop_schema(&store, &schema).await;
     }
