@@ -6,9 +6,9 @@
 //! The machine this runs on is shared and its load changes by the second, so every budget is
 //! measured in paired rounds: each round runs the baseline and the journal back to back
 //! (alternating which goes first), and the ratio reported is the median of the per-round
-//! ratios. Times are the measuring thread's own CPU time (`/proc/thread-self/schedstat`:
-//! time actually on a CPU, so not the time other processes held it), falling back to wall
-//! time where that file does not exist; LANTERN_BENCH_WALL=1 uses wall time. Absolute times
+//! ratios. Times are the measuring thread's own CPU time (`CLOCK_THREAD_CPUTIME_ID`: time
+//! actually on a CPU, so not the time other processes held it), falling back to wall time
+//! where the system does not report it; LANTERN_BENCH_WALL=1 uses wall time. Absolute times
 //! (medians) are printed for context only.
 //!
 //! Run: `cargo bench -p lantern-core --bench journal` (builds the SQLCipher helper on first
@@ -209,11 +209,15 @@ enum Clock {
 /// A started measurement.
 struct Timer(Clock, Duration, Instant);
 
-/// CPU time of this thread so far (nanoseconds on a CPU), if the kernel reports it.
+/// CPU time of this thread so far, if the system reports it: the thread's CPU clock, exact to
+/// the microsecond. (`/proc/thread-self/schedstat`, read before, is brought up to date only at
+/// scheduler ticks on some kernels, every 4 ms on the project's VM, which turned every
+/// sub-millisecond figure into a count of ticks.)
 fn thread_cpu() -> Option<Duration> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(Duration::from_nanos(
-        s.split_whitespace().next()?.parse().ok()?,
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Some(Duration::new(
+        u64::try_from(t.tv_sec).ok()?,
+        u32::try_from(t.tv_nsec).ok()?,
     ))
 }
 

@@ -110,8 +110,11 @@ fn thread_cpu() -> Option<Duration> {
     if std::env::var_os("LANTERN_BENCH_WALL").is_some() {
         return None;
     }
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(Duration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Some(Duration::new(
+        u64::try_from(t.tv_sec).ok()?,
+        u32::try_from(t.tv_nsec).ok()?,
+    ))
 }
 
 /// One timed bulk insert into a fresh database (the key's KDF runs before the clock starts).
