@@ -251,7 +251,7 @@ pub fn next_instants(
                 let local = tz.to_datetime(at);
                 out.push(ReminderInstant {
                     at_ms,
-                    local_date: local.date().to_string(),
+                    local_date: crate::day_text::format(local.date()),
                     local_time: format!("{:02}:{:02}", local.hour(), local.minute()),
                     utc_offset_seconds: tz.to_offset(at).seconds(),
                     weekday: Weekday::of(day),
