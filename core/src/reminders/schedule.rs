@@ -134,13 +134,13 @@ impl ReminderSchedule {
     /// the zone name trimmed), with its time zone.
     pub fn normalized(self) -> Result<(ReminderSchedule, TimeZone), ReminderError> {
         let mut days = self.days;
-        days.sort();
+        days.sort_unstable();
         days.dedup();
         let mut times = self.times;
         for t in &times {
             t.check()?;
         }
-        times.sort();
+        times.sort_unstable();
         times.dedup();
         if days.is_empty() {
             return Err(ReminderError::InvalidInput(
