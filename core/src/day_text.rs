@@ -50,7 +50,7 @@ mod tests {
             assert_eq!(text, d.to_string());
             assert_eq!(parse(&text), Some(d));
             assert_eq!(text.parse::<Date>().ok(), Some(d));
-            d = d.tomorrow().unwrap();
+            d = d.tomorrow().expect("in range");
         }
         for d in [
             date(0, 1, 1),
