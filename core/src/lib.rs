@@ -17,6 +17,7 @@ pub mod codec;
 pub mod consent;
 pub mod course;
 pub mod crypto;
+pub mod day_text;
 pub mod error;
 pub mod https;
 pub mod journal;

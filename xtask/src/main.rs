@@ -526,6 +526,12 @@ fn ship_build(shipping: bool) -> Result<u64> {
         "--lib",
         "--crate-type",
         "cdylib",
+        // Only the final link: packed relative relocations (RELR; glibc >= 2.36 loads them,
+        // an older one refuses the library by its GLIBC_ABI_DT_RELR version). The phones'
+        // builds pack theirs too (core/build.rs for Android; Apple's linker on iOS).
+        "--",
+        "-C",
+        "link-arg=-Wl,-z,pack-relative-relocs",
     ]);
     if shipping {
         build.env("LANTERN_SHIPPING", "1");

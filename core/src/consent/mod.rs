@@ -363,7 +363,7 @@ pub fn make_grant(
     for s in &scopes {
         s.validate()?;
     }
-    scopes.sort();
+    scopes.sort_unstable();
     scopes.dedup();
     if scopes.is_empty() {
         return Err(ConsentError::Invalid("a consent needs at least one scope"));

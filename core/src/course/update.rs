@@ -8,7 +8,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -54,21 +53,12 @@ pub fn check_url(url: &str) -> Result<Url, ContentError> {
     }
 }
 
-fn install_crypto_provider() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // Another part of the process may have installed one already; either is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 fn network(what: &str) -> ContentError {
     ContentError::Network(what.to_string())
 }
 
 /// GETs `url`, sending `etag` as If-None-Match. Blocking; never call from an async runtime.
 pub fn fetch(url: Url, etag: Option<&str>) -> Result<Fetched, ContentError> {
-    install_crypto_provider();
     let client = crate::https::client_builder(None)
         .map_err(|_| ContentError::Internal("cannot build the HTTP client".into()))?
         .connect_timeout(Duration::from_secs(10))

@@ -31,6 +31,11 @@ pub fn make_random<const N: usize>() -> [u8; N] {
     out
 }
 
+/// Fills `out` from the OS random source, or fails (for TLS, whose provider reports it).
+pub fn fill_random(out: &mut [u8]) -> Result<(), CryptoError> {
+    SystemRandom::new().fill(out).map_err(|_| CryptoError)
+}
+
 /// Bytes of the OS random source fetched a block at a time, for callers that need fresh
 /// random bytes per record (nonces, ids): one system call per [`RANDOM_POOL_LEN`] bytes instead
 /// of one per value. Every byte is handed out once, then wiped from the pool. Not for keys

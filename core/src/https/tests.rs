@@ -52,11 +52,26 @@ impl TestCa {
 /// An HTTPS server on 127.0.0.1 answering every request with `status` and `body`, on its own
 /// thread for the life of the test process.
 fn serve_https(ca: &TestCa, status: &'static str, body: &'static [u8]) -> String {
+    serve_https_with(
+        ca,
+        &[&rustls::version::TLS13, &rustls::version::TLS12],
+        status,
+        body,
+    )
+}
+
+/// The same, speaking only the TLS `versions` given (with rustls' full ring provider).
+fn serve_https_with(
+    ca: &TestCa,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    status: &'static str,
+    body: &'static [u8],
+) -> String {
     let (cert, key) = ca.leaf();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
-    .with_safe_default_protocol_versions()
+    .with_protocol_versions(versions)
     .unwrap()
     .with_no_client_auth()
     .with_single_cert(vec![cert], key)
@@ -157,6 +172,70 @@ fn the_content_update_speaks_https_to_a_trusted_ca_and_refuses_another() {
     }
     let refused = update::fetch(update::check_url(&format!("{forged}/pack")).unwrap(), None);
     assert!(refused.is_err());
+}
+
+#[test]
+fn a_server_that_speaks_only_tls_1_2_is_refused() {
+    let ca = TestCa::new("Lantern test TLS 1.2 CA");
+    let answer = br#"{"mailbox_id":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#;
+    let only_12 = serve_https_with(&ca, &[&rustls::version::TLS12], "201 Created", answer);
+    let only_13 = serve_https_with(&ca, &[&rustls::version::TLS13], "201 Created", answer);
+    let ca_pem = ca.issuer.pem();
+    let key = SigningKey::make();
+    // Same CA, same answer: only the protocol version differs.
+    let client = RelayClient::with_options(&only_13, once(), Some(ca_pem.as_bytes())).unwrap();
+    assert_eq!(
+        client.create_mailbox(&key).unwrap(),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    );
+    let client = RelayClient::with_options(&only_12, once(), Some(ca_pem.as_bytes())).unwrap();
+    let err = client.create_mailbox(&key).unwrap_err();
+    assert!(matches!(err, RelayError::Unreachable(_)), "{err:?}");
+    // The content update refuses it too.
+    trust_for_tests(ca.der());
+    let refused = update::fetch(update::check_url(&format!("{only_12}/pack")).unwrap(), None);
+    assert!(refused.is_err());
+    assert!(update::fetch(update::check_url(&format!("{only_13}/pack")).unwrap(), None).is_ok());
+}
+
+#[test]
+fn the_tls_provider_offers_only_what_the_core_needs() {
+    let p = super::provider();
+    let suites: Vec<_> = p.cipher_suites.iter().map(|s| s.suite()).collect();
+    assert_eq!(
+        suites,
+        [
+            rustls::CipherSuite::TLS13_AES_128_GCM_SHA256,
+            rustls::CipherSuite::TLS13_AES_256_GCM_SHA384
+        ]
+    );
+    assert!(p.cipher_suites.iter().all(|s| s.tls13().is_some()));
+    // Certificates signed with any of the usual algorithms still verify.
+    let schemes = p.signature_verification_algorithms.supported_schemes();
+    for scheme in [
+        rustls::SignatureScheme::ECDSA_NISTP256_SHA256,
+        rustls::SignatureScheme::ECDSA_NISTP384_SHA384,
+        rustls::SignatureScheme::RSA_PSS_SHA256,
+        rustls::SignatureScheme::RSA_PKCS1_SHA256,
+        rustls::SignatureScheme::ED25519,
+    ] {
+        assert!(schemes.contains(&scheme), "{scheme:?}");
+    }
+    // The written-out table is still rustls' own (same algorithms, same scheme mapping).
+    let theirs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+    let ours = p.signature_verification_algorithms;
+    assert_eq!(format!("{:?}", ours.all), format!("{:?}", theirs.all));
+    assert_eq!(
+        format!("{:?}", ours.mapping),
+        format!("{:?}", theirs.mapping)
+    );
+    // No client keys are ever loaded.
+    let key = KeyPair::generate().unwrap();
+    let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    assert!(p.key_provider.load_private_key(der).is_err());
+    let mut random = [0u8; 32];
+    p.secure_random.fill(&mut random).unwrap();
+    assert_ne!(random, [0u8; 32]);
 }
 
 #[test]

@@ -173,7 +173,7 @@ impl BuiltIndex {
                 None => return Vec::new(),
             }
         }
-        lists.sort_by_key(|l| l.len());
+        lists.sort_unstable_by_key(|l| l.len());
         let n = f64::from(self.live_docs.max(1));
         let avg_len = (self.live_len as f64 / n).max(1.0);
         let idf: Vec<f64> = lists
@@ -213,7 +213,7 @@ impl BuiltIndex {
             scored.select_nth_unstable_by(limit, by_rank);
             scored.truncate(limit);
         }
-        scored.sort_by(by_rank);
+        scored.sort_unstable_by(by_rank);
         scored
             .into_iter()
             .filter_map(|(_, d)| self.docs[d as usize].id.clone())
@@ -311,7 +311,7 @@ impl SearchIndexSlot {
         limit: u32,
     ) -> Result<Vec<String>> {
         let mut words: Vec<String> = tokens(query).map(Cow::into_owned).collect();
-        words.sort();
+        words.sort_unstable();
         words.dedup();
         if words.is_empty() {
             return Err(JournalError::InvalidInput("the search has no words".into()));

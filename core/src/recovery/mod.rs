@@ -17,6 +17,7 @@ use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::day_text;
 use crate::store::{self, StorageError};
 use crate::tzdb::ZoneError;
 use crate::vault::{Vault, VaultError};
@@ -122,11 +123,7 @@ struct State {
 
 fn parse_date(text: &str) -> Result<Date, RecoveryError> {
     let bad = || RecoveryError::InvalidInput("dates look like 2026-03-17".into());
-    let text = text.trim();
-    if text.len() != 10 {
-        return Err(bad());
-    }
-    text.parse::<Date>().map_err(|_| bad())
+    day_text::parse(text.trim()).ok_or_else(bad)
 }
 
 fn today_in(tz: &jiff::tz::TimeZone, now_ms: i64) -> Result<Date, RecoveryError> {
@@ -159,13 +156,13 @@ fn status_of(start: Date, time_zone: &str, today: Date) -> RecoveryStatus {
     let (reached, next) = milestones::standing(start, today);
     let day = |(m, d): (Milestone, Date)| MilestoneDay {
         milestone: m,
-        date: d.to_string(),
+        date: day_text::format(d),
         days: day_count(start, d),
     };
     RecoveryStatus {
-        start_date: start.to_string(),
+        start_date: day_text::format(start),
         time_zone: time_zone.to_string(),
-        today: today.to_string(),
+        today: day_text::format(today),
         days: day_count(start, today),
         reached: reached.into_iter().map(day).collect(),
         days_to_next: next.map(|(_, d)| day_count(today, d)),
@@ -248,7 +245,7 @@ impl RecoveryStore {
         check_start(start, today)?;
         let history = self.read()?.map(|s| s.history).unwrap_or_default();
         self.write(&State {
-            start: start.to_string(),
+            start: day_text::format(start),
             time_zone: time_zone.clone(),
             history,
         })?;
@@ -291,11 +288,11 @@ impl RecoveryStore {
             ));
         }
         state.history.push(PreviousStart {
-            start_date: old.to_string(),
-            ended_on: new_start.to_string(),
+            start_date: day_text::format(old),
+            ended_on: day_text::format(new_start),
             days: day_count(old, new_start),
         });
-        state.start = new_start.to_string();
+        state.start = day_text::format(new_start);
         self.write(&state)?;
         Ok(status_of(new_start, &state.time_zone, today))
     }

@@ -134,13 +134,13 @@ impl ReminderSchedule {
     /// the zone name trimmed), with its time zone.
     pub fn normalized(self) -> Result<(ReminderSchedule, TimeZone), ReminderError> {
         let mut days = self.days;
-        days.sort();
+        days.sort_unstable();
         days.dedup();
         let mut times = self.times;
         for t in &times {
             t.check()?;
         }
-        times.sort();
+        times.sort_unstable();
         times.dedup();
         if days.is_empty() {
             return Err(ReminderError::InvalidInput(
@@ -251,7 +251,7 @@ pub fn next_instants(
                 let local = tz.to_datetime(at);
                 out.push(ReminderInstant {
                     at_ms,
-                    local_date: local.date().to_string(),
+                    local_date: crate::day_text::format(local.date()),
                     local_time: format!("{:02}:{:02}", local.hour(), local.minute()),
                     utc_offset_seconds: tz.to_offset(at).seconds(),
                     weekday: Weekday::of(day),

@@ -272,7 +272,7 @@ fn fingerprint_digits(keys: &PublicKeys) -> String {
 /// (the two halves are sorted, so the order of the arguments does not matter).
 pub fn safety_number(a: &PublicKeys, b: &PublicKeys) -> String {
     let mut halves = [fingerprint_digits(a), fingerprint_digits(b)];
-    halves.sort();
+    halves.sort_unstable();
     let digits = halves.concat();
     digits
         .as_bytes()

@@ -97,7 +97,7 @@ pub fn plan<'a>(
         .filter(|g| g.state(now) == GrantState::Active)
         .collect();
     let mut grant_ids: Vec<String> = active.iter().map(|g| g.terms.id.clone()).collect();
-    grant_ids.sort();
+    grant_ids.sort_unstable();
     let grants_mac = mac(grant_ids.join(",").as_bytes());
 
     let (allowed, too_large) = allowed_items(grants, sent.connection_id, items, now);
