@@ -5,6 +5,10 @@
 //! - `demo`     the whole product on an in-process relay and temporary data (`lantern demo`)
 //! - `bench`    the benchmarks, figures printed with ratios against their baselines
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size
+//! - `strings`  iOS Localizable.strings and Android strings.xml from the shared string tables (`--check`)
+//! - `screenshots` every screen of the shared Compose UI rendered headless to PNG + an HTML contact sheet
+//! - `desktop`  Lantern Desktop (`--measure`: first-frame and memory figures, then exit)
+//! - `bench-ui` the UI budgets: UI test suite wall time, desktop first frame and memory
 //!
 //! Plain `std::process` only, so this crate builds in seconds on a fresh machine.
 
@@ -12,7 +16,10 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-type Result<T = ()> = std::result::Result<T, String>;
+mod strings;
+mod ui;
+
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -22,7 +29,11 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("size") => size(),
-        _ => Err("usage: cargo xtask <test|bindings|demo|bench|size>".into()),
+        Some("strings") => strings::strings(&args[1..]),
+        Some("screenshots") => ui::screenshots(),
+        Some("desktop") => ui::desktop(&args[1..]),
+        Some("bench-ui") => ui::bench_ui(),
+        _ => Err("usage: cargo xtask <test|bindings|demo|bench|bench-ui|size|strings|screenshots|desktop>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -33,7 +44,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")
@@ -46,7 +57,7 @@ fn cargo() -> Command {
     c
 }
 
-fn run(what: &str, cmd: &mut Command) -> Result {
+pub(crate) fn run(what: &str, cmd: &mut Command) -> Result {
     eprintln!("xtask: == {what}");
     let status = cmd
         .status()
@@ -60,7 +71,7 @@ fn run(what: &str, cmd: &mut Command) -> Result {
 
 /// Builds the release cdylib (symbols kept for uniffi's library mode) and generates the
 /// bindings for every language into `target/bindings/<language>`. Returns the library path.
-fn bindings() -> Result<PathBuf> {
+pub(crate) fn bindings() -> Result<PathBuf> {
     run(
         "release build of the core library",
         cargo().args([
@@ -184,15 +195,10 @@ fn test() -> Result {
             .args(["test", "--workspace", "--all-targets"])
             .env("LANTERN_TEST_POSTGRES_URL", &pg.url),
     )?;
+    run("generated string files are current", cargo().args(["xtask", "strings", "--check"]))?;
     let lib = bindings()?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();
-    run(
-        "Kotlin bindings and wrapper on the JVM (Maven, JUnit 5, JNA)",
-        Command::new("mvn")
-            .current_dir(root().join("android"))
-            .args(["-B", "-q", "-ntp", "test"])
-            .arg(format!("-Djna.library.path={}", lib_dir.display())),
-    )?;
+    ui::maven_tests(&lib_dir)?;
     run(
         "Python bindings (pytest)",
         Command::new("python3")

@@ -1,33 +1,70 @@
 package org.lantern.app
 
 import android.os.Bundle
-import androidx.fragment.app.FragmentActivity
+import androidx.activity.compose.BackHandler
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.safeDrawingPadding
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Email
+import androidx.compose.material.icons.filled.Share
 import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.text.intl.Locale
+import androidx.fragment.app.FragmentActivity
+import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import org.lantern.app.ui.LanternNavHost
-import org.lantern.app.ui.LanternTheme
+import androidx.lifecycle.viewModelScope
+import androidx.activity.viewModels
+import org.lantern.app.platform.AndroidPlatform
+import org.lantern.app.ui.InboxScreen
+import org.lantern.app.ui.SharingScreen
+import org.lantern.ui.AppState
+import org.lantern.ui.ExtraTab
+import org.lantern.ui.LanternApp
+import org.lantern.ui.LanternRoot
+import org.lantern.ui.ScreenModels
+import org.lantern.ui.Strings
 
-/** The single activity (a FragmentActivity, for the biometric prompt): draws the navigation host once the core is open. */
+/** Keeps the shared UI's navigation and screen models across configuration changes. */
+class UiStateHolder : ViewModel() {
+    val state = AppState(ScreenModels(viewModelScope))
+}
+
+/**
+ * The single activity (a FragmentActivity, for the biometric prompt): draws the shared UI
+ * (org.lantern.ui) once the core is open, with the Android platform services.
+ */
 class MainActivity : FragmentActivity() {
+    private val holder: UiStateHolder by viewModels()
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         enableEdgeToEdge()
         val app = application as LanternApplication
+        val platform = AndroidPlatform(this)
         setContent {
-            LanternTheme {
+            LanternRoot(Strings.forLanguage(Locale.current.language)) {
                 val core by app.core.collectAsStateWithLifecycle()
                 val ready = core
-                if (ready == null) {
-                    Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
-                } else {
-                    LanternNavHost(ready, app)
+                Box(Modifier.fillMaxSize().safeDrawingPadding()) {
+                    if (ready == null) {
+                        CircularProgressIndicator(Modifier.align(Alignment.Center))
+                    } else {
+                        BackHandler(enabled = holder.state.canGoBack) { holder.state.back() }
+                        LanternApp(
+                            ready, platform, app.autoLock, holder.state,
+                            // The sharing screens join the shared module with the typed sharing contract.
+                            extraTabs = listOf(
+                                ExtraTab("sharing", "tab_sharing", Icons.Filled.Share) { SharingScreen(ready, app) },
+                                ExtraTab("inbox", "tab_inbox", Icons.Filled.Email) { InboxScreen(ready) },
+                            ),
+                        )
+                    }
                 }
             }
         }

@@ -5,11 +5,12 @@ import kotlin.test.Test
 import kotlin.test.assertTrue
 
 /**
- * The Compose and SwiftUI apps cannot be compiled on the project's machines (no Android SDK,
- * no Swift toolchain). These checks read their sources instead, so the parts that would only
- * fail on a developer's machine are caught here: every string resource the app uses exists,
- * every screen error has a translatable message on both platforms, and every private screen
- * blocks screenshots.
+ * The Android app module and the SwiftUI app cannot be compiled on the project's machines (no
+ * Android SDK, no Swift toolchain); the shared Compose UI (../ui) is, and has its own tests.
+ * These checks read the uncompiled sources instead, so the parts that would only fail on a
+ * developer's machine are caught here: every string resource the app uses exists, every
+ * screen error has a translatable message on both platforms, and every private screen blocks
+ * screenshots.
  */
 class AppSourcesTest {
     private val android = androidDir()
@@ -25,7 +26,7 @@ class AppSourcesTest {
         val used = sources(File(app, "kotlin"), "kt")
             .flatMap { f -> Regex("""R\.(string|plurals)\.([a-z0-9_]+)""").findAll(f.readText()).map { it.groupValues[2] } }
             .toSet()
-        assertTrue(used.size > 50, "the app's screens use string resources")
+        assertTrue(used.size > 20, "the app's own screens use string resources")
         val missing = used - defined
         assertTrue(missing.isEmpty(), "missing in strings.xml: $missing")
     }
@@ -41,13 +42,13 @@ class AppSourcesTest {
 
     @Test
     fun everyScreenErrorHasAMessageOnBothPlatforms() {
-        val errors = File(app, "kotlin/org/lantern/app/ui/Errors.kt").readText()
+        val errors = File(android, "ui/src/main/kotlin/org/lantern/ui/Common.kt").readText()
         val strings = File(ios, "App/Resources/en.lproj/Localizable.strings").readText()
         val swiftCases = Regex("""case ([a-zA-Z, \n]+)\n\n    /// The Localizable""")
         val swiftUiError = File(ios, "Sources/Lantern/LanternFailure.swift").readText()
         val iosCases = swiftCases.find(swiftUiError)!!.groupValues[1].split(",").map { it.trim() }.filter { it.isNotEmpty() }
         for (e in UiError.entries) {
-            assertTrue("UiError.${e.name} ->" in errors, "Errors.kt has no message for $e")
+            assertTrue("UiError.${e.name} ->" in errors, "the shared UI has no message for $e")
             val swiftName = if (e == UiError.MoodOutOfRange) "moodMissing" else e.name.replaceFirstChar { it.lowercase() }
             assertTrue(swiftName in iosCases, "Swift UIError lacks $swiftName")
         }
@@ -86,7 +87,7 @@ class AppSourcesTest {
                 }
             }
         }
-        assertTrue(checked > 100, "checked only $checked uses")
+        assertTrue(checked > 30, "checked only $checked uses")
         assertTrue(problems.isEmpty(), problems.joinToString("\n"))
     }
 
@@ -97,11 +98,13 @@ class AppSourcesTest {
 
     @Test
     fun privateScreensBlockScreenshots() {
-        val ui = File(app, "kotlin/org/lantern/app/ui")
-        val private = ui.listFiles()!!.filter { f ->
-            listOf("Journal", "EntryEditor", "CheckIn", "MoodTrend", "Settings", "Sharing", "Inbox").any { f.name.startsWith(it) }
+        val appUi = File(app, "kotlin/org/lantern/app/ui").listFiles()!!.toList()
+        val sharedUi = File(android, "ui/src/main/kotlin/org/lantern/ui").listFiles()!!.toList()
+        val private = (appUi + sharedUi).filter { f ->
+            listOf("Journal", "EntryEditor", "CheckIn", "MoodTrend", "Settings", "Sharing", "Inbox").any { f.name.startsWith(it) } &&
+                f.name.endsWith("Screen.kt")
         }
-        assertTrue(private.size >= 5)
+        assertTrue(private.size >= 7, "found only ${private.map { it.name }}")
         for (f in private) assertTrue("SecureScreen()" in f.readText(), "${f.name} does not set FLAG_SECURE")
     }
 }

@@ -1,0 +1,135 @@
+package org.lantern.ui
+
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.CompositionLocalProvider
+import androidx.compose.ui.platform.LocalDensity
+import androidx.compose.ui.test.ComposeUiTest
+import androidx.compose.ui.test.SemanticsNodeInteraction
+import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onAllNodesWithText
+import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.runDesktopComposeUiTest
+import androidx.compose.ui.unit.Density
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.runBlocking
+import org.lantern.core.LanternCore
+import org.lantern.presentation.AutoLock
+import org.lantern.presentation.Preferences
+import java.io.File
+import java.nio.file.Files
+
+/**
+ * A real core on a fresh temporary data directory (JNA loads target/release/liblantern_core.so),
+ * with the platform services a test can see into: the "file picker" hands out real files in the
+ * same directory, and the readable copy is kept instead of shared.
+ */
+class UiFixture : AutoCloseable {
+    val dir: File = Files.createTempDirectory("lantern-ui").toFile()
+    val core: LanternCore = runBlocking { LanternCore.open(File(dir, "data").path) }
+    val autoLock = AutoLock(Preferences(File(dir, "settings.properties")))
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    val models = ScreenModels(scope)
+    val platform = TestPlatform(File(dir, "backup.lantern"))
+
+    fun state(start: Destination = Destination.Course) = AppState(models, start)
+
+    /** A journal set up with a known passphrase (fast key derivation for tests), unlocked. */
+    fun unlockedJournal(passphrase: String = PASSPHRASE): String = runBlocking {
+        core.journal.useFastKdfForTests()
+        core.journal.setUp(passphrase)
+    }
+
+    override fun close() {
+        models.clearAll()
+        scope.cancel()
+        core.close()
+        dir.deleteRecursively()
+    }
+
+    companion object {
+        const val PASSPHRASE = "correct horse battery"
+    }
+}
+
+/** Platform services whose effects a test can check: real files, no dialogs. */
+class TestPlatform(var chosenFile: File?) : Platform {
+    var secure = false
+        private set
+    var sharedPlaintext: String? = null
+        private set
+
+    override fun setSecure(secure: Boolean) {
+        this.secure = secure
+    }
+
+    override val backupFiles = object : BackupFiles {
+        override suspend fun export(suggestedName: String, write: suspend (path: String) -> Unit): Boolean {
+            val file = chosenFile ?: return false
+            write(file.path)
+            return true
+        }
+
+        override suspend fun import(read: suspend (path: String) -> Unit): Boolean {
+            val file = chosenFile ?: return false
+            read(file.path)
+            return true
+        }
+    }
+
+    override suspend fun sharePlaintext(text: String) {
+        sharedPlaintext = text
+    }
+}
+
+val EN: Strings = Strings.forLanguage("en")
+val ES: Strings = Strings.forLanguage("es")
+
+/**
+ * Runs a UI test on a fresh [UiFixture] in a phone-sized window (dp = px at density 1):
+ * [setApp] draws the whole app there.
+ */
+fun uiTest(width: Int = 400, height: Int = 800, body: ComposeUiTest.(UiFixture) -> Unit) {
+    UiFixture().use { f -> runDesktopComposeUiTest(width, height) { body(f) } }
+}
+
+/** The whole app on [f]'s core, in [strings], at [fontScale]. */
+fun ComposeUiTest.setApp(
+    f: UiFixture,
+    state: AppState = f.state(),
+    strings: Strings = EN,
+    dark: Boolean = false,
+    fontScale: Float = 1f,
+) = setContent {
+    Scaled(fontScale) {
+        LanternRoot(strings, dark) { LanternApp(f.core, f.platform, f.autoLock, state) }
+    }
+}
+
+@Composable
+fun Scaled(fontScale: Float, content: @Composable () -> Unit) {
+    val density = LocalDensity.current
+    CompositionLocalProvider(LocalDensity provides Density(density.density, fontScale), content = content)
+}
+
+/** Waits (bounded) until a node with [text] exists; core calls run off the UI thread. */
+fun ComposeUiTest.awaitText(text: String, substring: Boolean = false, timeoutMs: Long = 20_000): SemanticsNodeInteraction {
+    waitUntil(timeoutMs) { onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isNotEmpty() }
+    return onAllNodesWithText(text, substring = substring).onFirstNode()
+}
+
+/** Waits (bounded) until no node shows [text] any more. */
+fun ComposeUiTest.awaitGone(text: String, substring: Boolean = false, timeoutMs: Long = 20_000) {
+    waitUntil(timeoutMs) { onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isEmpty() }
+}
+
+private fun androidx.compose.ui.test.SemanticsNodeInteractionCollection.onFirstNode() = this[0]
+
+/** A node showing [text], unique. */
+fun ComposeUiTest.node(text: String): SemanticsNodeInteraction = onNodeWithText(text)
+
+/** Whether some node shows [text] right now. */
+fun ComposeUiTest.shows(text: String, substring: Boolean = false): Boolean =
+    onAllNodes(hasText(text, substring = substring)).fetchSemanticsNodes().isNotEmpty()
