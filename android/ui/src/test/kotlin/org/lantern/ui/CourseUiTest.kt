@@ -23,7 +23,10 @@ class CourseUiTest {
     @Test
     fun courseListToLessonMarkReadAndSelfCheckScore() = uiTest { f ->
         // The correct answer of the lesson's first self-check, learnt on a scratch installation.
-        val lesson = runBlocking { f.core.course.openLesson(UNIT, LESSON) }
+        val lesson = runBlocking {
+            f.core.course.lessons(UNIT).map { f.core.course.openLesson(UNIT, it.id) }
+                .first { l -> l.sections.any { s -> s.blocks.any { it is LessonBlock.SelfCheck } } }
+        }
         val selfCheck = lesson.sections.flatMap { it.blocks }.filterIsInstance<LessonBlock.SelfCheck>().first()
         val correct = UiFixture().use { scratch -> runBlocking { scratch.core.course.answerSelfCheck(selfCheck.id, 0).correctChoice.toInt() } }
         val firstSection = lesson.sections.first()
@@ -89,6 +92,5 @@ class CourseUiTest {
 
     companion object {
         const val UNIT = "peer-supporter"
-        const val LESSON = "role-model"
     }
 }

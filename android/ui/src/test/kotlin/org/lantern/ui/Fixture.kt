@@ -92,7 +92,14 @@ val ES: Strings = Strings.forLanguage("es")
  * [setApp] draws the whole app there.
  */
 fun uiTest(width: Int = 400, height: Int = 800, body: ComposeUiTest.(UiFixture) -> Unit) {
-    UiFixture().use { f -> runDesktopComposeUiTest(width, height) { body(f) } }
+    UiFixture().use { f ->
+        runDesktopComposeUiTest(width, height) {
+            // The clock moves one frame per check (see awaitText) instead of "until idle": some
+            // screens never report idle to the desktop test harness, which would wait forever.
+            mainClock.autoAdvance = false
+            body(f)
+        }
+    }
 }
 
 /** The whole app on [f]'s core, in [strings], at [fontScale]. */
@@ -116,13 +123,19 @@ fun Scaled(fontScale: Float, content: @Composable () -> Unit) {
 
 /** Waits (bounded) until a node with [text] exists; core calls run off the UI thread. */
 fun ComposeUiTest.awaitText(text: String, substring: Boolean = false, timeoutMs: Long = 20_000): SemanticsNodeInteraction {
-    waitUntil(timeoutMs) { onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isNotEmpty() }
+    waitUntil(timeoutMillis = timeoutMs) {
+        mainClock.advanceTimeByFrame()
+        onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isNotEmpty()
+    }
     return onAllNodesWithText(text, substring = substring).onFirstNode()
 }
 
 /** Waits (bounded) until no node shows [text] any more. */
 fun ComposeUiTest.awaitGone(text: String, substring: Boolean = false, timeoutMs: Long = 20_000) {
-    waitUntil(timeoutMs) { onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isEmpty() }
+    waitUntil(timeoutMillis = timeoutMs) {
+        mainClock.advanceTimeByFrame()
+        onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isEmpty()
+    }
 }
 
 private fun androidx.compose.ui.test.SemanticsNodeInteractionCollection.onFirstNode() = this[0]

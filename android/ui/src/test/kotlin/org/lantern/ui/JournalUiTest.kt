@@ -1,6 +1,9 @@
 package org.lantern.ui
 
 import androidx.compose.ui.test.ComposeUiTest
+import androidx.compose.ui.test.assertIsNotEnabled
+import androidx.compose.ui.test.captureToImage
+import androidx.compose.ui.graphics.toPixelMap
 import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.hasSetTextAction
@@ -125,7 +128,7 @@ class JournalUiTest {
         setApp(f, f.state(Destination.Journal))
         awaitText(EN.get("journal_check_in")).performClick()
         awaitText(EN.get("checkin_title"))
-        node(EN.get("action_save")).assertIsNotEnabledNode()
+        node(EN.get("action_save")).assertIsNotEnabled()
         onNodeWithContentDescription(EN.get("mood_2")).performClick()
         onNode(hasSetTextAction()).performTextInput("Tired but okay")
         node(EN.get("checkin_note_count", 14, 280)).assertExists()
@@ -167,7 +170,4 @@ class JournalUiTest {
         node(EN.get("trend_week")).performClick()
         awaitText(EN.get("trend_average", 10.0 / 3))
     }
-
-    private fun androidx.compose.ui.test.SemanticsNodeInteraction.assertIsNotEnabledNode() =
-        assert(androidx.compose.ui.test.isNotEnabled())
 }

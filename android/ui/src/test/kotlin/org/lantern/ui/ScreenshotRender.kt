@@ -57,6 +57,7 @@ class ScreenshotRender {
     private fun render(case: ScreenCase, v: Variant, file: File) = UiFixture().use { f ->
         val start = case.prepare(f)
         runDesktopComposeUiTest((WIDTH_DP * SCALE).toInt(), (HEIGHT_DP * SCALE).toInt()) {
+            mainClock.autoAdvance = false
             setContent {
                 CompositionLocalProvider(LocalDensity provides Density(SCALE, v.fontScale)) {
                     LanternRoot(v.strings, v.dark) { LanternApp(f.core, f.platform, f.autoLock, f.state(start)) }
@@ -64,6 +65,7 @@ class ScreenshotRender {
             }
             awaitText(case.title(f, v.strings))
             awaitText(case.primary(f, v.strings))
+            repeat(30) { mainClock.advanceTimeByFrame() }
             waitForIdle()
             val bitmap = onRoot().captureToImage().asSkiaBitmap()
             val png = Image.makeFromBitmap(bitmap).encodeToData(EncodedImageFormat.PNG) ?: error("PNG encoding failed")

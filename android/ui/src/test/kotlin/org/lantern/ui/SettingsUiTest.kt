@@ -5,6 +5,7 @@ import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
+import androidx.compose.ui.test.performTextClearance
 import androidx.compose.ui.test.performTextInput
 import kotlinx.coroutines.runBlocking
 import java.io.File
@@ -70,6 +71,8 @@ class SettingsUiTest {
                 awaitText(EN.get("error_wrong_passphrase"))
                 assertEquals(0, runBlocking { other.core.journal.list(0, 10).entries.size }, "a failed import changes nothing")
 
+                // A failed import keeps what was typed: replace it.
+                field("settings_backup_passphrase").performTextClearance()
                 field("settings_backup_passphrase").performTextInput("short but now long enough")
                 node(EN.get("settings_backup_import")).performScrollTo().performClick()
                 awaitText(EN.get("settings_done_import"))
@@ -105,9 +108,9 @@ class SettingsUiTest {
         setApp(f, f.state(Destination.Settings))
         awaitText(EN.get("settings_auto_lock"))
         node(EN.plural("settings_auto_lock_minutes", 5, 5)).performScrollTo().performClick()
-        waitUntil(5_000) { f.autoLock.delayMs == 300_000L }
+        waitUntil(timeoutMillis = 5_000) { mainClock.advanceTimeByFrame(); f.autoLock.delayMs == 300_000L }
         node(EN.get("settings_auto_lock_now")).performScrollTo().performClick()
-        waitUntil(5_000) { f.autoLock.delayMs == 0L }
+        waitUntil(timeoutMillis = 5_000) { mainClock.advanceTimeByFrame(); f.autoLock.delayMs == 0L }
     }
 
     @Test

@@ -88,7 +88,7 @@ class StringTableTest {
         val bases = en.keys.map { it.substringBefore('.') }.toSet()
         val trCalls = (sources("ui/src/main/kotlin", "kt") + sources("ui/src/desktopMain/kotlin", "kt"))
             .flatMap { Regex("""\btr(?:Plural)?\("([a-z0-9_]+)"""").findAll(it).map { m -> m.groupValues[1] } }.toSet()
-        assertTrue(trCalls.size > 100, "the shared UI reads its text from the tables (${trCalls.size} keys)")
+        assertTrue(trCalls.size > 80, "the shared UI reads its text from the tables (${trCalls.size} keys)")
         assertEquals(emptySet(), trCalls - bases, "tr() keys missing from the tables")
         assertEquals(emptySet(), androidAppKeys() - bases, "R.string keys missing from the tables")
         val iosMapped = File(android, "ui/ios-keys.properties").readLines().filter { it.isNotBlank() && !it.startsWith("#") }
