@@ -195,7 +195,10 @@ fn test() -> Result {
             .args(["test", "--workspace", "--all-targets"])
             .env("LANTERN_TEST_POSTGRES_URL", &pg.url),
     )?;
-    run("generated string files are current", cargo().args(["xtask", "strings", "--check"]))?;
+    run(
+        "generated string files are current",
+        cargo().args(["xtask", "strings", "--check"]),
+    )?;
     let lib = bindings()?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();
     ui::maven_tests(&lib_dir)?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{bindings, root, run, Result};
+use crate::{Result, bindings, root, run};
 
 /// Maven from android/, under `xvfb-run` when there is no display and Xvfb is installed.
 fn maven(with_display: bool) -> Command {
@@ -19,7 +19,8 @@ fn maven(with_display: bool) -> Command {
     } else {
         Command::new("mvn")
     };
-    c.current_dir(root().join("android")).args(["-B", "-q", "-ntp"]);
+    c.current_dir(root().join("android"))
+        .args(["-B", "-q", "-ntp"]);
     c
 }
 
@@ -49,7 +50,9 @@ fn kotlin_daemons() -> BTreeSet<u32> {
 /// Every JVM test: bindings, view models, and the shared UI (window test under Xvfb when possible).
 pub fn maven_tests(lib_dir: &Path) -> Result {
     if std::env::var_os("DISPLAY").is_none() && !has("xvfb-run") {
-        eprintln!("xtask: no display and no xvfb-run: the desktop window test will be skipped (install xvfb)");
+        eprintln!(
+            "xtask: no display and no xvfb-run: the desktop window test will be skipped (install xvfb)"
+        );
     }
     let before = kotlin_daemons();
     let result = run(
@@ -74,9 +77,19 @@ pub fn screenshots() -> Result {
     run(
         "render every screen (light, dark, Spanish, font scale 2.0)",
         maven(false)
-            .args(["-pl", "ui", "-am", "test", "-Dtest=ScreenshotRender", "-Dsurefire.failIfNoSpecifiedTests=false"])
+            .args([
+                "-pl",
+                "ui",
+                "-am",
+                "test",
+                "-Dtest=ScreenshotRender",
+                "-Dsurefire.failIfNoSpecifiedTests=false",
+            ])
             .arg(format!("-Dlantern.screenshots={}", out.display()))
-            .arg(format!("-Djna.library.path={}", lib.parent().expect("library dir").display())),
+            .arg(format!(
+                "-Djna.library.path={}",
+                lib.parent().expect("library dir").display()
+            )),
     )?;
     println!("screenshots: {}", out.join("index.html").display());
     Ok(())
@@ -88,10 +101,18 @@ fn desktop_command(lib_dir: &Path, display_needed: bool, jvm_args: &[&str]) -> R
     run(
         "build Lantern Desktop",
         maven(false)
-            .args(["-pl", "ui", "-am", "package", "dependency:build-classpath", "-DskipTests"])
+            .args([
+                "-pl",
+                "ui",
+                "-am",
+                "package",
+                "dependency:build-classpath",
+                "-DskipTests",
+            ])
             .arg(format!("-Dmdep.outputFile={}", cp_file.display())),
     )?;
-    let deps = std::fs::read_to_string(&cp_file).map_err(|e| format!("{}: {e}", cp_file.display()))?;
+    let deps =
+        std::fs::read_to_string(&cp_file).map_err(|e| format!("{}: {e}", cp_file.display()))?;
     let classes = root().join("target/android-jvm/lantern-ui/classes");
     let classpath = format!("{}:{}", classes.display(), deps.trim());
     let mut c = if display_needed && std::env::var_os("DISPLAY").is_none() && has("xvfb-run") {
@@ -118,7 +139,11 @@ pub fn desktop(args: &[String]) -> Result {
         return Err("Lantern Desktop needs a display (DISPLAY is not set)".into());
     }
     // Measuring under Xvfb: Skia's software rasteriser, as the tests use.
-    let jvm: &[&str] = if measure { &["-Dskiko.renderApi=SOFTWARE"] } else { &[] };
+    let jvm: &[&str] = if measure {
+        &["-Dskiko.renderApi=SOFTWARE"]
+    } else {
+        &[]
+    };
     let mut cmd = desktop_command(&lib_dir, measure, jvm)?;
     run("Lantern Desktop", cmd.args(args))
 }
@@ -128,16 +153,29 @@ pub fn bench_ui() -> Result {
     let lib = bindings()?;
     let lib_dir = lib.parent().expect("library dir").to_path_buf();
     // Warm the build first so the suite's figure is test time, not compilation.
-    run("compile the UI module and its tests", maven(false).args(["-pl", "ui", "-am", "test-compile"]))?;
+    run(
+        "compile the UI module and its tests",
+        maven(false).args(["-pl", "ui", "-am", "test-compile"]),
+    )?;
     let started = Instant::now();
     run(
         "UI test suite",
         maven(true)
-            .args(["-pl", "ui", "-am", "test", "-Dtest=org/lantern/ui/**", "-Dsurefire.failIfNoSpecifiedTests=false"])
+            .args([
+                "-pl",
+                "ui",
+                "-am",
+                "test",
+                "-Dtest=org/lantern/ui/**",
+                "-Dsurefire.failIfNoSpecifiedTests=false",
+            ])
             .arg(format!("-Djna.library.path={}", lib_dir.display())),
     )?;
     let suite = started.elapsed().as_secs_f64();
-    println!("UI test suite (the org.lantern.ui tests, already compiled): {suite:.0} s wall ({:.2}x of the 240 s budget)", suite / 240.0);
+    println!(
+        "UI test suite (the org.lantern.ui tests, already compiled): {suite:.0} s wall ({:.2}x of the 240 s budget)",
+        suite / 240.0
+    );
     let data = tempdir()?;
     for run_name in ["cold", "warm"] {
         println!("desktop, {run_name} start:");

@@ -121,21 +121,29 @@ fun Scaled(fontScale: Float, content: @Composable () -> Unit) {
     CompositionLocalProvider(LocalDensity provides Density(density.density, fontScale), content = content)
 }
 
+/**
+ * Waits (bounded) until [condition] holds, moving the test clock one frame per check. Our own
+ * loop: with Compose 1.7.3 on the desktop, the harness's waitUntil was seen waiting forever on
+ * a condition that never came true, instead of failing at its timeout.
+ */
+fun ComposeUiTest.awaitCondition(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
+    val deadline = System.currentTimeMillis() + timeoutMs
+    while (!condition()) {
+        if (System.currentTimeMillis() > deadline) throw AssertionError("not within $timeoutMs ms: $what")
+        mainClock.advanceTimeByFrame()
+        Thread.sleep(10)
+    }
+}
+
 /** Waits (bounded) until a node with [text] exists; core calls run off the UI thread. */
 fun ComposeUiTest.awaitText(text: String, substring: Boolean = false, timeoutMs: Long = 20_000): SemanticsNodeInteraction {
-    waitUntil(timeoutMillis = timeoutMs) {
-        mainClock.advanceTimeByFrame()
-        onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isNotEmpty()
-    }
+    awaitCondition("a node showing \"$text\"", timeoutMs) { shows(text, substring) }
     return onAllNodesWithText(text, substring = substring).onFirstNode()
 }
 
 /** Waits (bounded) until no node shows [text] any more. */
 fun ComposeUiTest.awaitGone(text: String, substring: Boolean = false, timeoutMs: Long = 20_000) {
-    waitUntil(timeoutMillis = timeoutMs) {
-        mainClock.advanceTimeByFrame()
-        onAllNodesWithText(text, substring = substring).fetchSemanticsNodes().isEmpty()
-    }
+    awaitCondition("no node showing \"$text\"", timeoutMs) { !shows(text, substring) }
 }
 
 private fun androidx.compose.ui.test.SemanticsNodeInteractionCollection.onFirstNode() = this[0]

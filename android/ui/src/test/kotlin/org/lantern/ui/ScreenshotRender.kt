@@ -15,7 +15,7 @@ import kotlin.test.assertTrue
 
 /**
  * `cargo xtask screenshots`: every screen of [Catalogue] rendered headless in light, dark,
- * Spanish and font scale 2.0, as PNG files plus an HTML contact sheet (index.html). Runs only
+ * Spanish (light and dark) and font scale 2.0, as PNG files plus an HTML contact sheet (index.html). Runs only
  * when the `lantern.screenshots` system property names the output directory.
  */
 class ScreenshotRender {
@@ -25,6 +25,7 @@ class ScreenshotRender {
         Variant("light", EN, false, 1f),
         Variant("dark", EN, true, 1f),
         Variant("es", ES, false, 1f),
+        Variant("es-dark", ES, true, 1f),
         Variant("font2", EN, false, 2f),
     )
 

@@ -30,6 +30,8 @@ class SettingsUiTest {
         node(EN.get("settings_change_passphrase")).performScrollTo().performClick()
         awaitText(EN.get("error_wrong_passphrase"))
 
+        // A refused change keeps what was typed: replace the current passphrase.
+        field("settings_current_passphrase").performTextClearance()
         field("settings_current_passphrase").performTextInput(UiFixture.PASSPHRASE)
         node(EN.get("settings_change_passphrase")).performScrollTo().performClick()
         awaitText(EN.get("settings_done_passphrase"))
@@ -108,9 +110,9 @@ class SettingsUiTest {
         setApp(f, f.state(Destination.Settings))
         awaitText(EN.get("settings_auto_lock"))
         node(EN.plural("settings_auto_lock_minutes", 5, 5)).performScrollTo().performClick()
-        waitUntil(timeoutMillis = 5_000) { mainClock.advanceTimeByFrame(); f.autoLock.delayMs == 300_000L }
+        awaitCondition("auto-lock after 5 minutes") { f.autoLock.delayMs == 300_000L }
         node(EN.get("settings_auto_lock_now")).performScrollTo().performClick()
-        waitUntil(timeoutMillis = 5_000) { mainClock.advanceTimeByFrame(); f.autoLock.delayMs == 0L }
+        awaitCondition("auto-lock at once") { f.autoLock.delayMs == 0L }
     }
 
     @Test
