@@ -8,11 +8,11 @@ import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performImeAction
 import androidx.compose.ui.test.performScrollTo
-import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.foundation.lazy.LazyColumn
-import androidx.compose.ui.test.hasScrollToNodeAction
+import androidx.compose.ui.test.hasScrollToIndexAction
+import androidx.compose.ui.test.performScrollToIndex
 import kotlinx.coroutines.runBlocking
 import uniffi.lantern.LessonBlock
 import kotlin.test.Test
@@ -43,7 +43,10 @@ class CourseUiTest {
         awaitText(EN.get("lesson_section_read"))
 
         // The self-check: pick the right choice, see the verdict.
-        scrollToText(selfCheck.question)
+        // Item 0 of the reader's list is the header; section i is item i + 1.
+        val sectionIndex = lesson.sections.indexOfFirst { sec -> sec.blocks.any { it == selfCheck } }
+        onNode(hasScrollToIndexAction()).performScrollToIndex(sectionIndex + 1)
+        awaitText(selfCheck.question)
         onNodeWithText(selfCheck.choices[correct]).performScrollTo().performClick()
         awaitText(EN.get("lesson_correct")).performScrollTo().assertExistsDisplayed()
 
@@ -82,10 +85,6 @@ class CourseUiTest {
         node(ES.get("help_now_button")).assertExists()
         node(ES.get("tab_journal")).assertExists()
         assertEquals("Ayuda inmediata", ES.get("help_now_button"))
-    }
-
-    private fun androidx.compose.ui.test.ComposeUiTest.scrollToText(text: String) {
-        onAllNodes(hasScrollToNodeAction())[0].performScrollToNode(hasText(text))
     }
 
     private fun androidx.compose.ui.test.SemanticsNodeInteraction.assertExistsDisplayed() = assertExists()
