@@ -26,7 +26,7 @@ fun CheckInScreen(core: LanternCore, key: String, onDone: () -> Unit) {
     ScreenColumn {
         Title(tr("checkin_title"))
         if (s.checkedInToday) Text(tr("checkin_already_today"), style = MaterialTheme.typography.bodyLarge)
-        MoodPicker(s.mood, vm::onMood)
+        MoodPicker(s.mood, vm::onMood, label = tr("checkin_mood"))
         OutlinedTextField(
             s.note, vm::onNote,
             label = { Text(tr("checkin_note", CheckInViewModel.MAX_NOTE)) },

@@ -102,8 +102,8 @@ fun ScreenColumn(content: @Composable ColumnScope.() -> Unit) =
 /** Five mood choices, each announced with its meaning. */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun MoodPicker(mood: Int?, onMood: (Int) -> Unit) {
-    Text(tr("entry_mood"), Modifier.padding(top = 8.dp))
+fun MoodPicker(mood: Int?, onMood: (Int) -> Unit, label: String = tr("entry_mood")) {
+    Text(label, Modifier.padding(top = 8.dp))
     FlowRow {
         MOOD_KEYS.forEachIndexed { i, key ->
             val value = i + 1
