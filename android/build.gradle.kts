@@ -7,3 +7,9 @@ plugins {
     alias(libs.plugins.kotlin.jvm) apply false
     alias(libs.plugins.kotlin.compose) apply false
 }
+
+// `./gradlew -q printR8Version` shows the R8 that release builds use (must be 9.1.29 or later
+// for Kotlin 2.4 metadata; pinned in settings.gradle.kts).
+tasks.register("printR8Version") {
+    doLast { println("R8 " + com.android.tools.r8.Version.getVersionString()) }
+}

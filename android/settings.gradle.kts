@@ -8,6 +8,19 @@ pluginManagement {
         mavenCentral()
         gradlePluginPortal()
     }
+    // R8 pinned over the one AGP bundles: Kotlin 2.4 class metadata needs R8 9.1.29 or later
+    // (developer.android.com/build/kotlin-support), which AGP 8.13 does not bundle. An R8 on
+    // the settings classpath wins over AGP's. Why not AGP 9: see README.md "Build settings".
+    buildscript {
+        repositories { google() }
+        dependencies { classpath("com.android.tools:r8:9.1.29") }
+    }
+}
+
+plugins {
+    // Downloads the JDK 17 toolchain the modules ask for (jvmToolchain(17)) when the machine
+    // has only another JDK, e.g. Android Studio's bundled JBR 21.
+    id("org.gradle.toolchains.foojay-resolver-convention") version "1.0.0"
 }
 
 dependencyResolutionManagement {

@@ -9,6 +9,8 @@
 # if needed. Authentication is `trust`, on 127.0.0.1 only: for tests, never for production.
 # Environment: LANTERN_PG_PORT (default: a free port), LANTERN_PG_DIR (default: mktemp -d),
 # LANTERN_PG_DB (default: lantern_test). Diagnostics go to stderr; stdout is only `export ...`.
+# With openssl present the server also accepts TLS (self-signed certificate, exported as
+# LANTERN_TEST_POSTGRES_CA).
 set -euo pipefail
 
 log() { echo "start-postgres: $*" >&2; }
@@ -69,8 +71,25 @@ if [ ! -f "$DIR/data/PG_VERSION" ]; then
     run_as "'$BIN/initdb' -D '$DIR/data' -U lantern --auth=trust --encoding=UTF8 --no-locale" >"$DIR/initdb.log" 2>&1 \
         || { cat "$DIR/initdb.log" >&2; exit 1; }
 fi
+# TLS as well as plain connections (the relay's `sslmode=require` test): a self-signed
+# certificate for 127.0.0.1/localhost, trusted by the tests through LANTERN_TEST_POSTGRES_CA.
+SSL_OPTS=""
+if command -v openssl >/dev/null 2>&1; then
+    if [ ! -f "$DIR/data/server.crt" ]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+            -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+            -addext "basicConstraints=critical,CA:FALSE" \
+            -keyout "$DIR/data/server.key" -out "$DIR/data/server.crt" >/dev/null 2>&1
+        chown "$PG_USER" "$DIR/data/server.key" "$DIR/data/server.crt" 2>/dev/null || true
+        chmod 600 "$DIR/data/server.key"
+        cp "$DIR/data/server.crt" "$DIR/ca.pem"
+    fi
+    SSL_OPTS="-c ssl=on"
+else
+    log "openssl not found: PostgreSQL without TLS (the relay's TLS test will say skipped)"
+fi
 run_as "'$BIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 \
-    -o \"-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories='$DIR' -c max_connections=300\" start" >&2 \
+    -o \"-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories='$DIR' -c max_connections=300 $SSL_OPTS\" start" >&2 \
     || { cat "$DIR/server.log" >&2; exit 1; }
 run_as "'$BIN/createdb' -h 127.0.0.1 -p $PORT -U lantern '$DB'" 2>/dev/null || true
 
@@ -79,3 +98,4 @@ echo "$URL" >"$DIR/url"
 log "PostgreSQL running in $DIR on 127.0.0.1:$PORT (stop: scripts/start-postgres.sh --stop $DIR)"
 echo "export LANTERN_TEST_POSTGRES_URL=$URL"
 echo "export LANTERN_PG_DIR=$DIR"
+if [ -n "$SSL_OPTS" ]; then echo "export LANTERN_TEST_POSTGRES_CA=$DIR/ca.pem"; fi

@@ -32,7 +32,6 @@ kotlin {
 dependencies {
     api(project(":core-bindings"))
     api(libs.kotlinx.coroutines.core)
-    implementation(libs.kotlinx.serialization.json)
 
     testImplementation(libs.jna)
     testImplementation(platform(libs.junit.bom))

@@ -1,15 +1,21 @@
 //! `lantern demo`: the whole product in one run, on this machine only: a relay on 127.0.0.1
 //! (in-process) and temporary data directories for a trainee, a peer and a supporter. Narrates
 //! each step in plain words, checks that the supporter sees exactly what was granted and
-//! nothing after revocation, and exits non-zero if anything does not hold.
+//! nothing after revocation, and exits non-zero if anything does not hold. One function per
+//! narrated step; [`run`] tells the story in order.
 
+use std::path::Path;
 use std::sync::Arc;
 
+use lantern_core::LanternError;
 use lantern_core::api::Lantern;
 use lantern_core::api::course::LessonBlock;
-use lantern_core::journal::NewEntry;
+use lantern_core::api::sharing::{ConsentGrant, SharingConnection, format_scope};
+use lantern_core::consent::Scope;
+use lantern_core::journal::{NewEntry, format_utc};
+use lantern_core::sharing::SharedContent;
 
-const PASSPHRASE: &str = "correct horse battery staple";
+const PASSPHRASE: &str = "lighthouse kettle meadow river";
 
 fn step(n: u32, text: &str) {
     println!();
@@ -29,17 +35,13 @@ fn check(ok: bool, what: &str) -> Result<(), String> {
     }
 }
 
-fn open(dir: &std::path::Path) -> Result<Arc<Lantern>, String> {
-    let lantern = Lantern::open(dir.display().to_string()).map_err(|e| e.to_string())?;
+fn e(e: LanternError) -> String {
+    e.to_string()
+}
+
+fn open(dir: &Path) -> Result<Arc<Lantern>, String> {
     // Debug builds (the CLI tests) may lower the deliberate KDF cost; release uses the default.
-    if cfg!(debug_assertions)
-        && let Some(n) = std::env::var("LANTERN_KDF_ITERATIONS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-    {
-        lantern.journal().set_kdf_iterations_for_tests(n);
-    }
-    Ok(lantern)
+    Lantern::open_with(dir.to_path_buf(), crate::vault_options()).map_err(|e| e.to_string())
 }
 
 fn first_words(text: &str, n: usize) -> String {
@@ -51,30 +53,58 @@ fn first_words(text: &str, n: usize) -> String {
     }
 }
 
+/// What Pat wrote: the ids the supporter must and must not see.
+struct PatsJournal {
+    family: String,
+    work: String,
+    private: String,
+    checkins: Vec<String>,
+}
+
 /// Runs the demo.
 pub fn run() -> Result<(), String> {
-    let e = |e: lantern_core::LanternError| e.to_string();
     let tmp = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
     println!("Lantern demo: a relay on this machine and three people, each with their own");
     println!("temporary data directory. Nothing leaves 127.0.0.1.");
 
+    let relay = start_relay(tmp.path())?;
+    let relay_url = relay.url();
+    trainee_reads_a_lesson(&tmp.path().join("alex"))?;
+    let (pat, written) = peer_keeps_a_journal(&tmp.path().join("pat"))?;
+    let (sam, invite) = supporter_invites(&tmp.path().join("sam"), &relay_url)?;
+    let conn = pair_and_compare(&pat, &sam, invite)?;
+    let grant = grant_narrow_consent(&pat, &conn)?;
+    sync_once(&pat, &sam)?;
+    supporter_sees_exactly_the_grant(&sam, &written)?;
+    revoke_and_delete(&pat, &sam, &grant)?;
+    audit_log_verifies(&pat)?;
+
+    println!();
+    println!("Demo complete: consent given, honoured, withdrawn, and accounted for.");
+    relay.shutdown()?;
+    Ok(())
+}
+
+fn start_relay(tmp: &Path) -> Result<lantern_relay::RelayHandle, String> {
     step(
         1,
         "A relay starts. It stores and forwards envelopes it cannot read.",
     );
     let relay = lantern_relay::spawn(lantern_relay::Config {
         listen: "127.0.0.1:0".parse().map_err(|_| "bad listen address")?,
-        database: format!("sqlite:{}", tmp.path().join("relay.db").display()),
+        database: format!("sqlite:{}", tmp.join("relay.db").display()),
         ..lantern_relay::Config::default()
     })?;
-    let relay_url = relay.url();
-    say(&format!("Relay listening at {relay_url}"));
+    say(&format!("Relay listening at {}", relay.url()));
+    Ok(relay)
+}
 
+fn trainee_reads_a_lesson(dir: &Path) -> Result<(), String> {
     step(
         2,
         "Alex, a trainee peer supporter, reads the first lesson offline.",
     );
-    let trainee = open(&tmp.path().join("alex"))?;
+    let trainee = open(dir)?;
     let course = trainee.course();
     let unit = course
         .list_units()
@@ -110,36 +140,37 @@ pub fn run() -> Result<(), String> {
             p.sections_read, p.sections_total
         ));
     }
+    Ok(())
+}
 
+fn peer_keeps_a_journal(dir: &Path) -> Result<(Arc<Lantern>, PatsJournal), String> {
     step(3, "Pat, a person in recovery, keeps an encrypted journal.");
-    let pat = open(&tmp.path().join("pat"))?;
+    let pat = open(dir)?;
     let journal = pat.journal();
     journal.setup(PASSPHRASE.into()).map_err(e)?;
     say("Pat chose a passphrase; the journal is sealed with AES-256-GCM under a key it wraps.");
-    let family = journal
-        .add_entry(NewEntry {
-            text: "Called my sister today. We talked for an hour and I did not feel judged.".into(),
-            mood: Some(4),
-            tags: vec!["family".into()],
-            created_at_ms: None,
-        })
-        .map_err(e)?;
-    let work = journal
-        .add_entry(NewEntry {
-            text: "Stressful meeting at work. I took a walk instead of going to the bar.".into(),
-            mood: Some(2),
-            tags: vec!["work".into()],
-            created_at_ms: None,
-        })
-        .map_err(e)?;
-    let private = journal
-        .add_entry(NewEntry {
-            text: "Something I am not ready to tell anyone yet.".into(),
-            mood: Some(2),
-            tags: vec![],
-            created_at_ms: None,
-        })
-        .map_err(e)?;
+    let add = |text: &str, mood: u8, tags: &[&str]| {
+        journal
+            .add_entry(NewEntry {
+                text: text.into(),
+                mood: Some(mood),
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                created_at_ms: None,
+            })
+            .map(|entry| entry.id)
+            .map_err(e)
+    };
+    let family = add(
+        "Called my sister today. We talked for an hour and I did not feel judged.",
+        4,
+        &["family"],
+    )?;
+    let work = add(
+        "Stressful meeting at work. I took a walk instead of going to the bar.",
+        2,
+        &["work"],
+    )?;
+    let private = add("Something I am not ready to tell anyone yet.", 2, &[])?;
     let c1 = journal
         .add_checkin(3, Some("Slept badly, but I went to my meeting.".into()))
         .map_err(e)?;
@@ -149,13 +180,24 @@ pub fn run() -> Result<(), String> {
     say(
         "Pat wrote three entries (tagged \"family\", tagged \"work\", and one untagged) and two check-ins.",
     );
+    Ok((
+        pat,
+        PatsJournal {
+            family,
+            work,
+            private,
+            checkins: vec![c1.id, c2.id],
+        },
+    ))
+}
 
+fn supporter_invites(dir: &Path, relay_url: &str) -> Result<(Arc<Lantern>, String), String> {
     step(4, "Sam, Pat's supporter, creates an invite on the relay.");
-    let sam = open(&tmp.path().join("sam"))?;
+    let sam = open(dir)?;
     sam.journal().setup(PASSPHRASE.into()).map_err(e)?;
     let invite = sam
         .sharing()
-        .create_invite(relay_url.clone(), "Sam".into())
+        .create_invite(relay_url.to_string(), "Sam".into())
         .map_err(e)?;
     say(&format!(
         "Invite ({} characters, fits a QR code): {}…",
@@ -163,7 +205,14 @@ pub fn run() -> Result<(), String> {
         &invite[..invite.len().min(40)]
     ));
     say("It carries the relay address, Sam's mailbox, a posting capability and Sam's public keys.");
+    Ok((sam, invite))
+}
 
+fn pair_and_compare(
+    pat: &Lantern,
+    sam: &Lantern,
+    invite: String,
+) -> Result<SharingConnection, String> {
     step(
         5,
         "Pat pairs with the invite; both compare the safety number in person.",
@@ -182,7 +231,10 @@ pub fn run() -> Result<(), String> {
         conn.safety_number == sam_number,
         "the numbers match: no one sits in the middle",
     )?;
+    Ok(conn)
+}
 
+fn grant_narrow_consent(pat: &Lantern, conn: &SharingConnection) -> Result<ConsentGrant, String> {
     step(
         6,
         "Pat grants Sam a narrow consent: entries tagged \"family\" and check-ins, for 30 days.",
@@ -191,7 +243,12 @@ pub fn run() -> Result<(), String> {
         .sharing()
         .grant(
             conn.id.clone(),
-            vec!["entries:tag=family".into(), "checkins".into()],
+            vec![
+                Scope::EntriesWithTag {
+                    tag: "family".into(),
+                },
+                Scope::CheckIns,
+            ],
             "So Sam can follow how I am doing between our weekly calls.".into(),
             30 * 86_400,
         )
@@ -202,12 +259,12 @@ pub fn run() -> Result<(), String> {
         say(&format!("What and how much: {line}"));
     }
     say(&format!("Why: {}", grant.purpose));
-    say(&format!(
-        "Until: {}",
-        lantern_core::journal::format_utc(grant.expires_at * 1000)
-    ));
+    say(&format!("Until: {}", format_utc(grant.expires_at * 1000)));
     say(&format!("Right to revoke: {}", grant.right_to_revoke));
+    Ok(grant)
+}
 
+fn sync_once(pat: &Lantern, sam: &Lantern) -> Result<(), String> {
     step(
         7,
         "One sync: Pat's phone decides item by item, seals, signs and posts; Sam's fetches.",
@@ -222,42 +279,50 @@ pub fn run() -> Result<(), String> {
         "Sam's phone verified and applied {} envelope(s).",
         got.applied
     ));
+    Ok(())
+}
 
+fn supporter_sees_exactly_the_grant(sam: &Lantern, written: &PatsJournal) -> Result<(), String> {
     step(8, "Sam sees exactly what Pat granted, and nothing else.");
     for g in sam.sharing().received_grants(None).map_err(e)? {
+        let scopes: Vec<String> = g.scopes.into_iter().map(format_scope).collect();
         say(&format!(
             "Sam may see {} until {}.",
-            g.scopes.join(" and "),
-            lantern_core::journal::format_utc(g.expires_at * 1000)
+            scopes.join(" and "),
+            format_utc(g.expires_at * 1000)
         ));
     }
     let inbox = sam.sharing().inbox(None).map_err(e)?;
     for item in &inbox {
-        let text: serde_json::Value =
-            serde_json::from_str(&item.body).unwrap_or(serde_json::Value::Null);
-        let words = text
-            .get("text")
-            .or_else(|| text.get("note"))
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
+        let words = match &item.content {
+            SharedContent::Entry { text, .. } => text.as_str(),
+            SharedContent::CheckIn { note, .. } => note.as_deref().unwrap_or(""),
+            SharedContent::MoodTrends { .. } | SharedContent::CourseProgress { .. } => "",
+        };
         say(&format!(
             "{} {} (v{}): \"{}\"",
-            item.kind, item.item_id, item.version, words
+            item.content.kind().as_str(),
+            item.item_id,
+            item.version,
+            words
         ));
     }
     let mut ids: Vec<String> = inbox.iter().map(|i| i.item_id.clone()).collect();
     ids.sort();
-    let mut expected = vec![family.id.clone(), c1.id.clone(), c2.id.clone()];
+    let mut expected = written.checkins.clone();
+    expected.push(written.family.clone());
     expected.sort();
     check(
         ids == expected,
         "the family entry and both check-ins, nothing more",
     )?;
     check(
-        !ids.contains(&work.id) && !ids.contains(&private.id),
+        !ids.contains(&written.work) && !ids.contains(&written.private),
         "the work entry and the private entry never left Pat's phone",
-    )?;
+    )
+}
 
+fn revoke_and_delete(pat: &Lantern, sam: &Lantern, grant: &ConsentGrant) -> Result<(), String> {
     step(
         9,
         "Pat revokes the consent; at the next sync Sam's copy is deleted.",
@@ -269,8 +334,10 @@ pub fn run() -> Result<(), String> {
     check(
         sam.sharing().inbox(None).map_err(e)?.is_empty(),
         "Sam holds nothing from Pat any more",
-    )?;
+    )
+}
 
+fn audit_log_verifies(pat: &Lantern) -> Result<(), String> {
     step(
         10,
         "Pat's audit log: who saw what, when. Append-only and hash-chained.",
@@ -298,10 +365,5 @@ pub fn run() -> Result<(), String> {
     check(
         n > 0,
         &format!("the audit log verifies ({n} records, chain intact)"),
-    )?;
-
-    println!();
-    println!("Demo complete: consent given, honoured, withdrawn, and accounted for.");
-    relay.shutdown()?;
-    Ok(())
+    )
 }

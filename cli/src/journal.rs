@@ -12,7 +12,6 @@ use lantern_core::api::Journal;
 use lantern_core::journal::{
     Entry, EntryQuery, EntryUpdate, MAX_PAGE, NewEntry, PlaintextFormat, format_utc,
 };
-use lantern_core::vault::VaultOptions;
 
 /// Journal commands.
 #[derive(Subcommand)]
@@ -91,23 +90,9 @@ pub struct CheckinArgs {
     note: Option<String>,
 }
 
-/// The vault options: production defaults, except that debug builds (tests) honour
-/// `LANTERN_KDF_ITERATIONS` to keep the deliberate KDF cost out of test runs.
-fn vault_options() -> VaultOptions {
-    let mut o = VaultOptions::default();
-    if cfg!(debug_assertions)
-        && let Some(n) = std::env::var("LANTERN_KDF_ITERATIONS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-    {
-        o.kdf_iterations = n;
-    }
-    o
-}
-
 fn open(data_dir: &Path) -> Result<Journal, String> {
     lantern_core::store::ensure_data_dir(data_dir).map_err(|e| e.to_string())?;
-    Journal::open(data_dir, vault_options()).map_err(|e| e.to_string())
+    Journal::open(data_dir, crate::vault_options()).map_err(|e| e.to_string())
 }
 
 /// A secret from `var` if set, else prompted without echo on the terminal.
@@ -318,20 +303,10 @@ pub fn run(data_dir: &Path, cmd: JournalCommand) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes a file readable only by its owner (the plaintext copy is the person's own).
+/// Writes a file readable only by its owner (the plaintext copy is the person's own): replaced
+/// atomically, so an existing file's mode is not kept and a planted link is not followed.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {}", path.display(), e.kind()))?;
-    f.write_all(bytes)
+    lantern_core::store::owner_only::write_atomically(path, bytes)
         .map_err(|e| format!("cannot write {}: {}", path.display(), e.kind()))
 }
 

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod course;
 mod demo;
 mod journal;
-mod lessons;
 mod sharing;
+
+use lantern_core::vault::VaultOptions;
 
 #[derive(Parser)]
 #[command(
@@ -29,10 +31,11 @@ struct Cli {
 enum Command {
     /// Prints where the data directory is.
     Where,
-    /// The course: list, show, search, progress.
-    Lessons {
+    /// The course: list, show, search, progress (also `lantern lessons`).
+    #[command(alias = "lessons")]
+    Course {
         #[command(subcommand)]
-        command: lessons::LessonsCommand,
+        command: course::CourseCommand,
     },
     /// The encrypted recovery journal.
     #[command(subcommand)]
@@ -43,6 +46,21 @@ enum Command {
     Sharing(sharing::SharingCommand),
     /// The whole product on an in-process relay and temporary data directories, narrated.
     Demo,
+}
+
+/// The vault options: production defaults, except that debug builds (the CLI's tests) honour
+/// `LANTERN_KDF_ITERATIONS` to keep the deliberate KDF cost out of test runs. A release build
+/// ignores it.
+pub fn vault_options() -> VaultOptions {
+    let mut o = VaultOptions::default();
+    if cfg!(debug_assertions)
+        && let Some(n) = std::env::var("LANTERN_KDF_ITERATIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    {
+        o.kdf_iterations = n;
+    }
+    o
 }
 
 fn default_data_dir() -> PathBuf {
@@ -63,7 +81,7 @@ fn main() -> ExitCode {
             println!("{}", data_dir.display());
             Ok(())
         }
-        Command::Lessons { command } => lessons::run(&data_dir, command),
+        Command::Course { command } => course::run(&data_dir, command),
         Command::Journal(cmd) => journal::run(&data_dir, cmd),
         Command::Checkin(args) => journal::run_checkin(&data_dir, args),
         Command::Sharing(cmd) => sharing::run(&data_dir, cmd),

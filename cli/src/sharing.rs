@@ -12,9 +12,13 @@ use std::sync::Arc;
 use clap::Subcommand;
 use lantern_core::LanternError;
 use lantern_core::api::Lantern;
-use lantern_core::api::sharing::{ConnectionRole, ConsentGrant, GrantStatus, Sharing};
-use lantern_core::consent::parse_duration;
+use lantern_core::api::sharing::{
+    ConnectionRole, ConsentGrant, GrantStatus, SharedItem, Sharing, format_scope, parse_scope,
+};
+use lantern_core::consent::{Scope, parse_duration};
 use lantern_core::journal::format_utc;
+use lantern_core::sharing::SharedContent;
+use lantern_core::sharing::content::display_safe as safe;
 
 /// Sharing commands (flattened into the top-level command list).
 #[derive(Subcommand)]
@@ -51,12 +55,20 @@ pub enum SharingCommand {
     Inbox { connection: Option<String> },
     /// Peer: the audit log of every grant, revocation and disclosure.
     Audit {
-        /// Check the hash chain instead of printing the log (exit 1 if it was tampered with).
+        /// Check the log (hash chain, signed checkpoint, rollback mark) and the grants against
+        /// it instead of printing it (exit 1 if the sharing data was tampered with).
         #[arg(long)]
         verify: bool,
-        /// Print the log as JSON (for keeping or handing on).
+        /// Print the log as JSON, signed with your identity key (for keeping or handing on).
         #[arg(long, conflicts_with = "verify")]
         json: bool,
+        /// Check an exported log (a file from `lantern audit --json`): its chain and signature.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["verify", "json"])]
+        verify_export: Option<std::path::PathBuf>,
+        /// With --verify-export: the connection of the peer who must have signed it (without
+        /// it, the export must be your own).
+        #[arg(long, value_name = "CONNECTION", requires = "verify_export")]
+        from: Option<String>,
     },
 }
 
@@ -91,7 +103,10 @@ pub enum ConsentCommand {
 
 /// Opens the core and unlocks the vault (passphrase from LANTERN_PASSPHRASE or a prompt).
 fn unlocked(data_dir: &Path) -> Result<Arc<Lantern>, String> {
-    let lantern = Lantern::open(data_dir.display().to_string()).map_err(|e| e.to_string())?;
+    // As `lantern journal`: debug builds (tests) may lower the KDF cost, so unlocking does not
+    // raise a cheap test vault to the production work factor on every command.
+    let lantern = Lantern::open_with(data_dir.to_path_buf(), crate::vault_options())
+        .map_err(|e| e.to_string())?;
     let journal = lantern.journal();
     if !journal.is_set_up().map_err(|e| e.to_string())? {
         return Err("set up the vault first: lantern journal init".into());
@@ -102,15 +117,6 @@ fn unlocked(data_dir: &Path) -> Result<Arc<Lantern>, String> {
             "cannot prompt for it: set LANTERN_PASSPHRASE or run in a terminal".to_string()
         })?,
     };
-    // As `lantern journal`: debug builds (tests) may lower the KDF cost, so unlocking does not
-    // raise a cheap test vault to the production work factor on every command.
-    if cfg!(debug_assertions)
-        && let Some(n) = std::env::var("LANTERN_KDF_ITERATIONS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-    {
-        journal.set_kdf_iterations_for_tests(n);
-    }
     journal.unlock(passphrase).map_err(|e| e.to_string())?;
     Ok(lantern)
 }
@@ -139,9 +145,15 @@ fn grant_line(g: &ConsentGrant) -> String {
         g.connection_id,
         status(g.status),
         utc(g.expires_at),
-        g.scopes.join(","),
+        scopes_text(&g.scopes),
         g.purpose
     )
+}
+
+/// Scopes in their text form (the core's grammar), comma-separated.
+fn scopes_text(scopes: &[Scope]) -> String {
+    let texts: Vec<String> = scopes.iter().cloned().map(format_scope).collect();
+    texts.join(",")
 }
 
 /// Runs one sharing command.
@@ -161,7 +173,7 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
             eprintln!(
                 "Paired with {}. Compare the safety number above with theirs in person before \
                  sharing anything; run `lantern sync` to let their device know.",
-                c.their_name
+                safe(&c.their_name)
             );
         }
         SharingCommand::Connections {
@@ -174,8 +186,8 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
                 };
                 println!(
                     "{}\t{role}\t{}\tsince {}\t{}",
-                    c.id,
-                    c.their_name,
+                    safe(&c.id),
+                    safe(&c.their_name),
                     utc(c.created_at),
                     c.safety_number
                 );
@@ -198,10 +210,25 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
             );
         }
         SharingCommand::Inbox { connection } => inbox(&sharing, connection)?,
-        SharingCommand::Audit { verify, json } => {
-            if verify {
+        SharingCommand::Audit {
+            verify,
+            json,
+            verify_export,
+            from,
+        } => {
+            if let Some(file) = verify_export {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("cannot read the export: {}", e.kind()))?;
+                let n = sharing
+                    .verify_audit_export(text, from.clone())
+                    .map_err(err)?;
+                let whose = from.map_or("you".to_string(), |c| format!("the peer on {c}"));
+                println!("audit export verified: {n} records, signed by {whose}");
+            } else if verify {
                 let n = sharing.verify_audit().map_err(err)?;
-                println!("audit log verified: {n} records, hash chain intact");
+                println!(
+                    "audit log verified: {n} records, hash chain, signed head and grants intact"
+                );
             } else if json {
                 println!("{}", sharing.export_audit().map_err(err)?);
             } else {
@@ -223,6 +250,11 @@ fn consent(sharing: &Sharing, command: ConsentCommand) -> Result<(), String> {
             expires,
         } => {
             let secs = parse_duration(&expires).map_err(|e| e.to_string())?;
+            let scopes = scopes
+                .into_iter()
+                .map(parse_scope)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(err)?;
             let g = sharing
                 .grant(connection, scopes, purpose, secs as u64)
                 .map_err(err)?;
@@ -253,20 +285,89 @@ fn consent(sharing: &Sharing, command: ConsentCommand) -> Result<(), String> {
 
 fn inbox(sharing: &Sharing, connection: Option<String>) -> Result<(), String> {
     for g in sharing.received_grants(connection.clone()).map_err(err)? {
+        // Everything here came from a peer: nothing reaches the terminal unneutralised.
         println!(
             "grant\t{}\t{}\tuntil {}\t{}\t{}",
-            g.connection_id,
-            g.id,
+            safe(&g.connection_id),
+            safe(&g.id),
             utc(g.expires_at),
-            g.scopes.join(","),
-            g.purpose
+            safe(&scopes_text(&g.scopes)),
+            safe(&g.purpose)
         );
     }
     for i in sharing.inbox(connection).map_err(err)? {
-        println!(
-            "item\t{}\t{}\t{}\tv{}\t{}",
-            i.connection_id, i.kind, i.item_id, i.version, i.body
-        );
+        println!("{}", item_line(&i));
     }
     Ok(())
+}
+
+/// One line for a received item: `item`, connection, kind, id, version, then the content.
+fn item_line(i: &SharedItem) -> String {
+    let one_line = safe;
+    let mood = |m: Option<u8>| m.map_or("-".to_string(), |m| m.to_string());
+    let content = match &i.content {
+        SharedContent::Entry {
+            text,
+            mood: m,
+            tags,
+            created_at_ms,
+            ..
+        } => format!(
+            "{}\tmood {}\t{}\t{}",
+            format_utc(*created_at_ms),
+            mood(*m),
+            one_line(&tags.join(",")),
+            one_line(text)
+        ),
+        SharedContent::CheckIn {
+            mood: m,
+            note,
+            created_at_ms,
+        } => format!(
+            "{}\tmood {m}\t{}",
+            format_utc(*created_at_ms),
+            one_line(note.as_deref().unwrap_or(""))
+        ),
+        // Weekly averages only (the core shares no daily points nor sample counts); a peer
+        // on an older version may still send daily points: shown, without counts.
+        SharedContent::MoodTrends {
+            days,
+            daily,
+            weekly,
+        } => {
+            let points: Vec<String> = weekly
+                .iter()
+                .map(|p| format!("week of {} {:.1}", safe(&p.period_start), p.average))
+                .chain(
+                    daily
+                        .iter()
+                        .map(|p| format!("{} {:.1}", safe(&p.period_start), p.average)),
+                )
+                .collect();
+            format!("last {days} days\t{}", points.join("; "))
+        }
+        SharedContent::CourseProgress { units } => {
+            let units: Vec<String> = units
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{} {}/{} sections, {}/{} self-checks right",
+                        safe(&u.unit_id),
+                        u.sections_read,
+                        u.sections_total,
+                        u.self_checks_correct,
+                        u.self_checks_total
+                    )
+                })
+                .collect();
+            units.join("; ")
+        }
+    };
+    format!(
+        "item\t{}\t{}\t{}\tv{}\t{content}",
+        safe(&i.connection_id),
+        i.content.kind().as_str(),
+        safe(&i.item_id),
+        i.version
+    )
 }

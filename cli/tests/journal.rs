@@ -67,8 +67,8 @@ fn init(dir: &Path, pass: &str) -> String {
 fn add_list_show_edit_search_delete_trends_checkin() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    let pw = Some("pw");
-    init(dir, "pw");
+    let pw = Some("harbor lights at dusk");
+    init(dir, "harbor lights at dusk");
     fails_with(
         lantern(dir, pw, &[], &["journal", "init"]),
         "already set up",
@@ -184,13 +184,18 @@ fn wrong_or_missing_passphrase_fails_cleanly_and_changes_nothing() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     fails_with(
-        lantern(dir, Some("pw"), &[], &["journal", "list"]),
+        lantern(
+            dir,
+            Some("harbor lights at dusk"),
+            &[],
+            &["journal", "list"],
+        ),
         "not set up",
     );
-    init(dir, "pw");
+    init(dir, "harbor lights at dusk");
     ok(lantern(
         dir,
-        Some("pw"),
+        Some("harbor lights at dusk"),
         &[],
         &["journal", "add", "--text", "one"],
     ));
@@ -203,9 +208,14 @@ fn wrong_or_missing_passphrase_fails_cleanly_and_changes_nothing() {
         "set LANTERN_PASSPHRASE",
     );
     assert_eq!(
-        ok(lantern(dir, Some("pw"), &[], &["journal", "list"]))
-            .lines()
-            .count(),
+        ok(lantern(
+            dir,
+            Some("harbor lights at dusk"),
+            &[],
+            &["journal", "list"]
+        ))
+        .lines()
+        .count(),
         1
     );
 }
@@ -214,10 +224,10 @@ fn wrong_or_missing_passphrase_fails_cleanly_and_changes_nothing() {
 fn passphrase_change_and_recovery() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    let code = init(dir, "old");
+    let code = init(dir, "old kettle on the stove");
     ok(lantern(
         dir,
-        Some("old"),
+        Some("old kettle on the stove"),
         &[],
         &["journal", "add", "--text", "kept"],
     ));
@@ -225,22 +235,35 @@ fn passphrase_change_and_recovery() {
         lantern(
             dir,
             Some("wrong"),
-            &[("LANTERN_NEW_PASSPHRASE", "new")],
+            &[("LANTERN_NEW_PASSPHRASE", "new kettle on the stove")],
             &["journal", "passphrase"],
         ),
         "wrong passphrase",
     );
     ok(lantern(
         dir,
-        Some("old"),
-        &[("LANTERN_NEW_PASSPHRASE", "new")],
+        Some("old kettle on the stove"),
+        &[("LANTERN_NEW_PASSPHRASE", "new kettle on the stove")],
         &["journal", "passphrase"],
     ));
     fails_with(
-        lantern(dir, Some("old"), &[], &["journal", "list"]),
+        lantern(
+            dir,
+            Some("old kettle on the stove"),
+            &[],
+            &["journal", "list"],
+        ),
         "wrong passphrase",
     );
-    assert!(ok(lantern(dir, Some("new"), &[], &["journal", "list"])).contains("kept"));
+    assert!(
+        ok(lantern(
+            dir,
+            Some("new kettle on the stove"),
+            &[],
+            &["journal", "list"]
+        ))
+        .contains("kept")
+    );
 
     let bogus = "0000-0000-0000-0000-0000-0000-0000-0000";
     fails_with(
@@ -249,7 +272,7 @@ fn passphrase_change_and_recovery() {
             None,
             &[
                 ("LANTERN_RECOVERY_CODE", bogus),
-                ("LANTERN_NEW_PASSPHRASE", "x"),
+                ("LANTERN_NEW_PASSPHRASE", "x marks the spot here"),
             ],
             &["journal", "recover"],
         ),
@@ -260,20 +283,28 @@ fn passphrase_change_and_recovery() {
         None,
         &[
             ("LANTERN_RECOVERY_CODE", &code),
-            ("LANTERN_NEW_PASSPHRASE", "fresh"),
+            ("LANTERN_NEW_PASSPHRASE", "fresh paint on the fence"),
         ],
         &["journal", "recover"],
     ));
     assert_eq!(next.trim().len(), 39);
     assert_ne!(next.trim(), code);
-    assert!(ok(lantern(dir, Some("fresh"), &[], &["journal", "list"])).contains("kept"));
+    assert!(
+        ok(lantern(
+            dir,
+            Some("fresh paint on the fence"),
+            &[],
+            &["journal", "list"]
+        ))
+        .contains("kept")
+    );
     fails_with(
         lantern(
             dir,
             None,
             &[
                 ("LANTERN_RECOVERY_CODE", &code),
-                ("LANTERN_NEW_PASSPHRASE", "y"),
+                ("LANTERN_NEW_PASSPHRASE", "y marks another spot"),
             ],
             &["journal", "recover"],
         ),
@@ -286,10 +317,10 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
     let d = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let dir = d.path();
-    init(dir, "pw");
+    init(dir, "harbor lights at dusk");
     ok(lantern(
         dir,
-        Some("pw"),
+        Some("harbor lights at dusk"),
         &[],
         &[
             "journal",
@@ -300,28 +331,38 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
             "t1",
         ],
     ));
-    ok(lantern(dir, Some("pw"), &[], &["checkin", "--mood", "5"]));
+    ok(lantern(
+        dir,
+        Some("harbor lights at dusk"),
+        &[],
+        &["checkin", "--mood", "5"],
+    ));
     let backup = out.path().join("journal.backup");
     let bk = backup.to_str().unwrap();
     ok(lantern(
         dir,
-        Some("pw"),
-        &[("LANTERN_BACKUP_PASSPHRASE", "bpw")],
+        Some("harbor lights at dusk"),
+        &[("LANTERN_BACKUP_PASSPHRASE", "backup meadow otter")],
         &["journal", "export", "--out", bk],
     ));
     let raw = std::fs::read(&backup).unwrap();
     assert!(!raw.windows(9).any(|w| w == b"CANARY-CL"));
 
     let d2 = tempfile::tempdir().unwrap();
-    init(d2.path(), "other");
+    init(d2.path(), "other harbor lights");
     fails_with(
-        lantern(d2.path(), Some("other"), &[], &["journal", "import", bk]),
+        lantern(
+            d2.path(),
+            Some("other harbor lights"),
+            &[],
+            &["journal", "import", bk],
+        ),
         "wrong passphrase",
     );
     let r = ok(lantern(
         d2.path(),
-        Some("other"),
-        &[("LANTERN_BACKUP_PASSPHRASE", "bpw")],
+        Some("other harbor lights"),
+        &[("LANTERN_BACKUP_PASSPHRASE", "backup meadow otter")],
         &["journal", "import", bk],
     ));
     assert_eq!(
@@ -330,8 +371,8 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
     );
     let r = ok(lantern(
         d2.path(),
-        Some("other"),
-        &[("LANTERN_BACKUP_PASSPHRASE", "bpw")],
+        Some("other harbor lights"),
+        &[("LANTERN_BACKUP_PASSPHRASE", "backup meadow otter")],
         &["journal", "import", bk],
     ));
     assert_eq!(
@@ -341,7 +382,7 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
     assert!(
         ok(lantern(
             d2.path(),
-            Some("other"),
+            Some("other harbor lights"),
             &[],
             &["journal", "list", "--tag", "t1"]
         ))
@@ -351,7 +392,7 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
     let md = out.path().join("journal.md");
     ok(lantern(
         dir,
-        Some("pw"),
+        Some("harbor lights at dusk"),
         &[],
         &[
             "journal",
@@ -366,7 +407,7 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
     let json = out.path().join("journal.json");
     ok(lantern(
         dir,
-        Some("pw"),
+        Some("harbor lights at dusk"),
         &[],
         &[
             "journal",
@@ -383,4 +424,100 @@ fn encrypted_backup_import_and_explicit_plaintext_export() {
             .unwrap()
             .contains("\"text\": \"CANARY-CLI-31 first\"")
     );
+}
+
+/// Issue 11 item 7: a plaintext export onto an existing world-readable file, or through a
+/// planted link, ends up as the person's own 0600 file and overwrites nothing else.
+#[cfg(unix)]
+#[test]
+fn plaintext_export_is_owner_only_even_onto_an_existing_file_or_a_planted_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init(dir, "harbor lights at dusk");
+    ok(lantern(
+        dir,
+        Some("harbor lights at dusk"),
+        &[],
+        &["journal", "add", "--text", "CANARY-MODE"],
+    ));
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+
+    let md = out.path().join("journal.md");
+    std::fs::write(&md, b"old").unwrap();
+    std::fs::set_permissions(&md, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let victim = out.path().join("victim");
+    std::fs::write(&victim, b"someone else's").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = out.path().join("link.md");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    for target in [&md, &link] {
+        ok(lantern(
+            dir,
+            Some("harbor lights at dusk"),
+            &[],
+            &[
+                "journal",
+                "export",
+                "--out",
+                target.to_str().unwrap(),
+                "--plaintext",
+            ],
+        ));
+        assert_eq!(mode(target), 0o600);
+        assert!(
+            std::fs::read_to_string(target)
+                .unwrap()
+                .contains("CANARY-MODE")
+        );
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"someone else's");
+    assert_eq!(mode(&victim), 0o644);
+}
+
+/// Issue 11 item 10: the core's passphrase rule reaches the CLI; nothing is set up.
+#[test]
+fn weak_passphrases_are_refused_and_nothing_is_set_up() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fails_with(
+        lantern(dir, Some("pw"), &[], &["journal", "init"]),
+        "too short",
+    );
+    fails_with(
+        lantern(dir, Some("Password2024!"), &[], &["journal", "init"]),
+        "too common",
+    );
+    fails_with(
+        lantern(
+            dir,
+            Some("harbor lights at dusk"),
+            &[],
+            &["journal", "list"],
+        ),
+        "not set up",
+    );
+    init(dir, "harbor lights at dusk");
+    fails_with(
+        lantern(
+            dir,
+            Some("harbor lights at dusk"),
+            &[("LANTERN_NEW_PASSPHRASE", "qwertyuiop")],
+            &["journal", "passphrase"],
+        ),
+        "too common",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let bk = out.path().join("b");
+    fails_with(
+        lantern(
+            dir,
+            Some("harbor lights at dusk"),
+            &[("LANTERN_BACKUP_PASSPHRASE", "letmein2024")],
+            &["journal", "export", "--out", bk.to_str().unwrap()],
+        ),
+        "too common",
+    );
+    assert!(!bk.exists());
 }

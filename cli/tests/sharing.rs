@@ -65,7 +65,8 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
             "journal",
             "add",
             "--text",
-            "FAMILY-CANARY call",
+            // A terminal escape (set the window title, clear the screen) in shared text.
+            "FAMILY-CANARY call\u{1b}]0;PWNED\u{7}\u{1b}[2J",
             "--tag",
             "family",
         ],
@@ -138,7 +139,7 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
             "--scope",
             "entries:tag=family",
             "--purpose",
-            "weekly calls",
+            "weekly calls\u{1b}[31m\u{202e}",
             "--expires",
             "30d",
         ],
@@ -155,6 +156,15 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
     assert!(inbox.contains("FAMILY-CANARY"), "{inbox}");
     assert!(!inbox.contains("WORK-CANARY") && !inbox.contains("CHECKIN-CANARY"));
     assert!(inbox.contains("weekly calls"));
+    // What the peer wrote reaches the terminal without its control characters.
+    assert!(
+        !inbox.contains('\u{1b}') && !inbox.contains('\u{7}') && !inbox.contains('\u{202e}'),
+        "{inbox:?}"
+    );
+    assert!(
+        inbox.contains("FAMILY-CANARY call ]0;PWNED  [2J"),
+        "{inbox:?}"
+    );
 
     ok(&peer, &["consent", "revoke", &grant]);
     assert!(ok(&peer, &["consent", "list"]).contains("revoked"));
@@ -174,8 +184,51 @@ fn pair_grant_sync_revoke_and_audit_from_the_command_line() {
     assert!(json["records"].as_array().unwrap().len() >= 4);
     assert!(ok(&peer, &["audit", "--verify"]).contains("verified"));
 
+    // The exported log is signed: the supporter checks it against the peer's key as paired;
+    // an edited copy, or checking it as someone else's, fails.
+    let export = tmp.path().join("audit.json");
+    std::fs::write(&export, ok(&peer, &["audit", "--json"])).unwrap();
+    let path = export.to_str().unwrap();
+    assert!(
+        ok(&sup, &["audit", "--verify-export", path, "--from", &conn])
+            .contains("audit export verified")
+    );
+    assert!(ok(&peer, &["audit", "--verify-export", path]).contains("signed by you"));
+    fails(
+        &sup,
+        &["audit", "--verify-export", path],
+        "signed by someone else",
+    );
+    let edited = std::fs::read_to_string(&export)
+        .unwrap()
+        .replace("grant-revoked", "grant-expired");
+    std::fs::write(&export, edited).unwrap();
+    fails(
+        &sup,
+        &["audit", "--verify-export", path, "--from", &conn],
+        "integrity check failed",
+    );
+
+    // Someone who can write the files but lacks the passphrase un-revokes the grant: sync
+    // refuses (nothing is disclosed) and --verify reports it.
+    let db = rusqlite::Connection::open(peer.join("sharing.db")).unwrap();
+    let revoked_at: i64 = db
+        .query_row("SELECT revoked_at FROM grants", [], |r| r.get(0))
+        .unwrap();
+    db.execute("UPDATE grants SET revoked_at = NULL", [])
+        .unwrap();
+    drop(db);
+    fails(&peer, &["sync"], "grant state was changed");
+    fails(&peer, &["audit", "--verify"], "grant state was changed");
+    assert!(ok(&peer, &["consent", "list"]).contains("revoked"));
+    let db = rusqlite::Connection::open(peer.join("sharing.db")).unwrap();
+    db.execute("UPDATE grants SET revoked_at = ?1", [revoked_at])
+        .unwrap();
+    drop(db);
+    assert!(ok(&peer, &["audit", "--verify"]).contains("verified"));
+
     // Someone edits the log on disk: --verify fails with a one-line error.
-    let db = rusqlite::Connection::open(peer.join("sharing.sqlite3")).unwrap();
+    let db = rusqlite::Connection::open(peer.join("sharing.db")).unwrap();
     db.execute("UPDATE audit_log SET at = at + 3600 WHERE seq = 2", [])
         .unwrap();
     drop(db);
@@ -208,4 +261,32 @@ fn the_demo_runs_and_exits_zero() {
     assert!(r.stdout.contains("the numbers match"));
     assert!(r.stdout.contains("Sam holds nothing from Pat any more"));
     assert!(r.stdout.contains("Demo complete"));
+}
+
+/// A hostile invite with an all-zero (low-order) X25519 key used to make `lantern pair` panic
+/// (exit 101); it is now a one-line typed error and nothing is paired.
+#[test]
+fn pair_refuses_an_invite_with_a_low_order_key() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let tmp = tempfile::tempdir().unwrap();
+    let peer = tmp.path().join("peer");
+    ok(&peer, &["journal", "init"]);
+    let b = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+    let json = serde_json::json!({
+        "format": 1,
+        "id": "hostile-invite",
+        "relay_url": "http://127.0.0.1:9",
+        "mailbox_id": "m".repeat(43),
+        "capability": "cap",
+        "name": "Mallory",
+        "keys": {"signing": b(&[7u8; 32]), "receiving": b(&[0u8; 32])},
+        "pair_secret": b(&[9u8; 32]),
+    });
+    let invite = format!("lantern:1:{}", b(json.to_string().as_bytes()));
+    let r = lantern(&peer, &["pair", &invite, "--name", "Pat"]);
+    assert!(!r.ok);
+    assert!(!r.stderr.contains("panicked"), "no panic: {}", r.stderr);
+    fails(&peer, &["pair", &invite, "--name", "Pat"], "receiving key");
+    assert!(!ok(&peer, &["connections", "list"]).contains("Mallory"));
 }

@@ -3,7 +3,7 @@
 //!
 //! After criterion's report, prints medians measured in this same process side by side with a
 //! baseline (opening a bare rusqlite connection and running one query on a fresh directory) and the
-//! DESIGN.md budget (cold open + list units <= 20 ms), as ratios.
+//! docs/design.md budget (cold open + list units <= 20 ms), as ratios.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

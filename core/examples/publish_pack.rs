@@ -5,14 +5,15 @@
 //!   cargo run -p lantern-core --example publish_pack -- course.pack
 //! ```
 //!
-//! Without `LANTERN_PACK_SIGNING_KEY` it signs with the development key (development builds
-//! only trust that one). Bump `version` in `content/pack.txt` first: installed cores refuse a
-//! pack that is not strictly newer. Serve the file over https; clients send If-None-Match, so
-//! serve it with an ETag.
+//! `LANTERN_PACK_SIGNING_KEY` is required and may not be the committed development key: no core
+//! accepts a pack from the network signed with that key. Bump `version` in `content/pack.txt`
+//! first: installed cores refuse a pack that is not strictly newer, or more than
+//! `MAX_VERSION_STEP` newer. Serve the file over https; clients send If-None-Match, so serve it
+//! with an ETag.
 
 use std::path::{Path, PathBuf};
 
-use lantern_core::content::{pack, source};
+use lantern_core::course::{pack, source};
 use lantern_core::crypto::hazmat::SigningKey;
 
 fn main() {
@@ -47,7 +48,7 @@ fn run() -> Result<(), String> {
 
     let key_path = std::env::var_os("LANTERN_PACK_SIGNING_KEY")
         .map(PathBuf::from)
-        .unwrap_or_else(|| content.join("keys/dev-publisher.pkcs8.hex"));
+        .ok_or("set LANTERN_PACK_SIGNING_KEY to the publisher's key (never the development key)")?;
     let hex = read(&key_path)?;
     let hex = hex.trim();
     let der = (0..hex.len())
@@ -59,17 +60,22 @@ fn run() -> Result<(), String> {
         .collect::<Option<Vec<u8>>>()
         .ok_or("the signing key file is not hex")?;
     let key = SigningKey::from_pkcs8(&der).map_err(|_| "not an Ed25519 PKCS#8 v2 key")?;
+    let publisher = pack::Publisher::new("publisher", key.public_key());
+    if publisher.is_development() {
+        return Err("that is the committed development key: cores refuse its packs online".into());
+    }
 
     let sealed = pack::seal(&compiled, &key);
     // Check it the way a client will before writing it.
     pack::open(&sealed, &key.public_key()).map_err(|e| e.to_string())?;
     std::fs::write(&out, &sealed).map_err(|e| format!("{out}: {e}"))?;
     println!(
-        "wrote {out}: {} v{} ({} bytes, {} units)",
+        "wrote {out}: {} v{} ({} bytes, {} units), key fingerprint {}",
         compiled.language,
         compiled.version,
         sealed.len(),
-        compiled.units.len()
+        compiled.units.len(),
+        publisher.fingerprint()
     );
     Ok(())
 }

@@ -1,21 +1,25 @@
 //! Lantern's shared core.
 //!
-//! One module per capability, each owning its tables and errors:
-//! `content` (course packs, progress, search), `crypto` (the only user of `ring`),
-//! `store` (SQLite helpers), `vault` (the journal's key hierarchy, sealing records for any
-//! module), `journal` (encrypted entries, check-ins, search, trends, backup).
-//! The FFI surface lives in `api` and nowhere else.
+//! One module per capability, each owning its tables and its error type:
+//! `course` (course packs, progress, search), `crypto` (the only user of `ring`), `codec`
+//! (encoding helpers), `store` (SQLite helpers), `vault` (the key hierarchy, sealing records
+//! for any module), `journal` (encrypted entries, check-ins, search, trends, backup), `consent`
+//! (the pure consent policy: scopes, tag rule, grant limits, the one decision) and `sharing`
+//! (pairing, envelopes, outbox, inbox, sync, audit). The FFI surface lives in `api` and nowhere
+//! else; `error` holds the FFI's error and every conversion into it. See ARCHITECTURE.md.
 
 uniffi::setup_scaffolding!();
 
 pub mod api;
+pub mod codec;
 pub mod consent;
-pub mod content;
+pub mod course;
 pub mod crypto;
 pub mod error;
+pub mod https;
 pub mod journal;
+pub mod sharing;
 pub mod store;
-pub mod sync;
 pub mod vault;
 
 pub use error::LanternError;

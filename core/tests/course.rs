@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use lantern_core::LanternError;
 use lantern_core::api::Lantern;
-use lantern_core::api::course::{ContentUpdate, LessonBlock};
-use lantern_core::content::model::{Block, Pack};
-use lantern_core::content::{ContentError, CourseContent, UpdateOutcome, pack, update};
+use lantern_core::api::course::{ContentUpdate, Course, LessonBlock};
+use lantern_core::course::model::{Block, HelpResource, Pack};
+use lantern_core::course::pack::{MAX_VERSION_STEP, Publisher, Trust};
+use lantern_core::course::{ContentError, CourseContent, UpdateOutcome, pack, update};
 use lantern_core::crypto::hazmat::SigningKey;
 
 fn open(dir: &tempfile::TempDir) -> Arc<Lantern> {
@@ -411,13 +412,18 @@ fn set(state: &Arc<Mutex<Served>>, status: u16, body: Vec<u8>, etag: Option<&str
     s.etag = etag.map(str::to_string);
 }
 
+/// The trust of a release build whose publisher signs with `key`: the bundled pack and updates.
+fn release_trust(key: &SigningKey) -> Trust {
+    let publisher = Publisher::new("Test publisher", key.public_key());
+    Trust::new(publisher.clone(), Some(publisher)).unwrap()
+}
+
 #[test]
 fn content_update_accepts_only_newer_packs_from_the_trusted_publisher() {
     let key = SigningKey::make();
-    let trusted = key.public_key();
     let bundled = pack::seal(&seed(), &key);
     let dir = tempfile::tempdir().unwrap();
-    let course = CourseContent::open_with(dir.path(), &bundled, &trusted).unwrap();
+    let course = CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap();
     let v1 = course.pack().version;
     let state = Arc::new(Mutex::new(Served::default()));
     let url = serve(state.clone());
@@ -494,7 +500,7 @@ fn content_update_accepts_only_newer_packs_from_the_trusted_publisher() {
 
     // The accepted pack is used on the next open, with its ETag.
     drop(course);
-    let reopened = CourseContent::open_with(dir.path(), &bundled, &trusted).unwrap();
+    let reopened = CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap();
     assert_eq!(reopened.pack().version, v1 + 1);
     set(&state, 200, pack::seal(&v2, &key), Some("\"v2\""));
     assert_eq!(
@@ -509,22 +515,26 @@ fn content_update_accepts_only_newer_packs_from_the_trusted_publisher() {
     let n = bytes.len() / 2;
     bytes[n] ^= 0xff;
     std::fs::write(&stored, bytes).unwrap();
-    let fallback = CourseContent::open_with(dir.path(), &bundled, &trusted).unwrap();
+    let fallback = CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap();
     assert_eq!(fallback.pack().version, v1);
     assert!(fallback.search("lighthouse").unwrap().is_empty());
 }
 
 #[test]
 fn update_through_the_ffi_api_maps_to_typed_errors() {
+    let key = SigningKey::make();
+    let bundled = pack::seal(&seed(), &key);
     let dir = tempfile::tempdir().unwrap();
-    let c = open(&dir).course();
+    let c = Course::from_content(
+        CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap(),
+    );
     let state = Arc::new(Mutex::new(Served::default()));
     let url = serve(state.clone());
-    // A pack signed by someone other than the compiled-in publisher.
+    // A pack signed by someone other than the publisher.
     set(
         &state,
         200,
-        pack::seal(&with_version(999, "x"), &SigningKey::make()),
+        pack::seal(&with_version(seed().version + 1, "x"), &SigningKey::make()),
         None,
     );
     assert!(matches!(
@@ -550,7 +560,7 @@ fn an_update_that_cannot_be_stored_is_a_storage_error_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     // Something that is not a file sits where the accepted pack would be written.
     std::fs::create_dir(dir.path().join(update::STORED_PACK)).unwrap();
-    let course = CourseContent::open_with(dir.path(), &bundled, &key.public_key()).unwrap();
+    let course = CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap();
     let v1 = course.pack().version;
     let state = Arc::new(Mutex::new(Served::default()));
     let url = serve(state.clone());
@@ -568,12 +578,10 @@ fn an_update_that_cannot_be_stored_is_a_storage_error_and_changes_nothing() {
     assert!(course.search("lighthouse").unwrap().is_empty());
 }
 
-/// The committed development publisher key, which development builds trust.
-fn dev_publisher_key() -> Option<SigningKey> {
-    if !pack::TRUSTED_KEY_IS_DEVELOPMENT {
-        eprintln!("skipped: this build trusts a release publisher key");
-        return None;
-    }
+// ---- Issue 11 item 1: nobody but the publisher writes the course or its crisis resources ----
+
+/// The committed development key: anyone who clones the repository can sign with it.
+fn committed_development_key() -> SigningKey {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../content/keys/dev-publisher.pkcs8.hex"
@@ -584,39 +592,240 @@ fn dev_publisher_key() -> Option<SigningKey> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
         .collect();
-    Some(SigningKey::from_pkcs8(&bytes).unwrap())
+    SigningKey::from_pkcs8(&bytes).unwrap()
+}
+
+/// The seed pack at `version` with its crisis line replaced by an attacker's.
+fn forged_help(version: u64) -> Pack {
+    let mut p = with_version(version, "forged");
+    p.help.resources = vec![HelpResource {
+        title: "If someone is in immediate danger".into(),
+        text: "Call the FAKE crisis line 555-0100.".into(),
+    }];
+    p
+}
+
+fn help_text(c: &Course) -> String {
+    let h = c.help_now();
+    h.resources
+        .iter()
+        .map(|r| format!("{}: {}", r.title, r.text))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
-fn an_accepted_update_is_used_on_the_next_open_of_the_core() {
-    let Some(key) = dev_publisher_key() else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let v1 = open(&dir).course().pack_info().version;
+fn a_network_pack_signed_with_the_committed_development_key_is_refused() {
+    let dev = committed_development_key();
     let state = Arc::new(Mutex::new(Served::default()));
     let url = serve(state.clone());
+    let v1 = seed().version;
+    set(&state, 200, pack::seal(&forged_help(v1 + 1), &dev), None);
+
+    // This build, as built by the tests (no publisher key configured): no network updates at all.
+    let dir = tempfile::tempdir().unwrap();
+    let l = open(&dir);
+    let c = l.course();
+    let before = help_text(&c);
+    assert!(before.contains("local emergency number"));
+    let info = c.pack_info();
+    if info.publisher.development {
+        assert!(!info.updates_enabled);
+        match c.update_from_url(url.clone()) {
+            Err(LanternError::ContentRejected(m)) => {
+                assert!(m.contains("no content publisher key"), "{m}")
+            }
+            other => panic!("expected ContentRejected, got {other:?}"),
+        }
+        // Refused before any request was made.
+        assert!(state.lock().unwrap().seen_if_none_match.is_empty());
+    } else {
+        assert!(matches!(
+            c.update_from_url(url.clone()),
+            Err(LanternError::ContentRejected(_))
+        ));
+    }
+    assert_eq!(help_text(&c), before);
+    assert!(!help_text(&c).contains("FAKE"));
+
+    // A development build that does have a publisher key (the bundled pack under the development
+    // key, updates under the publisher's): the development key still vouches for nothing online.
+    let publisher = SigningKey::make();
+    let trust = Trust::new(
+        Publisher::new(pack::DEVELOPMENT_PUBLISHER, dev.public_key()),
+        Some(Publisher::new("Test publisher", publisher.public_key())),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bundled = pack::seal(&seed(), &dev);
+    let c = Course::from_content(
+        CourseContent::open_with(dir.path(), &bundled, trust.clone()).unwrap(),
+    );
+    assert!(matches!(
+        c.update_from_url(url.clone()),
+        Err(LanternError::ContentRejected(_))
+    ));
+    assert_eq!(help_text(&c), before);
+    assert!(c.help_now().publisher.development);
+
+    // Planting the forged pack in the data directory does not help either: a stored pack must
+    // verify under the update publisher key.
+    std::fs::write(
+        dir.path().join(update::STORED_PACK),
+        pack::seal(&forged_help(v1 + 1), &dev),
+    )
+    .unwrap();
+    let c = Course::from_content(CourseContent::open_with(dir.path(), &bundled, trust).unwrap());
+    assert_eq!(c.pack_info().version, v1);
+    assert_eq!(help_text(&c), before);
+
+    // And no build can be told to trust the development key for updates.
+    assert!(
+        Trust::new(
+            Publisher::new("x", dev.public_key()),
+            Some(Publisher::new("x", dev.public_key()))
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn a_huge_version_jump_is_refused_and_later_legitimate_updates_still_work() {
+    let key = SigningKey::make();
+    let bundled = pack::seal(&seed(), &key);
+    let dir = tempfile::tempdir().unwrap();
+    let course = CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap();
+    let v1 = course.pack().version;
+    let state = Arc::new(Mutex::new(Served::default()));
+    let url = serve(state.clone());
+
+    // Even correctly signed (a publisher mistake or a stolen key), 2^63 is refused.
+    for version in [1u64 << 63, u64::MAX, v1 + MAX_VERSION_STEP + 1] {
+        set(&state, 200, pack::seal(&forged_help(version), &key), None);
+        match course.update_from_url(&url) {
+            Err(ContentError::Rejected(m)) => assert!(m.contains("jumps more than"), "{m}"),
+            other => panic!("version {version}: expected a refusal, got {other:?}"),
+        }
+        assert_eq!(course.pack().version, v1);
+        assert!(!dir.path().join(update::STORED_PACK).exists());
+    }
+
+    // The next legitimate update is accepted, and so is the largest allowed step after it.
     set(
         &state,
         200,
-        pack::seal(
-            &with_version(v1 + 1, "Newly published lighthouse text."),
-            &key,
-        ),
-        Some("\"next\""),
+        pack::seal(&with_version(v1 + 1, "Next."), &key),
+        None,
     );
     assert_eq!(
-        open(&dir).course().update_from_url(url.clone()).unwrap(),
-        ContentUpdate::Updated { version: v1 + 1 }
+        course.update_from_url(&url),
+        Ok(UpdateOutcome::Updated { version: v1 + 1 })
     );
-    let reopened = open(&dir);
-    let c = reopened.course();
-    assert_eq!(c.pack_info().version, v1 + 1);
-    let lesson = c
-        .open_lesson("peer-supporter".into(), "role-model".into())
-        .unwrap();
-    assert!(lesson.sections[0].blocks.contains(&LessonBlock::Paragraph {
-        text: "Newly published lighthouse text.".into()
-    }));
-    assert_eq!(c.update_from_url(url).unwrap(), ContentUpdate::NotModified);
+    let far = v1 + 1 + MAX_VERSION_STEP;
+    set(
+        &state,
+        200,
+        pack::seal(&with_version(far, "Far."), &key),
+        None,
+    );
+    assert_eq!(
+        course.update_from_url(&url),
+        Ok(UpdateOutcome::Updated { version: far })
+    );
+}
+
+#[test]
+fn a_publisher_signed_pack_is_accepted_and_help_now_names_its_publisher() {
+    // A development build configured with a publisher key, exactly as `build.rs` sets up the
+    // trust from LANTERN_PACK_PUBLIC_KEY and LANTERN_PACK_PUBLISHER.
+    let dev = committed_development_key();
+    let publisher = SigningKey::make();
+    let trust = Trust::new(
+        Publisher::new(pack::DEVELOPMENT_PUBLISHER, dev.public_key()),
+        Some(Publisher::new(
+            "Lantern course team",
+            publisher.public_key(),
+        )),
+    )
+    .unwrap();
+    let fingerprint = trust.updates().unwrap().fingerprint();
+    let dir = tempfile::tempdir().unwrap();
+    let bundled = pack::seal(&seed(), &dev);
+    let c = Course::from_content(
+        CourseContent::open_with(dir.path(), &bundled, trust.clone()).unwrap(),
+    );
+    let info = c.pack_info();
+    assert!(info.updates_enabled);
+    assert!(info.development_key && info.publisher.development);
+    assert!(c.help_now().publisher.development);
+
+    let state = Arc::new(Mutex::new(Served::default()));
+    let url = serve(state.clone());
+    let mut next = with_version(seed().version + 1, "Published later.");
+    next.help.resources.push(HelpResource {
+        title: "If you are worried about a peer".into(),
+        text: "Talk to your supervisor today.".into(),
+    });
+    set(&state, 200, pack::seal(&next, &publisher), Some("\"n\""));
+    assert_eq!(
+        c.update_from_url(url).unwrap(),
+        ContentUpdate::Updated {
+            version: next.version
+        }
+    );
+    let help = c.help_now();
+    assert!(help_text(&c).contains("Talk to your supervisor today."));
+    assert_eq!(help.publisher.name, "Lantern course team");
+    assert_eq!(help.publisher.key_fingerprint, fingerprint);
+    assert!(!help.publisher.development);
+    let info = c.pack_info();
+    assert!(!info.development_key);
+    assert_eq!(info.publisher, help.publisher);
+
+    // The next open finds the stored pack and the same publisher.
+    let c = Course::from_content(CourseContent::open_with(dir.path(), &bundled, trust).unwrap());
+    assert_eq!(c.pack_info().version, next.version);
+    assert_eq!(c.help_now().publisher.key_fingerprint, fingerprint);
+}
+
+/// Issue 11 item 4, for content updates: a redirect is never followed (it would take the
+/// request past the https check to wherever the server likes).
+#[test]
+fn a_content_update_never_follows_a_redirect() {
+    let key = SigningKey::make();
+    let bundled = pack::seal(&seed(), &key);
+    let dir = tempfile::tempdir().unwrap();
+    let course = CourseContent::open_with(dir.path(), &bundled, release_trust(&key)).unwrap();
+    let v1 = course.pack().version;
+    // The redirect target serves a perfectly valid pack, and counts its requests.
+    let target = Arc::new(Mutex::new(Served::default()));
+    let target_url = serve(target.clone());
+    set(
+        &target,
+        200,
+        pack::seal(&with_version(v1 + 1, "Elsewhere."), &key),
+        None,
+    );
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let redirect_url = format!("http://{}/course.pack", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target_url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes());
+        }
+    });
+    match course.update_from_url(&redirect_url) {
+        Err(ContentError::Network(m)) => assert!(m.contains("307"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(target.lock().unwrap().seen_if_none_match.is_empty());
+    assert_eq!(course.pack().version, v1);
 }

@@ -215,7 +215,7 @@ fn integrity_names(r: Result<impl std::fmt::Debug, JournalError>, id: &str) {
 fn flipped_byte_or_swapped_ciphertexts_give_integrity_errors_naming_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let j = open(dir.path());
-    j.setup("pw".into()).unwrap();
+    j.setup("harbor lights at dusk".into()).unwrap();
     let s = j.store();
     let a = s.add_entry(entry("alpha", &[])).unwrap();
     let b = s.add_entry(entry("bravo", &[])).unwrap();
@@ -289,7 +289,7 @@ fn wrong_passphrase_and_recovery_code_are_typed_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let j = open(dir.path());
     assert!(matches!(j.unlock("x".into()), Err(LanternError::NotSetUp)));
-    let code = j.setup("right".into()).unwrap();
+    let code = j.setup("the right passphrase".into()).unwrap();
     let e = j.store().add_entry(entry("kept", &[])).unwrap();
     j.lock();
     let before = logical_dump(dir.path());
@@ -298,20 +298,20 @@ fn wrong_passphrase_and_recovery_code_are_typed_and_change_nothing() {
         Err(LanternError::WrongPassphrase)
     ));
     assert!(matches!(
-        j.change_passphrase("wrong".into(), "new".into()),
+        j.change_passphrase("wrong".into(), "new kettle on the stove".into()),
         Err(LanternError::WrongPassphrase)
     ));
     let bad_code = "0000-0000-0000-0000-0000-0000-0000-0000".to_string();
     assert!(matches!(
-        j.recover(bad_code, "new".into()),
+        j.recover(bad_code, "new kettle on the stove".into()),
         Err(LanternError::WrongRecoveryCode)
     ));
     assert!(matches!(
-        j.recover("garbage".into(), "new".into()),
+        j.recover("garbage".into(), "new kettle on the stove".into()),
         Err(LanternError::WrongRecoveryCode)
     ));
     assert!(matches!(
-        j.setup("again".into()),
+        j.setup("once again by the sea".into()),
         Err(LanternError::AlreadySetUp)
     ));
     assert!(!j.is_unlocked());
@@ -326,9 +326,71 @@ fn wrong_passphrase_and_recovery_code_are_typed_and_change_nothing() {
     );
     drop(j);
     let j = open(dir.path());
-    j.unlock("right".into()).unwrap();
+    j.unlock("the right passphrase".into()).unwrap();
     assert_eq!(j.get_entry(e.id.clone()).unwrap().text, "kept");
     j.lock();
-    j.recover(code, "newer".into()).unwrap();
+    j.recover(code, "newer kettle on the stove".into()).unwrap();
     assert_eq!(j.get_entry(e.id).unwrap().text, "kept");
+}
+
+/// Mode bits of every entry of `dir`, by name.
+#[cfg(unix)]
+fn modes(dir: &Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out: Vec<(String, u32)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+            (e.file_name().into_string().unwrap(), mode)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Issue 11 item 7: another account on the machine must not read the data directory or its
+/// databases, whether the directory is new or was left 0755/0644 by an older version.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_its_databases_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lantern");
+    // Every database of the data directory, with something written to each.
+    let use_everything = |data: &Path| {
+        let l = lantern_core::api::Lantern::open(data.display().to_string()).unwrap();
+        l.course()
+            .mark_section_read(
+                "peer-supporter".into(),
+                "role-model".into(),
+                "introduction".into(),
+            )
+            .unwrap();
+        let j = open(data);
+        if j.is_set_up().unwrap() {
+            j.unlock("a long journal passphrase".into()).unwrap();
+        } else {
+            j.setup("a long journal passphrase".into()).unwrap();
+        }
+        j.add_entry(entry("canary-mode", &[])).unwrap();
+        (l, j)
+    };
+    let l = use_everything(&data);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    let files = modes(&data);
+    assert!(files.iter().any(|(n, _)| n.ends_with("-wal")), "{files:?}");
+    assert!(files.iter().all(|(_, m)| *m == 0o600), "{files:?}");
+    drop(l);
+
+    // A directory from an older version: 0755 and 0644 everywhere. The next open narrows it.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (name, _) in modes(&data) {
+        std::fs::set_permissions(data.join(name), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let _l = use_everything(&data);
+    assert_eq!(mode(&data), 0o700);
+    let files = modes(&data);
+    assert!(files.iter().all(|(_, m)| *m == 0o600), "{files:?}");
 }

@@ -136,7 +136,7 @@ proptest! {
     fn journal_matches_model(ops in prop::collection::vec(op(), 1..25)) {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(dir.path(), VaultOptions { kdf_iterations: 2 }).unwrap();
-        j.setup("pw".into()).unwrap();
+        j.setup("harbor lights at dusk".into()).unwrap();
         let mut model: BTreeMap<String, ModelEntry> = BTreeMap::new();
         for op in ops {
             let s = j.store();
@@ -163,7 +163,7 @@ proptest! {
                 }
                 Op::Relock => {
                     j.lock();
-                    j.unlock("pw".into()).unwrap();
+                    j.unlock("harbor lights at dusk".into()).unwrap();
                 }
             }
             check(&j, &model);

@@ -206,6 +206,10 @@ pub mod codes {
     pub const NOT_FOUND: &str = "not_found";
     /// 405: the route exists but not with this method.
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// 401: `/metrics` token missing or wrong.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// 408: the request body did not arrive in time; the connection is closed.
+    pub const TIMEOUT: &str = "timeout";
     /// 409: this signed request was already seen.
     pub const REPLAY: &str = "replay";
     /// 409: the envelope id is taken by different content.

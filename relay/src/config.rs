@@ -40,8 +40,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite:PATH` or `postgres://user@host:port/db`.
     pub database: String,
-    /// SQLite durability: `normal` (a 2xx survives a relay crash; the OS may lose the last
-    /// commits on power loss) or `full` (fsync per group commit: survives power loss).
+    /// SQLite durability: `full` (the default: fsync of the WAL at every group commit, so a 2xx
+    /// survives power loss) or `normal` (no fsync at commit: a 2xx survives a relay crash, but
+    /// a power loss or OS crash can lose posts that were already acknowledged).
     pub sqlite_synchronous: String,
     /// PostgreSQL schema to use (created if missing); default: the server's search_path.
     pub postgres_schema: Option<String>,
@@ -75,6 +76,41 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Most payload bytes one list answer carries (at least one envelope is always listed);
+    /// bounds the memory a list costs, with `MAX_LIST_LIMIT` bounding the count.
+    pub max_list_bytes: usize,
+    /// A connection must deliver a request's headers within this many seconds, or it is closed.
+    pub header_read_timeout_secs: u64,
+    /// A request body must arrive within this many seconds (`408 timeout`, connection closed).
+    pub body_read_timeout_secs: u64,
+    /// Sustained mailbox creations per second per client address (0: no limit).
+    pub create_rate_per_ip: f64,
+    /// Burst of mailbox creations per client address.
+    pub create_burst_per_ip: f64,
+    /// Header naming the client address set by a trusted reverse proxy (`x-forwarded-for` or
+    /// `x-real-ip`); honoured only on connections from `trusted_proxies`. None: the TCP peer.
+    pub client_ip_header: Option<String>,
+    /// Addresses or CIDR blocks of the reverse proxies whose `client_ip_header` is believed.
+    pub trusted_proxies: Vec<String>,
+    /// Per-address limits key IPv6 clients on this prefix length (one /64 is one subscriber).
+    pub ipv6_prefix_len: u8,
+    /// Serve `/metrics` on this separate address only (not on `listen`).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Require `Authorization: Bearer <token>` on `/metrics`.
+    pub metrics_token: Option<String>,
+    /// The stored totals on `/metrics` are refreshed this often, in seconds (never per scrape).
+    pub metrics_refresh_secs: u64,
+    /// Most envelopes waiting in a mailbox from one capability.
+    pub capability_max_envelopes: i64,
+    /// Most payload bytes waiting in a mailbox from one capability.
+    pub capability_max_bytes: i64,
+    /// Room every capability keeps in a full mailbox: while it has fewer than this many
+    /// envelopes (and `capability_reserved_bytes`) waiting, its posts pass the mailbox quota.
+    pub capability_reserved_envelopes: i64,
+    /// Bytes of reserved room per capability (see `capability_reserved_envelopes`).
+    pub capability_reserved_bytes: i64,
+    /// PEM file of extra CA certificates trusted for PostgreSQL TLS (besides the OS roots).
+    pub postgres_ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -82,7 +118,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             database: "sqlite:lantern-relay.db".into(),
-            sqlite_synchronous: "normal".into(),
+            sqlite_synchronous: "full".into(),
             postgres_schema: None,
             postgres_pool_size: 16,
             tls_cert: None,
@@ -99,11 +135,37 @@ impl Default for Config {
             signature_window_secs: 120,
             shutdown_grace_secs: 30,
             log_format: "text".into(),
+            max_list_bytes: 4 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 20,
+            create_rate_per_ip: 0.1,
+            create_burst_per_ip: 20.0,
+            client_ip_header: None,
+            trusted_proxies: Vec::new(),
+            ipv6_prefix_len: 64,
+            metrics_listen: None,
+            metrics_token: None,
+            metrics_refresh_secs: 15,
+            capability_max_envelopes: 2_000,
+            capability_max_bytes: 16 * 1024 * 1024,
+            capability_reserved_envelopes: 16,
+            capability_reserved_bytes: 1024 * 1024,
+            postgres_ca_file: None,
         }
     }
 }
 
 impl Config {
+    /// How long a request body may take to arrive.
+    pub fn body_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.body_read_timeout_secs)
+    }
+
+    /// How long a connection may take to send a request's headers.
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_read_timeout_secs)
+    }
+
     /// Parsed database setting.
     pub fn database(&self) -> Result<Database, String> {
         Database::parse(&self.database)
@@ -152,6 +214,35 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err("log format must be text or json".into());
         }
+        self.validate_limits()
+    }
+
+    /// Checks the settings that bound resources and name clients.
+    fn validate_limits(&self) -> Result<(), String> {
+        if self.max_list_bytes == 0
+            || self.header_read_timeout_secs == 0
+            || self.body_read_timeout_secs == 0
+            || self.metrics_refresh_secs == 0
+        {
+            return Err("list bytes, read timeouts and metrics refresh must be positive".into());
+        }
+        if self.create_rate_per_ip < 0.0 {
+            return Err("create rate must be >= 0 (0 disables)".into());
+        }
+        if self.capability_max_envelopes <= 0
+            || self.capability_max_bytes <= 0
+            || self.capability_reserved_envelopes < 0
+            || self.capability_reserved_bytes < 0
+        {
+            return Err("capability quotas must be positive (reserves >= 0)".into());
+        }
+        if self.ipv6_prefix_len == 0 || self.ipv6_prefix_len > 128 {
+            return Err("ipv6 prefix length must be 1 to 128".into());
+        }
+        crate::client_addr::ClientAddrRule::from_config(self)?;
+        if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return Err("metrics token must be at least 16 characters".into());
+        }
         Ok(())
     }
 
@@ -181,7 +272,8 @@ pub struct Args {
     /// sqlite:PATH or postgres://... [default: sqlite:lantern-relay.db].
     #[arg(long, env = "LANTERN_RELAY_DATABASE")]
     pub database: Option<String>,
-    /// SQLite durability, normal or full [default: normal].
+    /// SQLite durability: full, or normal (can lose acknowledged posts on power loss)
+    /// [default: full].
     #[arg(long, env = "LANTERN_RELAY_SQLITE_SYNCHRONOUS")]
     pub sqlite_synchronous: Option<String>,
     /// PostgreSQL schema (created if missing).
@@ -232,6 +324,58 @@ pub struct Args {
     /// Log format, text or json [default: text].
     #[arg(long, env = "LANTERN_RELAY_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Most payload bytes in one list answer [default: 4194304].
+    #[arg(long, env = "LANTERN_RELAY_MAX_LIST_BYTES")]
+    pub max_list_bytes: Option<usize>,
+    /// Seconds a connection has to send a request's headers [default: 10].
+    #[arg(long, env = "LANTERN_RELAY_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Seconds a request has to send its body [default: 20].
+    #[arg(long, env = "LANTERN_RELAY_BODY_READ_TIMEOUT_SECS")]
+    pub body_read_timeout_secs: Option<u64>,
+    /// Mailbox creations/s per client address, 0 = unlimited [default: 0.1].
+    #[arg(long, env = "LANTERN_RELAY_CREATE_RATE_PER_IP")]
+    pub create_rate_per_ip: Option<f64>,
+    /// Burst of mailbox creations per client address [default: 20].
+    #[arg(long, env = "LANTERN_RELAY_CREATE_BURST_PER_IP")]
+    pub create_burst_per_ip: Option<f64>,
+    /// Client address header set by a trusted proxy (x-forwarded-for or x-real-ip) [default: none].
+    #[arg(long, env = "LANTERN_RELAY_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+    /// Proxy address or CIDR whose client address header is believed (repeat, or comma-separated).
+    #[arg(
+        long = "trusted-proxy",
+        env = "LANTERN_RELAY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// IPv6 prefix length per-address limits key on [default: 64].
+    #[arg(long, env = "LANTERN_RELAY_IPV6_PREFIX_LEN")]
+    pub ipv6_prefix_len: Option<u8>,
+    /// Serve /metrics on this separate (private) address instead of --listen.
+    #[arg(long, env = "LANTERN_RELAY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Require "Authorization: Bearer TOKEN" on /metrics.
+    #[arg(long, env = "LANTERN_RELAY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds between refreshes of the stored totals on /metrics [default: 15].
+    #[arg(long, env = "LANTERN_RELAY_METRICS_REFRESH_SECS")]
+    pub metrics_refresh_secs: Option<u64>,
+    /// Most envelopes waiting per capability [default: 2000].
+    #[arg(long, env = "LANTERN_RELAY_CAPABILITY_MAX_ENVELOPES")]
+    pub capability_max_envelopes: Option<i64>,
+    /// Most payload bytes waiting per capability [default: 16777216].
+    #[arg(long, env = "LANTERN_RELAY_CAPABILITY_MAX_BYTES")]
+    pub capability_max_bytes: Option<i64>,
+    /// Envelopes each capability may still post into a full mailbox [default: 16].
+    #[arg(long, env = "LANTERN_RELAY_CAPABILITY_RESERVED_ENVELOPES")]
+    pub capability_reserved_envelopes: Option<i64>,
+    /// Bytes each capability may still post into a full mailbox [default: 1048576].
+    #[arg(long, env = "LANTERN_RELAY_CAPABILITY_RESERVED_BYTES")]
+    pub capability_reserved_bytes: Option<i64>,
+    /// Extra CA certificates (PEM) for PostgreSQL TLS (`sslmode=require` in the URL).
+    #[arg(long, env = "LANTERN_RELAY_POSTGRES_CA_FILE")]
+    pub postgres_ca_file: Option<PathBuf>,
 }
 
 impl Args {
@@ -259,10 +403,34 @@ impl Args {
             sweep_interval_secs,
             signature_window_secs,
             shutdown_grace_secs,
-            log_format
+            log_format,
+            max_list_bytes,
+            header_read_timeout_secs,
+            body_read_timeout_secs,
+            create_rate_per_ip,
+            create_burst_per_ip,
+            trusted_proxies,
+            ipv6_prefix_len,
+            metrics_refresh_secs,
+            capability_max_envelopes,
+            capability_max_bytes,
+            capability_reserved_envelopes,
+            capability_reserved_bytes
         );
         if self.postgres_schema.is_some() {
             c.postgres_schema = self.postgres_schema;
+        }
+        if self.client_ip_header.is_some() {
+            c.client_ip_header = self.client_ip_header;
+        }
+        if self.metrics_listen.is_some() {
+            c.metrics_listen = self.metrics_listen;
+        }
+        if self.metrics_token.is_some() {
+            c.metrics_token = self.metrics_token;
+        }
+        if self.postgres_ca_file.is_some() {
+            c.postgres_ca_file = self.postgres_ca_file;
         }
         if self.tls_cert.is_some() {
             c.tls_cert = self.tls_cert;

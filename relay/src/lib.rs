@@ -8,10 +8,10 @@
 //! tokio runtime on a background thread, so blocking callers (tests, the CLI demo) can use it.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub mod api;
+pub mod client_addr;
 pub mod config;
 pub mod limits;
 pub mod metrics;
@@ -20,8 +20,6 @@ pub mod store;
 pub use config::{Config, Database};
 
 use api::AppState;
-use limits::RateLimiter;
-use metrics::Metrics;
 use store::Store;
 use store::postgres::PostgresStore;
 use store::sqlite::SqliteStore;
@@ -142,10 +140,11 @@ async fn serve_listener(
                     .map_err(|e| e.to_string())?,
             ),
             Database::Postgres(url) => AnyStore::Postgres(
-                PostgresStore::open(
+                PostgresStore::open_with_ca(
                     &url,
                     config.postgres_schema.as_deref(),
                     config.postgres_pool_size,
+                    config.postgres_ca_file.as_deref(),
                 )
                 .await
                 .map_err(|e| e.to_string())?,
@@ -173,6 +172,32 @@ enum AnyStore {
     Postgres(PostgresStore),
 }
 
+/// Answers `ready` (if anyone waits) with `result` and passes it on.
+fn report(
+    ready: Option<std::sync::mpsc::Sender<Result<(), String>>>,
+    result: Result<(), String>,
+) -> Result<(), String> {
+    if let Some(r) = ready {
+        let _ = r.send(result.clone());
+    }
+    result
+}
+
+/// Applies the read timeouts: a connection must send complete headers within
+/// `header_read_timeout_secs` (HTTP/1 per request; any protocol for the first request), or it
+/// is closed. Bodies have their own timeout where they are read.
+fn with_timeouts<A: axum_server::Address, Acc>(
+    server: axum_server::Server<A, Acc>,
+    config: &Config,
+) -> axum_server::Server<A, Acc> {
+    let mut server = server.first_request_timeout(config.header_read_timeout());
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(config.header_read_timeout());
+    server
+}
+
 async fn run<S: Store>(
     store: S,
     config: Config,
@@ -180,20 +205,21 @@ async fn run<S: Store>(
     handle: axum_server::Handle<SocketAddr>,
     ready: Option<std::sync::mpsc::Sender<Result<(), String>>>,
 ) -> Result<(), String> {
-    let fail = |e: String, ready: Option<std::sync::mpsc::Sender<Result<(), String>>>| {
-        if let Some(r) = ready {
-            let _ = r.send(Err(e.clone()));
-        }
-        Err(e)
+    let state = match AppState::new(store, config) {
+        Ok(s) => s,
+        Err(e) => return report(ready, Err(e)),
     };
-    let state = AppState {
-        store: Arc::new(store),
-        per_ip: Arc::new(RateLimiter::new(config.rate_per_ip, config.burst_per_ip)),
-        per_key: Arc::new(RateLimiter::new(config.rate_per_key, config.burst_per_key)),
-        metrics: Arc::new(Metrics::default()),
-        config: Arc::new(config),
+    let metrics_server = match &state.config.metrics_listen {
+        Some(addr) => match serve_metrics(state.clone(), *addr, handle.clone()) {
+            Ok(task) => Some(task),
+            Err(e) => return report(ready, Err(e)),
+        },
+        None => None,
     };
-    let sweeper = tokio::spawn(sweep_loop(state.clone()));
+    let background = [
+        tokio::spawn(sweep_loop(state.clone())),
+        tokio::spawn(totals_loop(state.clone())),
+    ];
     let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let config = &state.config;
     if config.tls_cert.is_none() && !config.listen.ip().is_loopback() {
@@ -211,30 +237,68 @@ async fn run<S: Store>(
         (Some(cert), Some(key)) => {
             let tls = match axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await {
                 Ok(t) => t,
-                Err(e) => return fail(format!("cannot load TLS certificate/key: {e}"), ready),
+                Err(e) => {
+                    return report(ready, Err(format!("cannot load TLS certificate/key: {e}")));
+                }
             };
             let server = match axum_server::from_tcp_rustls(listener, tls) {
-                Ok(s) => s,
-                Err(e) => return fail(format!("cannot serve: {e}"), ready),
+                Ok(s) => with_timeouts(s, config),
+                Err(e) => return report(ready, Err(format!("cannot serve: {e}"))),
             };
-            if let Some(r) = ready {
-                let _ = r.send(Ok(()));
-            }
+            let _ = report(ready, Ok(()));
             server.handle(handle).serve(app).await
         }
         _ => {
             let server = match axum_server::from_tcp(listener) {
-                Ok(s) => s,
-                Err(e) => return fail(format!("cannot serve: {e}"), ready),
+                Ok(s) => with_timeouts(s, config),
+                Err(e) => return report(ready, Err(format!("cannot serve: {e}"))),
             };
-            if let Some(r) = ready {
-                let _ = r.send(Ok(()));
-            }
+            let _ = report(ready, Ok(()));
             server.handle(handle).serve(app).await
         }
     };
-    sweeper.abort();
+    for task in background {
+        task.abort();
+    }
+    if let Some(task) = metrics_server {
+        let _ = task.await;
+    }
     served.map_err(|e| format!("server failed: {e}"))
+}
+
+/// Serves `/metrics` alone on its own (private) address until the main server shuts down.
+fn serve_metrics<S: Store>(
+    state: AppState<S>,
+    addr: SocketAddr,
+    main: axum_server::Handle<SocketAddr>,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+    let server =
+        axum_server::from_tcp(listener).map_err(|e| format!("cannot serve metrics: {e}"))?;
+    let server = with_timeouts(server, &state.config);
+    let app = api::metrics_router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // The main server's handle: its graceful shutdown stops this one too.
+    Ok(tokio::spawn(async move {
+        if let Err(e) = server.handle(main).serve(app).await {
+            tracing::error!(error = %e, "metrics server failed");
+        }
+    }))
+}
+
+/// Reads the stored totals for `/metrics` every `metrics_refresh_secs`, so scrapes never query
+/// the store (on SQLite that would be the single writer thread).
+async fn totals_loop<S: Store>(state: AppState<S>) {
+    let every = Duration::from_secs(state.config.metrics_refresh_secs);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match state.store.totals().await {
+            Ok(t) => state.metrics.set_totals(t),
+            Err(e) => tracing::warn!(error = %e, "reading totals for metrics failed"),
+        }
+    }
 }
 
 /// Drops envelopes and ack tombstones past their TTL and expired nonces, and forgets idle rate buckets.
@@ -264,5 +328,6 @@ async fn sweep_loop<S: Store>(state: AppState<S>) {
         }
         state.per_ip.prune();
         state.per_key.prune();
+        state.creations_per_ip.prune();
     }
 }

@@ -1,5 +1,6 @@
 //! Prometheus text-format metrics: requests by route and status, refusals by reason, a latency
-//! histogram, TTL drops, and stored envelopes/bytes read from the store at scrape time.
+//! histogram, TTL drops, and stored envelopes/bytes read from the store every
+//! `metrics_refresh_secs` by a background task: a scrape never touches the store.
 //!
 //! Labels are route templates and error codes only: never a mailbox id, key, token or payload.
 
@@ -24,6 +25,8 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     latency_count: AtomicU64,
     ttl_dropped: AtomicU64,
+    totals: Mutex<Option<Totals>>,
+    totals_refreshes: AtomicU64,
 }
 
 impl Metrics {
@@ -58,8 +61,15 @@ impl Metrics {
         self.ttl_dropped.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Replaces the stored totals (called by the periodic refresh only).
+    pub fn set_totals(&self, totals: Totals) {
+        *self.totals.lock().unwrap_or_else(|p| p.into_inner()) = Some(totals);
+        self.totals_refreshes.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Renders everything in Prometheus text exposition format.
-    pub fn render(&self, totals: Option<Totals>) -> String {
+    pub fn render(&self) -> String {
+        let totals = *self.totals.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
         out.push_str(
             "# HELP lantern_relay_requests_total Requests answered, by route and status.\n",
@@ -112,6 +122,12 @@ impl Metrics {
             out,
             "lantern_relay_ttl_dropped_total {}",
             self.ttl_dropped.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP lantern_relay_totals_refreshes_total Times the stored totals were read from the store.\n# TYPE lantern_relay_totals_refreshes_total counter\n");
+        let _ = writeln!(
+            out,
+            "lantern_relay_totals_refreshes_total {}",
+            self.totals_refreshes.load(Ordering::Relaxed)
         );
         if let Some(t) = totals {
             out.push_str("# HELP lantern_relay_mailboxes Mailboxes in the store.\n# TYPE lantern_relay_mailboxes gauge\n");

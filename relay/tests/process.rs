@@ -4,56 +4,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Backend;
+use common::{Backend, free_port, start_binary};
 use lantern_core::crypto::hazmat::SigningKey;
-use lantern_core::sync::relay_client::{RelayClient, RetryPolicy};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the binary and waits until `/healthz` answers.
-fn start_binary(db_args: &[String], port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lantern-relay"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--rate-per-ip",
-            "0",
-            "--rate-per-key",
-            "0",
-        ])
-        .args(db_args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = RelayClient::with_options(
-        &format!("http://127.0.0.1:{port}"),
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        },
-        None,
-    )
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.health().is_err() {
-        assert!(child.try_wait().unwrap().is_none(), "relay exited at start");
-        assert!(Instant::now() < deadline, "relay did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
+use lantern_core::sharing::relay_client::{RelayClient, RetryPolicy};
 
 fn sigkill_loses_no_acknowledged_post(db_args: Vec<String>) {
     let port = free_port();
@@ -234,18 +192,7 @@ fn tls_serves_the_api() {
         Some(&pem),
     )
     .unwrap();
-    let owner = SigningKey::make();
-    let id = client.create_mailbox(&owner).unwrap();
-    let cap = client.issue_capability(&owner).unwrap();
-    client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
-    assert_eq!(
-        client
-            .list_envelopes(&owner, 0, 10)
-            .unwrap()
-            .envelopes
-            .len(),
-        1
-    );
+    one_envelope_round_trip(&client);
     // Without trusting the certificate the client refuses to talk.
     let untrusting = RelayClient::with_options(
         &format!("https://{addr}"),
@@ -363,4 +310,60 @@ fn graceful_shutdown_answers_or_refuses_cleanly() {
         accepted.iter().all(|e| stored.contains(e)),
         "an answered post was lost"
     );
+}
+
+/// Issue 11, item 11: the relay talks TLS to PostgreSQL when the URL says `sslmode=require`
+/// (rustls on ring, the server's certificate verified), and without the CA it refuses to start
+/// rather than fall back to plain text.
+#[test]
+fn postgres_over_tls_is_verified() {
+    let Some(Backend::Postgres(url)) = common::postgres_backend() else {
+        return;
+    };
+    let Ok(ca) = std::env::var("LANTERN_TEST_POSTGRES_CA") else {
+        eprintln!("skipped: LANTERN_TEST_POSTGRES_CA not set (scripts/start-postgres.sh sets it)");
+        return;
+    };
+    let app = format!("relay_tls_{}", common::random_schema());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let tls_url = format!("{url}{sep}sslmode=require&application_name={app}");
+    // The plain URL is the backend (the test's own cleanup); the relay gets the TLS one.
+    let backend = Backend::Postgres(url.clone());
+    let Err(err) = common::start_result(&backend, |c| c.database = tls_url.clone()) else {
+        panic!("an unverifiable server certificate must be refused");
+    };
+    eprintln!("without the CA: {err}");
+    assert!(err.contains("postgres"), "{err}");
+    let relay = common::start(&backend, |c| {
+        c.database = tls_url.clone();
+        c.postgres_ca_file = Some(ca.clone().into());
+    });
+    let client = relay.client();
+    one_envelope_round_trip(&client);
+    let seen = common::pg_rows_as_text(
+        &url,
+        "public",
+        &format!(
+            "SELECT count(*) FILTER (WHERE s.ssl)::text || '/' || count(*)::text
+             FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = '{app}'"
+        ),
+    );
+    let (tls, all) = seen[0].split_once('/').unwrap();
+    assert!(
+        all.parse::<u32>().unwrap() >= 1,
+        "the relay's connections: {seen:?}"
+    );
+    assert_eq!(tls, all, "every relay connection is TLS");
+}
+
+/// A mailbox, a capability, one post and the list that returns it, through `client`.
+fn one_envelope_round_trip(client: &RelayClient) {
+    let owner = SigningKey::make();
+    let id = client.create_mailbox(&owner).unwrap();
+    let cap = client.issue_capability(&owner).unwrap();
+    client.post_envelope(&id, &cap.token, "e1", b"ct").unwrap();
+    let listed = client.list_envelopes(&owner, 0, 10).unwrap().envelopes;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].payload, b"ct");
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::{Backend, TestRelay, fresh_nonce, now, raw, sign_headers, signed, start};
 use lantern_core::LanternError;
 use lantern_core::crypto::hazmat::{self, SigningKey};
-use lantern_core::sync::relay_client::{self, RelayClient, RelayError, RetryPolicy};
+use lantern_core::sharing::relay_client::{self, RelayClient, RelayError, RetryPolicy};
 
 /// Instantiates every case once per backend.
 macro_rules! suite {
@@ -34,6 +34,12 @@ suite!(
     foreign_key_cannot_read_ack_or_delete,
     bad_or_missing_signature_refused,
     stale_request_refused,
+    timestamp_overflow_refused,
+    one_capability_cannot_starve_another,
+    list_answer_bounded_in_bytes,
+    mailbox_creation_limited_per_address,
+    metrics_cheap_limited_and_private,
+    per_address_limit_behind_a_trusted_proxy,
     client_corrects_a_wrong_device_clock,
     replayed_request_refused,
     revoked_and_foreign_capabilities_cannot_post,
@@ -156,12 +162,13 @@ fn acked_id_reposted_is_duplicate_never_stored_again(b: &Backend) {
     let page = client.list_envelopes(&key, 0, 10).unwrap();
     let ids: Vec<&str> = page.envelopes.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, ["e2"]);
-    let m = reqwest::blocking::get(format!("{}/metrics", relay.url()))
-        .unwrap()
-        .text()
-        .unwrap();
-    assert!(m.contains("lantern_relay_stored_envelopes 1"), "{m}");
-    assert!(m.contains("lantern_relay_stored_bytes 100"), "{m}");
+    common::metrics_with(
+        &relay.url(),
+        &[
+            "lantern_relay_stored_envelopes 1",
+            "lantern_relay_stored_bytes 100",
+        ],
+    );
     // Deleting the mailbox removes its tombstones: a fresh mailbox takes e1 as new.
     client.delete_mailbox(&key).unwrap();
     client.create_mailbox(&key).unwrap();
@@ -215,12 +222,21 @@ fn schema_1_storage_upgrades_in_place(b: &Backend) {
     let (client, key, id, cap) = mailbox(&relay);
     let first = client.post_envelope(&id, &cap.token, "e1", b"one").unwrap();
     relay.stop();
-    // Back to schema 1: migration 0002 only added the tombstone table (and its index).
+    // Back to schema 1: migration 0002 only added the tombstone table (and its index), 0003
+    // the capability counters, their triggers and the envelopes' capability column.
     match &relay.backend {
         Backend::Sqlite => {
             let db = rusqlite::Connection::open(relay.dir.path().join("relay.db")).unwrap();
-            db.execute_batch("DROP TABLE acked_envelopes; PRAGMA user_version = 1;")
-                .unwrap();
+            db.execute_batch(
+                "DROP TABLE acked_envelopes;
+                 DROP TRIGGER envelopes_count_capability;
+                 DROP TRIGGER envelopes_uncount_capability;
+                 ALTER TABLE envelopes DROP COLUMN capability_hash;
+                 ALTER TABLE capabilities DROP COLUMN envelope_count;
+                 ALTER TABLE capabilities DROP COLUMN envelope_bytes;
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
         }
         Backend::Postgres(url) => {
             let schema = relay.config.postgres_schema.as_deref().unwrap();
@@ -228,6 +244,11 @@ fn schema_1_storage_upgrades_in_place(b: &Backend) {
                 url,
                 &format!(
                     "SET search_path TO {schema}; DROP TABLE acked_envelopes;
+                     DROP TRIGGER envelopes_count_capability ON envelopes;
+                     DROP FUNCTION lantern_count_capability();
+                     ALTER TABLE envelopes DROP COLUMN capability_hash;
+                     ALTER TABLE capabilities DROP COLUMN envelope_count,
+                       DROP COLUMN envelope_bytes;
                      DELETE FROM schema_migrations WHERE version >= 2;"
                 ),
             );
@@ -368,6 +389,30 @@ fn stale_request_refused(b: &Backend) {
     assert_eq!(raw(&relay.url(), "GET", &path, &h, b"").status, 200);
 }
 
+/// Issue 11, item 8: `ts = now - 2^63` made `now - ts` wrap to `i64::MIN`, whose `abs()` wraps
+/// too, so a release build took it as inside the window. Signed correctly, it is now stale, as
+/// are the extremes; nothing is deleted by the refused acks.
+fn timestamp_overflow_refused(b: &Backend) {
+    let relay = start(b, |_| {});
+    let (client, key, id, cap) = mailbox(&relay);
+    client.post_envelope(&id, &cap.token, "e1", b"x").unwrap();
+    let path = format!("/v1/mailboxes/{id}/ack");
+    let body = br#"{"ids":["e1"]}"#;
+    for ts in [now() + i64::MIN, i64::MIN, i64::MAX, now() - i64::MAX] {
+        let h = sign_headers(&key, "POST", &path, body, ts, &fresh_nonce());
+        let r = raw(&relay.url(), "POST", &path, &h, body);
+        assert_eq!(
+            (r.status, r.code.as_deref()),
+            (401, Some("stale_request")),
+            "ts {ts}"
+        );
+    }
+    assert_eq!(
+        client.list_envelopes(&key, 0, 10).unwrap().envelopes.len(),
+        1
+    );
+}
+
 fn client_corrects_a_wrong_device_clock(b: &Backend) {
     let relay = start(b, |_| {});
     let (client, key, id, cap) = mailbox(&relay);
@@ -444,9 +489,13 @@ fn revoked_and_foreign_capabilities_cannot_post(b: &Backend) {
         (r.status, r.code.as_deref()),
         (403, Some("capability_invalid"))
     );
-    // Revoking an unknown capability is a 404.
-    let e = client.revoke_capability(&key, "nope").unwrap_err();
+    // Revoking an unknown capability is a 404; a malformed id a 400.
+    let e = client
+        .revoke_capability(&key, "AAAAAAAAAAAAAAAA")
+        .unwrap_err();
     assert_eq!(rejected_code(&e), (404, "capability_not_found"));
+    let e = client.revoke_capability(&key, "nope").unwrap_err();
+    assert_eq!(rejected_code(&e), (400, "malformed"));
     let ids: Vec<String> = client
         .list_envelopes(&key, 0, 10)
         .unwrap()
@@ -481,6 +530,8 @@ fn over_quota_refused_without_partial_write(b: &Backend) {
     let relay = start(b, |c| {
         c.mailbox_max_envelopes = 3;
         c.mailbox_max_bytes = 250;
+        c.capability_reserved_envelopes = 0;
+        c.capability_reserved_bytes = 0;
     });
     let (client, key, id, cap) = mailbox(&relay);
     for i in 0..3 {
@@ -523,9 +574,238 @@ fn over_quota_refused_without_partial_write(b: &Backend) {
     assert_eq!(ids, vec!["b1", "b3"]);
 }
 
-fn over_rate_refused_with_retry_after(b: &Backend) {
+/// Issue 11, item 3: a capability (say, from an invite already used) floods the mailbox, with a
+/// second capability helping; the peer's own capability can still deliver its revocation, each
+/// capability stops at its own quota, and acknowledging releases a capability's quota.
+fn one_capability_cannot_starve_another(b: &Backend) {
     let relay = start(b, |c| {
-        c.rate_per_key = 1.0;
+        c.mailbox_max_envelopes = 20;
+        c.mailbox_max_bytes = 1 << 20;
+        c.capability_max_envelopes = 15;
+        c.capability_max_bytes = 1 << 20;
+        c.capability_reserved_envelopes = 2;
+        c.capability_reserved_bytes = 1000;
+    });
+    let (client, key, id, flood) = mailbox(&relay);
+    let helper = client.issue_capability(&key).unwrap();
+    let peer = client.issue_capability(&key).unwrap();
+    let post = |token: &str, eid: &str| client.post_envelope(&id, token, eid, &[4u8; 100]);
+    let mut flooded = 0;
+    while post(&flood.token, &format!("f{flooded}")).is_ok() {
+        flooded += 1;
+        assert!(flooded <= 100, "the flood is never stopped");
+    }
+    assert_eq!(flooded, 15, "one capability stops at its own quota");
+    let e = post(&flood.token, "f-more").unwrap_err();
+    assert_eq!(rejected_code(&e), (413, "quota_exceeded"));
+    let mut helped = 0;
+    while post(&helper.token, &format!("h{helped}")).is_ok() {
+        helped += 1;
+    }
+    // The helper already has more waiting than a reserve, so the mailbox quota stops it.
+    assert_eq!(flooded + helped, 20, "the mailbox quota");
+    // The mailbox is full; the peer's revocation and a withdrawal still get in...
+    post(&peer.token, "revocation").unwrap();
+    post(&peer.token, "withdrawal").unwrap();
+    // ...within the peer's reserve, not beyond it.
+    let e = post(&peer.token, "third").unwrap_err();
+    assert_eq!(rejected_code(&e), (413, "quota_exceeded"));
+    let mut ids = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = client.list_envelopes(&key, cursor, 1000).unwrap();
+        ids.extend(page.envelopes.iter().map(|e| e.id.clone()));
+        cursor = page.next_cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert!(ids.contains(&"revocation".to_owned()) && ids.contains(&"withdrawal".to_owned()));
+    assert_eq!(ids.len(), 22);
+    // Acknowledging releases the flooding capability's own quota too.
+    client.ack_envelopes(&key, &ids).unwrap();
+    post(&flood.token, "after-ack").unwrap();
+}
+
+/// Issue 12: a list answer is bounded in bytes as well as in count, and paging by the cursor
+/// still delivers every envelope exactly once; an envelope larger than the budget comes alone.
+fn list_answer_bounded_in_bytes(b: &Backend) {
+    let relay = start(b, |c| c.max_list_bytes = 1000);
+    let (client, key, id, cap) = mailbox(&relay);
+    for i in 0..10 {
+        client
+            .post_envelope(&id, &cap.token, &format!("e{i}"), &[i as u8; 300])
+            .unwrap();
+    }
+    client
+        .post_envelope(&id, &cap.token, "big", &[9u8; 2500])
+        .unwrap();
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), 0, Vec::new());
+    loop {
+        let page = client.list_envelopes(&key, cursor, 1000).unwrap();
+        let bytes: usize = page.envelopes.iter().map(|e| e.payload.len()).sum();
+        pages.push((page.envelopes.len(), bytes));
+        assert!(bytes <= 1000 || page.envelopes.len() == 1, "{pages:?}");
+        seen.extend(page.envelopes.into_iter().map(|e| e.id));
+        cursor = page.next_cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(pages, [(3, 900), (3, 900), (3, 900), (1, 300), (1, 2500)]);
+    let mut expected: Vec<String> = (0..10).map(|i| format!("e{i}")).collect();
+    expected.push("big".into());
+    assert_eq!(seen, expected);
+}
+
+/// Issue 12: one address created 150 mailboxes in 0.3 s. Creation has its own per-address
+/// budget (a burst, then a slow rate), separate from the general request rate.
+fn mailbox_creation_limited_per_address(b: &Backend) {
+    let relay = start(b, |c| {
+        c.create_rate_per_ip = 0.01;
+        c.create_burst_per_ip = 5.0;
+    });
+    let mut created = 0;
+    let mut limited = None;
+    for _ in 0..150 {
+        let key = SigningKey::make();
+        let body = serde_json::to_vec(&serde_json::json!({
+            "public_key": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, key.public_key())
+        }))
+        .unwrap();
+        let r = signed(&relay.url(), &key, "POST", "/v1/mailboxes", &body);
+        match r.status {
+            201 => created += 1,
+            429 => limited = Some(r),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 5);
+    let limited = limited.expect("refused after the burst");
+    assert_eq!(limited.code.as_deref(), Some("rate_limited"));
+    assert!(limited.retry_after.unwrap().parse::<u64>().unwrap() >= 1);
+    // Other requests of the same address are not affected.
+    relay.client().health().unwrap();
+}
+
+/// Issue 12: `/metrics` never queries the store per scrape (totals refresh on a timer), is
+/// rate limited like every route, and can require a token or move to a private address.
+fn metrics_cheap_limited_and_private(b: &Backend) {
+    let relay = start(b, |c| {
+        c.metrics_refresh_secs = 2;
+        c.rate_per_ip = 20.0;
+        c.burst_per_ip = 100.0;
+        c.metrics_token = Some("0123456789abcdef-token".into());
+    });
+    let http = reqwest::blocking::Client::new();
+    let scrape = |token: Option<&str>| {
+        let mut rb = http.get(format!("{}/metrics", relay.url()));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        let resp = rb.send().unwrap();
+        (resp.status().as_u16(), resp.text().unwrap())
+    };
+    assert_eq!(scrape(None).0, 401);
+    assert_eq!(scrape(Some("0123456789abcdef-wrong")).0, 401);
+    let started = std::time::Instant::now();
+    let mut statuses = HashMap::new();
+    for _ in 0..300 {
+        *statuses
+            .entry(scrape(Some("0123456789abcdef-token")).0)
+            .or_insert(0) += 1;
+    }
+    assert!(statuses.get(&429).copied().unwrap_or(0) > 0, "{statuses:?}");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let (status, text) = scrape(Some("0123456789abcdef-token"));
+    assert_eq!(status, 200);
+    let refreshes: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("lantern_relay_totals_refreshes_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bound = started.elapsed().as_secs() / 2 + 2;
+    eprintln!(
+        "metrics: 300 scrapes {statuses:?}; {refreshes} totals queries in {:?}",
+        started.elapsed()
+    );
+    assert!(
+        refreshes <= bound,
+        "{refreshes} totals queries for 300 scrapes in {:?}",
+        started.elapsed()
+    );
+    drop(relay);
+    // On a private address: not on the public listener at all.
+    let private = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let private_addr = private.local_addr().unwrap();
+    drop(private);
+    let relay = start(b, |c| c.metrics_listen = Some(private_addr));
+    let public = raw(&relay.url(), "GET", "/metrics", &[], b"");
+    assert_eq!(
+        (public.status, public.code.as_deref()),
+        (404, Some("not_found"))
+    );
+    let m = common::metrics_with(
+        &format!("http://{private_addr}"),
+        &["lantern_relay_mailboxes 0"],
+    );
+    assert!(m.contains("lantern_relay_requests_total"), "{m}");
+}
+
+/// Issue 11, item 11: behind a trusted proxy the per-address limit keys on the client the proxy
+/// names (the last `X-Forwarded-For` entry), not on the proxy; from anyone else the header is
+/// ignored.
+fn per_address_limit_behind_a_trusted_proxy(b: &Backend) {
+    let relay = start(b, |c| {
+        c.rate_per_ip = 0.01;
+        c.burst_per_ip = 2.0;
+        c.client_ip_header = Some("x-forwarded-for".into());
+        c.trusted_proxies = vec!["127.0.0.0/8".into()];
+    });
+    let get = |xff: &str| {
+        raw(
+            &relay.url(),
+            "GET",
+            "/v1/mailboxes/short/envelopes",
+            &[("x-forwarded-for", xff.to_owned())],
+            b"",
+        )
+        .status
+    };
+    // Client A spends its burst (400: the path is malformed, but the limit comes first).
+    assert_eq!(get("203.0.113.1"), 400);
+    assert_eq!(get("198.51.100.9, 203.0.113.1"), 400);
+    assert_eq!(get("203.0.113.1"), 429, "forged left entries do not help");
+    // Client B, behind the same proxy, has its own budget.
+    assert_eq!(get("203.0.113.2"), 400);
+    drop(relay);
+    let relay = start(b, |c| {
+        c.rate_per_ip = 0.01;
+        c.burst_per_ip = 2.0;
+        c.client_ip_header = Some("x-forwarded-for".into());
+        c.trusted_proxies = vec!["10.0.0.0/8".into()];
+    });
+    // Not from a trusted proxy: the header is ignored and the peer (127.0.0.1) is limited.
+    let statuses: Vec<u16> = (0..3)
+        .map(|i| {
+            raw(
+                &relay.url(),
+                "GET",
+                "/v1/mailboxes/short/envelopes",
+                &[("x-forwarded-for", format!("203.0.113.{i}"))],
+                b"",
+            )
+            .status
+        })
+        .collect();
+    assert_eq!(statuses, [400, 400, 429]);
+}
+
+fn over_rate_refused_with_retry_after(b: &Backend) {
+    // A slow refill, so a busy machine cannot earn a token back between two requests.
+    let relay = start(b, |c| {
+        c.rate_per_key = 0.05;
         c.burst_per_key = 3.0;
     });
     let (_c, key, id, cap) = mailbox(&relay);
@@ -843,17 +1123,12 @@ fn envelopes_expire_after_ttl(b: &Backend) {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     // Counters were released with it: the full quota is usable again.
-    let metrics = reqwest::blocking::get(format!("{}/metrics", relay.url()))
-        .unwrap()
-        .text()
-        .unwrap();
-    assert!(
-        metrics.contains("lantern_relay_stored_envelopes 0"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("lantern_relay_ttl_dropped_total 1"),
-        "{metrics}"
+    common::metrics_with(
+        &relay.url(),
+        &[
+            "lantern_relay_stored_envelopes 0",
+            "lantern_relay_ttl_dropped_total 1",
+        ],
     );
 }
 
@@ -865,12 +1140,13 @@ fn metrics_and_health(b: &Backend) {
         .post_envelope(&id, &cap.token, "e1", &[5u8; 123])
         .unwrap();
     let _ = client.post_envelope(&id, "bad", "e2", b"x");
-    let m = reqwest::blocking::get(format!("{}/metrics", relay.url()))
-        .unwrap()
-        .text()
-        .unwrap();
-    assert!(m.contains("lantern_relay_stored_envelopes 1"), "{m}");
-    assert!(m.contains("lantern_relay_stored_bytes 123"), "{m}");
+    let m = common::metrics_with(
+        &relay.url(),
+        &[
+            "lantern_relay_stored_envelopes 1",
+            "lantern_relay_stored_bytes 123",
+        ],
+    );
     assert!(
         m.contains("lantern_relay_refusals_total{reason=\"capability_invalid\"} 1"),
         "{m}"

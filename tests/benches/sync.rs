@@ -1,6 +1,6 @@
 //! Benchmark: 1,000 consented items from a peer through a relay on 127.0.0.1 to a supporter,
 //! end to end (decide, seal, sign, post; list, verify, open, check, store sealed, ack). Budget
-//! (DESIGN.md): at most 1 s. Baseline, measured in the same process: the same number of
+//! (docs/design.md): at most 1 s. Baseline, measured in the same process: the same number of
 //! envelopes of the same sizes posted, listed and acknowledged as opaque bytes, i.e. the
 //! relay and HTTP cost alone. Prints medians and the ratio.
 //!
@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use common::{Relay, Side, checkin, entry, pair};
 use lantern_core::consent::Scope;
 use lantern_core::crypto::hazmat::SigningKey;
-use lantern_core::sync::ShareableItem;
-use lantern_core::sync::relay_client::RelayClient;
+use lantern_core::sharing::ShareableItem;
+use lantern_core::sharing::relay_client::RelayClient;
 
 const ITEMS: usize = 1000;
 const RUNS: usize = 7;
@@ -56,7 +56,7 @@ fn main() {
     };
     let relay = Relay::start();
     let (mut peer, mut sup) = (Side::new(), Side::new());
-    let t = lantern_core::sync::unix_now();
+    let t = lantern_core::sharing::unix_now();
     let conn = pair(&relay, &mut peer, &mut sup, t);
     peer.s()
         .grant(

@@ -47,3 +47,16 @@ def test_searches_and_records_progress(course):
     assert progress.sections_read == 1
     assert progress.sections_total == 11
     assert progress.self_checks_correct == 1
+
+
+def test_help_now_names_who_vouches_for_it(course):
+    help = course.help_now()
+    assert any("local emergency number" in r.text for r in help.resources)
+    info = course.pack_info()
+    assert help.publisher == info.publisher
+    assert len(help.publisher.key_fingerprint.split(" ")) == 8
+    if help.publisher.development:
+        # A development build trusts no key for network updates: the committed key is public.
+        assert not info.updates_enabled
+        with pytest.raises(LanternError.ContentRejected):
+            course.update_from_url("https://example.org/course.pack")

@@ -55,20 +55,35 @@ def test_setup_unlock_add_list_search_lock(tmp_path):
 
 def test_wrong_passphrase_and_recovery_code_are_typed(tmp_path):
     journal = open_journal(tmp_path)
-    journal.setup("right")
+    journal.setup("the right passphrase")
     journal.lock()
     with pytest.raises(LanternError.WrongPassphrase):
         journal.unlock("wrong")
     with pytest.raises(LanternError.WrongRecoveryCode):
-        journal.recover("0000-0000-0000-0000-0000-0000-0000-0000", "new")
+        journal.recover("0000-0000-0000-0000-0000-0000-0000-0000", "new kettle on the stove")
     assert not journal.is_unlocked()
 
 
 def test_platform_key_unlocks(tmp_path):
     journal = open_journal(tmp_path)
-    journal.setup("pw")
+    journal.setup("harbor lights at dusk")
     entry = journal.add_entry(NewEntry(text="kept"))
     journal.enable_platform_key(FakeKeystore())
     journal.lock()
     journal.unlock_with_platform_key(FakeKeystore())
     assert journal.get_entry(entry.id).text == "kept"
+
+
+def test_weak_passphrases_are_refused_by_the_one_core_rule(tmp_path):
+    from lantern import PassphraseProblem, check_new_passphrase, min_passphrase_chars
+
+    assert min_passphrase_chars() == 10
+    short = check_new_passphrase("pw")
+    assert isinstance(short, PassphraseProblem.TOO_SHORT) and short.min_chars == 10
+    assert isinstance(check_new_passphrase("Password2024!"), PassphraseProblem.TOO_COMMON)
+    assert check_new_passphrase("harbor lights at dusk") is None
+    journal = open_journal(tmp_path)
+    for weak in ["pw", "password123", "qwertyuiop"]:
+        with pytest.raises(LanternError.InvalidInput):
+            journal.setup(weak)
+    assert not journal.is_set_up()

@@ -4,19 +4,18 @@
 
 mod common;
 
-use common::{Relay, Side, checkin, entry, files_containing, pair, single};
-use lantern_core::LanternError;
-use lantern_core::consent::audit::AuditEvent;
-use lantern_core::consent::{ItemKind, Scope};
-use lantern_core::sync::ShareableItem;
-use lantern_core::sync::engine::{SyncHooks, SyncPhase, SyncProgress};
-use lantern_core::sync::envelope::{self, Payload};
-use lantern_core::sync::relay_client::RelayClient;
+use common::{Relay, Side, checkin, course_progress, entry, files_containing, mood_trends, pair};
+use lantern_core::consent::Scope;
+use lantern_core::sharing::audit::AuditEvent;
+use lantern_core::sharing::engine::{SyncHooks, SyncPhase, SyncProgress};
+use lantern_core::sharing::envelope::{self, Payload};
+use lantern_core::sharing::relay_client::RelayClient;
+use lantern_core::sharing::{ShareableItem, SharingError};
 
 const DAY: i64 = 86_400;
 
 fn now() -> i64 {
-    lantern_core::sync::unix_now()
+    lantern_core::sharing::unix_now()
 }
 
 fn world() -> Vec<ShareableItem> {
@@ -27,8 +26,8 @@ fn world() -> Vec<ShareableItem> {
         entry("e4", &[], "canary-entry-four"),
         checkin("k1", "canary-checkin-one"),
         checkin("k2", "canary-checkin-two"),
-        single(ItemKind::MoodTrends, "{\"weekly\":[3.5]}"),
-        single(ItemKind::CourseProgress, "{\"units\":[]}"),
+        mood_trends(3.5),
+        course_progress(1),
     ]
 }
 
@@ -66,9 +65,9 @@ fn each_scope_kind_delivers_exactly_its_items_and_revocation_removes_them() {
         for got in sup.s().received_items(None, at + 1).unwrap() {
             let sent = items
                 .iter()
-                .find(|i| i.meta.key() == got.meta.key())
+                .find(|i| i.meta().key() == got.meta.key())
                 .unwrap();
-            assert_eq!(got.body, sent.body);
+            assert_eq!(&got.content, sent.content());
         }
         let held = sup.s().held_grants(Some(&conn), at + 1).unwrap();
         assert_eq!(held.len(), 1);
@@ -180,11 +179,12 @@ fn a_relay_that_swaps_replays_reorders_or_forges_is_detected_and_nothing_wrong_a
         .collect();
     assert_eq!((to_sup.len(), to_other.len()), (2, 2));
     let client = RelayClient::new(&relay.url()).unwrap();
-    let post = |env: &lantern_core::sync::outbox::PendingEnvelope, relay_id: &str, bytes: &[u8]| {
-        client
-            .post_envelope(&env.mailbox_id, &env.capability, relay_id, bytes)
-            .unwrap();
-    };
+    let post =
+        |env: &lantern_core::sharing::outbox::PendingEnvelope, relay_id: &str, bytes: &[u8]| {
+            client
+                .post_envelope(&env.mailbox_id, &env.capability, relay_id, bytes)
+                .unwrap();
+        };
     // Reorder: newer first; replay: the newer one again under another relay id.
     post(to_sup[1], "a1", &to_sup[1].bytes);
     post(to_sup[0], "a2", &to_sup[0].bytes);
@@ -192,7 +192,7 @@ fn a_relay_that_swaps_replays_reorders_or_forges_is_detected_and_nothing_wrong_a
     // Swap: the other supporter's envelope into this supporter's mailbox.
     post(to_sup[0], "a4", &to_other[0].bytes);
     // Forge: a stranger's signature, claiming this connection.
-    let stranger = lantern_core::sync::identity::Identity::make();
+    let stranger = lantern_core::sharing::identity::Identity::make();
     let sup_keys = sup.s().identity().unwrap().public();
     let forged = envelope::seal(
         &stranger,
@@ -276,7 +276,7 @@ fn an_unreachable_supporter_relay_does_not_hold_up_the_others() {
     let items = vec![checkin("k1", "a")];
     let err = peer.s().sync(&items, t + 1).unwrap_err();
     assert!(
-        matches!(err, lantern_core::LanternError::Network(_)),
+        matches!(err, SharingError::Relay(ref e) if e.is_transient()),
         "{err}"
     );
     sup_a.s().sync(&[], t + 1).unwrap();
@@ -404,7 +404,7 @@ fn cancelled_before_the_start_posts_nothing() {
     let mut rec = Recorder::new(|_| false);
     rec.cancelled = true;
     let err = peer.s().sync_with(&items, t + 1, &mut rec).unwrap_err();
-    assert!(matches!(err, LanternError::Cancelled), "{err}");
+    assert!(matches!(err, SharingError::Cancelled), "{err}");
     assert!(rec.seen.is_empty());
     assert!(peer.s().pending_envelopes().unwrap().is_empty());
     assert_eq!(disclosed(&mut peer), 0);
@@ -430,7 +430,7 @@ fn cancelled_mid_way_then_resumed_delivers_everything_exactly_once() {
     // Peer: cancelled after the first post; the other envelope stays queued.
     let mut rec = Recorder::new(|_| true);
     let err = peer.s().sync_with(&items, t + 1, &mut rec).unwrap_err();
-    assert!(matches!(err, LanternError::Cancelled), "{err}");
+    assert!(matches!(err, SharingError::Cancelled), "{err}");
     assert_eq!(rec.steps(), vec![(SyncPhase::Posting, 1, 2)]);
     assert_eq!(peer.s().pending_envelopes().unwrap().len(), 1);
     let r = peer.s().sync(&items, t + 2).unwrap();
@@ -445,7 +445,7 @@ fn cancelled_mid_way_then_resumed_delivers_everything_exactly_once() {
     // Supporter: cancelled after the first apply; the rest is fetched again next time.
     let mut rec = Recorder::new(|p| p.phase == SyncPhase::Applying);
     let err = sup_a.s().sync_with(&[], t + 5, &mut rec).unwrap_err();
-    assert!(matches!(err, LanternError::Cancelled), "{err}");
+    assert!(matches!(err, SharingError::Cancelled), "{err}");
     assert_eq!(
         rec.steps(),
         vec![(SyncPhase::Fetching, 0, 3), (SyncPhase::Applying, 1, 3)]

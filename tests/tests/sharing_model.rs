@@ -10,10 +10,10 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{Relay, Side, checkin, entry, pair, single};
-use lantern_core::consent::audit::AuditEvent;
+use common::{Relay, Side, checkin, entry, mood_trends, pair};
 use lantern_core::consent::{ItemKind, Scope};
-use lantern_core::sync::ShareableItem;
+use lantern_core::sharing::ShareableItem;
+use lantern_core::sharing::audit::AuditEvent;
 use proptest::prelude::*;
 
 const HOUR: i64 = 3600;
@@ -79,10 +79,7 @@ impl Journal {
             })
             .collect();
         out.extend(self.checkins.iter().map(|id| checkin(id, "note")));
-        out.push(single(
-            ItemKind::MoodTrends,
-            &format!("{{\"n\":{}}}", self.checkins.len()),
-        ));
+        out.push(mood_trends(self.checkins.len() as f64));
         out
     }
 
@@ -99,7 +96,7 @@ impl Journal {
 
 fn run(relay: &Relay, ops: &[Op]) {
     let (mut peer, mut sup) = (Side::new(), Side::new());
-    let mut now = lantern_core::sync::unix_now();
+    let mut now = lantern_core::sharing::unix_now();
     let conn = pair(relay, &mut peer, &mut sup, now);
     let mut j = Journal::default();
     let mut grants: Vec<ModelGrant> = Vec::new();
@@ -204,13 +201,13 @@ fn active(g: &ModelGrant, now: i64) -> bool {
 
 fn covers(scope: &Scope, item: &ShareableItem) -> bool {
     match scope {
-        Scope::MoodTrends => item.meta.kind == ItemKind::MoodTrends,
-        Scope::CheckIns => item.meta.kind == ItemKind::CheckIn,
+        Scope::MoodTrends => item.meta().kind == ItemKind::MoodTrends,
+        Scope::CheckIns => item.meta().kind == ItemKind::CheckIn,
         Scope::EntriesWithTag { tag } => {
-            item.meta.kind == ItemKind::Entry && item.meta.tags.contains(tag)
+            item.meta().kind == ItemKind::Entry && item.meta().tags.contains(tag)
         }
-        Scope::Entry { id } => item.meta.kind == ItemKind::Entry && item.meta.id == *id,
-        Scope::CourseProgress => item.meta.kind == ItemKind::CourseProgress,
+        Scope::Entry { id } => item.meta().kind == ItemKind::Entry && item.meta().id == *id,
+        Scope::CourseProgress => item.meta().kind == ItemKind::CourseProgress,
     }
 }
 
@@ -231,14 +228,14 @@ fn check_exact(sup: &mut Side, items: &[ShareableItem], grants: &[ModelGrant], n
     let expected: BTreeMap<String, &ShareableItem> = items
         .iter()
         .filter(|i| grants.iter().any(|g| active(g, now) && covers(&g.scope, i)))
-        .map(|i| (i.meta.key(), i))
+        .map(|i| (i.meta().key(), i))
         .collect();
     let got = sup.s().received_items(None, now).unwrap();
     let got_keys: BTreeSet<String> = got.iter().map(|i| i.meta.key()).collect();
     assert_eq!(got_keys, expected.keys().cloned().collect::<BTreeSet<_>>());
     for g in &got {
         let item = expected[&g.meta.key()];
-        assert_eq!(g.body, item.body, "stale content");
+        assert_eq!(&g.content, item.content(), "stale content");
         let grant = grants.iter().find(|m| m.id == g.grant_id).unwrap();
         assert!(active(grant, now) && covers(&grant.scope, item));
     }

@@ -1,7 +1,10 @@
 //! Build and test automation: `cargo xtask <command>`.
 //!
-//! - `test`     every test: fmt, clippy, Rust (incl. PostgreSQL relay suite), Kotlin on the JVM, Python
-//! - `bindings` release cdylib + Kotlin, Swift and Python bindings (uniffi library mode) in target/bindings
+//! - `test`     every test: fmt, clippy, Rust (incl. PostgreSQL relay suite), the relay against its
+//!   OpenAPI spec (schemathesis), Kotlin on the JVM, Python
+//! - `relay-spec` only the relay against its OpenAPI spec (part of `test`)
+//! - `bindings` release cdylib + Kotlin, Swift and Python bindings (uniffi library mode) in target/bindings,
+//!   as shipped (no test knobs; `test` builds them with `lantern-core/test-knobs`)
 //! - `demo`     the whole product on an in-process relay and temporary data (`lantern demo`)
 //! - `bench`    the benchmarks, figures printed with ratios against their baselines
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size
@@ -9,6 +12,9 @@
 //! - `screenshots` every screen of the shared Compose UI rendered headless to PNG + an HTML contact sheet
 //! - `desktop`  Lantern Desktop (`--measure`: first-frame and memory figures, then exit)
 //! - `bench-ui` the UI budgets: UI test suite wall time, desktop first frame and memory
+//! - `ship`     the same library as a release: fails without a real course publisher key
+//!   (`LANTERN_PACK_SIGNING_KEY`, never the committed development key) or over budget
+//! - `fuzz`     `[TARGET] [SECONDS]`: the fuzz targets (cargo fuzz, nightly), each for SECONDS
 //!
 //! Plain `std::process` only, so this crate builds in seconds on a fresh machine.
 
@@ -25,15 +31,18 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("bindings") => bindings().map(|_| ()),
+        Some("bindings") => bindings(Knobs::Shipping).map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(&args[1..]),
-        Some("size") => size(),
+        Some("size") => size().map(|_| ()),
+        Some("ship") => ship(),
+        Some("relay-spec") => relay_spec(),
+        Some("fuzz") => fuzz_command(&args[1..]),
         Some("strings") => strings::strings(&args[1..]),
         Some("screenshots") => ui::screenshots(),
         Some("desktop") => ui::desktop(&args[1..]),
         Some("bench-ui") => ui::bench_ui(),
-        _ => Err("usage: cargo xtask <test|bindings|demo|bench|bench-ui|size|strings|screenshots|desktop>".into()),
+        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|bench-ui|size|ship|fuzz|strings|screenshots|desktop>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,20 +78,31 @@ pub(crate) fn run(what: &str, cmd: &mut Command) -> Result {
     }
 }
 
+/// Whether the library exposes the test knobs (`lantern-core/test-knobs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Knobs {
+    /// What apps ship: no test knobs in the FFI.
+    Shipping,
+    /// For the Kotlin and Python suites only (`Journal::set_kdf_iterations_for_tests`).
+    ForTests,
+}
+
 /// Builds the release cdylib (symbols kept for uniffi's library mode) and generates the
 /// bindings for every language into `target/bindings/<language>`. Returns the library path.
-pub(crate) fn bindings() -> Result<PathBuf> {
-    run(
-        "release build of the core library",
-        cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "lantern-core",
-            "-p",
-            "uniffi-bindgen",
-        ]),
-    )?;
+pub(crate) fn bindings(knobs: Knobs) -> Result<PathBuf> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "lantern-core",
+        "-p",
+        "uniffi-bindgen",
+    ]);
+    if knobs == Knobs::ForTests {
+        build.args(["--features", "lantern-core/test-knobs"]);
+    }
+    run("release build of the core library", &mut build)?;
     let target = root().join("target");
     // liblantern_core.so on Linux, .dylib on macOS (where ios/scripts/build-xcframework.sh runs).
     let lib_name = format!(
@@ -122,6 +142,8 @@ pub(crate) fn bindings() -> Result<PathBuf> {
 struct Postgres {
     url: String,
     cluster_dir: Option<String>,
+    /// The certificate the cluster serves TLS with (the relay's `sslmode=require` test).
+    ca: Option<String>,
 }
 
 impl Postgres {
@@ -130,6 +152,7 @@ impl Postgres {
             return Ok(Postgres {
                 url,
                 cluster_dir: None,
+                ca: env::var("LANTERN_TEST_POSTGRES_CA").ok(),
             });
         }
         let out = Command::new("bash")
@@ -155,6 +178,7 @@ impl Postgres {
         Ok(Postgres {
             url,
             cluster_dir: exported("LANTERN_PG_DIR"),
+            ca: exported("LANTERN_TEST_POSTGRES_CA"),
         })
     }
 }
@@ -189,17 +213,20 @@ fn test() -> Result {
     )?;
     let pg = Postgres::start()?;
     eprintln!("xtask: PostgreSQL for the relay suite is up");
-    run(
-        "Rust tests",
-        cargo()
-            .args(["test", "--workspace", "--all-targets"])
-            .env("LANTERN_TEST_POSTGRES_URL", &pg.url),
-    )?;
+    let mut rust_tests = cargo();
+    rust_tests
+        .args(["test", "--workspace", "--all-targets"])
+        .env("LANTERN_TEST_POSTGRES_URL", &pg.url);
+    if let Some(ca) = &pg.ca {
+        rust_tests.env("LANTERN_TEST_POSTGRES_CA", ca);
+    }
+    run("Rust tests", &mut rust_tests)?;
+    relay_spec()?;
     run(
         "generated string files are current",
         cargo().args(["xtask", "strings", "--check"]),
     )?;
-    let lib = bindings()?;
+    let lib = bindings(Knobs::ForTests)?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();
     ui::maven_tests(&lib_dir)?;
     run(
@@ -209,7 +236,217 @@ fn test() -> Result {
             .args(["-m", "pytest", "-q", "tests/python"])
             .env("PYTHONPATH", root().join("target/bindings/python")),
     )?;
+    // The fuzz smoke run is opt-in until the targets have built and run to completion on the
+    // project's machine once (docs/fuzzing.md, "Long runs"): a harness bug must not fail CI.
+    if env::var_os("LANTERN_FUZZ_SMOKE").is_some() {
+        fuzz(&FUZZ_TARGETS, FUZZ_SMOKE_SECS)?;
+    } else {
+        eprintln!(
+            "xtask: fuzz smoke run skipped: not yet run to completion once; \
+             LANTERN_FUZZ_SMOKE=1 cargo xtask test (or cargo xtask fuzz) runs it"
+        );
+    }
     eprintln!("xtask: all tests passed");
+    Ok(())
+}
+
+/// Cases per operation in the schemathesis run: about a minute on the project's machine.
+const SPEC_MAX_EXAMPLES: &str = "40";
+
+/// A child process killed (and reaped) when dropped, so no relay outlives a failed step.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The relay against its own spec: schemathesis (PyPI, installed by `.ci/run`) runs
+/// `docs/relay-openapi.yaml` against the relay binary on 127.0.0.1 (SQLite in a temporary
+/// directory), with hooks that sign owner requests (`tests/schemathesis/hooks.py`): every
+/// check, all phases including the stateful flows, bounded by `--max-examples`.
+fn relay_spec() -> Result {
+    run(
+        "build the relay for the spec run",
+        cargo().args(["build", "-p", "lantern-relay", "--bin", "lantern-relay"]),
+    )?;
+    let target = env::var("CARGO_TARGET_DIR").map_or_else(|_| root().join("target"), PathBuf::from);
+    let dir = env::temp_dir().join(format!("lantern-relay-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("temp dir: {e}"))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    // Rate limits off: the run checks answers, not the limiter (the relay's suite does that).
+    let relay = Reaped(
+        Command::new(target.join("debug/lantern-relay"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--database")
+            .arg(format!("sqlite:{}", dir.join("relay.db").display()))
+            .args([
+                "--rate-per-ip",
+                "0",
+                "--rate-per-key",
+                "0",
+                "--create-rate-per-ip",
+                "0",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start lantern-relay: {e}"))?,
+    );
+    wait_for_health(port)?;
+    let tested = run(
+        "the relay against docs/relay-openapi.yaml (schemathesis)",
+        Command::new("python3")
+            .current_dir(root())
+            .args([
+                "-m",
+                "schemathesis.cli",
+                "--config-file",
+                "tests/schemathesis/schemathesis.toml",
+                "run",
+                "docs/relay-openapi.yaml",
+                "--url",
+                &url,
+                "--max-examples",
+                SPEC_MAX_EXAMPLES,
+                // One worker: with two, hypothesis 6.170's lambda-source cache raised
+                // "AST constructor recursion depth mismatch" inside schemathesis.
+                "--workers",
+                "1",
+                "--no-color",
+            ])
+            .env("LANTERN_RELAY_URL", &url),
+    );
+    drop(relay);
+    let _ = std::fs::remove_dir_all(&dir);
+    tested
+}
+
+/// Waits up to 30 s until `/healthz` on 127.0.0.1:`port` answers 200.
+fn wait_for_health(port: u16) -> Result {
+    use std::io::{Read, Write};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let answered = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+            s.write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+            let mut out = String::new();
+            s.read_to_string(&mut out)?;
+            Ok(out.starts_with("HTTP/1.0 200") || out.starts_with("HTTP/1.1 200"))
+        });
+        if matches!(answered, Ok(true)) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err("lantern-relay did not answer /healthz within 30 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The cargo-fuzz targets in `fuzz/` (see docs/fuzzing.md).
+const FUZZ_TARGETS: [&str; 7] = [
+    "course_source",
+    "content_pack",
+    "invite",
+    "envelope",
+    "backup_import",
+    "audit_export",
+    "relay_request",
+];
+/// Seconds each target runs in `cargo xtask test`: a smoke run that replays the seed corpus
+/// and fuzzes briefly, so a new crash shows up without the long runs (docs/fuzzing.md).
+const FUZZ_SMOKE_SECS: u32 = 15;
+/// The cargo-fuzz version `.ci/run` installs.
+const CARGO_FUZZ_VERSION: &str = "0.13.1";
+/// libFuzzer limits: more memory than this, or one input running longer, is a failure.
+const FUZZ_RSS_LIMIT_MB: u32 = 2048;
+const FUZZ_TIMEOUT_SECS: u32 = 10;
+
+/// `cargo xtask fuzz [TARGET] [SECONDS]`: every target (or one) for SECONDS each (default 60).
+fn fuzz_command(args: &[String]) -> Result {
+    let (targets, secs): (Vec<&str>, u32) = match args {
+        [] => (FUZZ_TARGETS.to_vec(), 60),
+        [t] | [t, _] if !FUZZ_TARGETS.contains(&t.as_str()) => {
+            return Err(format!(
+                "unknown fuzz target `{t}`; targets: {}",
+                FUZZ_TARGETS.join(", ")
+            ));
+        }
+        [t] => (vec![t.as_str()], 60),
+        [t, secs] => (
+            vec![t.as_str()],
+            secs.parse()
+                .map_err(|_| format!("`{secs}` is not a number of seconds"))?,
+        ),
+        _ => return Err("usage: cargo xtask fuzz [TARGET] [SECONDS]".into()),
+    };
+    fuzz(&targets, secs)
+}
+
+fn nightly_cargo() -> Command {
+    let mut c = Command::new("cargo");
+    c.current_dir(root());
+    // The workspace's cargo (stable) must not leak its toolchain choice into the nightly one.
+    c.env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO")
+        .env_remove("RUSTC")
+        .arg("+nightly");
+    c
+}
+
+/// Builds the fuzz targets (nightly, AddressSanitizer, debug assertions) and runs each for
+/// `secs` seconds from its committed seeds, new units going to a scratch directory.
+fn fuzz(targets: &[&str], secs: u32) -> Result {
+    let nightly = nightly_cargo().arg("--version").output();
+    if !nightly.is_ok_and(|o| o.status.success()) {
+        return Err(
+            "fuzzing needs the nightly toolchain, which is missing: run \
+             `rustup toolchain install nightly --profile minimal` (.ci/run does)"
+                .into(),
+        );
+    }
+    let fuzz = nightly_cargo().args(["fuzz", "--version"]).output();
+    if !fuzz.is_ok_and(|o| o.status.success()) {
+        return Err(format!(
+            "fuzzing needs cargo-fuzz, which is missing: run \
+             `cargo install cargo-fuzz --locked --version {CARGO_FUZZ_VERSION}` (.ci/run does)"
+        ));
+    }
+    run(
+        "fuzz targets build (cargo fuzz, nightly)",
+        nightly_cargo().args(["fuzz", "build", "--debug-assertions"]),
+    )?;
+    let scratch = root().join("fuzz/work");
+    for target in targets {
+        let work = scratch.join(target);
+        std::fs::create_dir_all(&work).map_err(|e| format!("create {}: {e}", work.display()))?;
+        let seeds = root().join("fuzz/corpus").join(target);
+        run(
+            &format!("fuzz {target} for {secs} s"),
+            nightly_cargo()
+                .args(["fuzz", "run", "--debug-assertions", target])
+                .arg(&work)
+                .arg(&seeds)
+                .arg("--")
+                .arg(format!("-max_total_time={secs}"))
+                .arg(format!("-rss_limit_mb={FUZZ_RSS_LIMIT_MB}"))
+                .arg(format!("-timeout={FUZZ_TIMEOUT_SECS}"))
+                .arg("-print_final_stats=1"),
+        )
+        .map_err(|e| {
+            format!(
+                "{e}: the crashing input is in fuzz/artifacts/{target}/; reproduce with \
+                 `cargo +nightly fuzz run --debug-assertions {target} <file>`, then add it as a \
+                 regression test (docs/fuzzing.md)"
+            )
+        })?;
+    }
     Ok(())
 }
 
@@ -237,20 +474,60 @@ fn bench(extra: &[String]) -> Result {
     )
 }
 
-fn size() -> Result {
-    run(
-        "shipping build (LTO, opt-level z)",
-        cargo().args([
-            "rustc",
-            "--profile",
-            "ship",
-            "-p",
-            "lantern-core",
-            "--lib",
-            "--crate-type",
-            "cdylib",
-        ]),
+/// The size budget of the shipping core library (docs/size.md).
+const SIZE_BUDGET: u64 = 4 * 1024 * 1024;
+
+fn size() -> Result<u64> {
+    ship_build(false)
+}
+
+/// A shipping build: the course pack signed by the real publisher (`build.rs` enforces it again
+/// with `LANTERN_SHIPPING=1`), and the library inside its size budget.
+fn ship() -> Result {
+    let key = env::var_os("LANTERN_PACK_SIGNING_KEY").map(PathBuf::from);
+    check_publisher_key(key.as_deref())?;
+    let bytes = ship_build(true)?;
+    if bytes > SIZE_BUDGET {
+        return Err(format!(
+            "the library is {bytes} bytes, over the {SIZE_BUDGET}-byte budget"
+        ));
+    }
+    println!("shipping library ready: target/ship/liblantern_core.stripped.so");
+    Ok(())
+}
+
+/// Refuses a missing, unreadable or committed (development) course signing key.
+fn check_publisher_key(key: Option<&Path>) -> Result {
+    let key = key.ok_or(
+        "a shipping build needs LANTERN_PACK_SIGNING_KEY=/path/to/publisher.pkcs8.hex \
+         (kept outside the repository); see docs/content-format.md",
     )?;
+    let text = std::fs::read_to_string(key)
+        .map_err(|e| format!("LANTERN_PACK_SIGNING_KEY {}: {e}", key.display()))?;
+    let dev = std::fs::read_to_string(root().join("content/keys/dev-publisher.pkcs8.hex"))
+        .map_err(|e| format!("content/keys/dev-publisher.pkcs8.hex: {e}"))?;
+    if text.trim().eq_ignore_ascii_case(dev.trim()) {
+        return Err("LANTERN_PACK_SIGNING_KEY is the committed development key".into());
+    }
+    Ok(())
+}
+
+fn ship_build(shipping: bool) -> Result<u64> {
+    let mut build = cargo();
+    build.args([
+        "rustc",
+        "--profile",
+        "ship",
+        "-p",
+        "lantern-core",
+        "--lib",
+        "--crate-type",
+        "cdylib",
+    ]);
+    if shipping {
+        build.env("LANTERN_SHIPPING", "1");
+    }
+    run("shipping build (LTO, opt-level z)", &mut build)?;
     let lib = root().join("target/ship/liblantern_core.so");
     let shipped = root().join("target/ship/liblantern_core.stripped.so");
     std::fs::copy(&lib, &shipped).map_err(|e| format!("copy: {e}"))?;
@@ -263,5 +540,26 @@ fn size() -> Result {
         bytes,
         bytes as f64 / (1024.0 * 1024.0)
     );
-    Ok(())
+    Ok(bytes)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shipping_build_refuses_a_missing_or_committed_publisher_key() {
+        assert!(check_publisher_key(None).is_err());
+        let dev = root().join("content/keys/dev-publisher.pkcs8.hex");
+        let refused = check_publisher_key(Some(&dev)).unwrap_err();
+        assert!(refused.contains("development key"), "{refused}");
+        assert!(check_publisher_key(Some(Path::new("/nonexistent/key.hex"))).is_err());
+        let dir = env::temp_dir().join(format!("xtask-ship-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let other = dir.join("publisher.pkcs8.hex");
+        std::fs::write(&other, "00ff").unwrap();
+        assert_eq!(check_publisher_key(Some(&other)), Ok(()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

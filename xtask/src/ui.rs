@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{Result, bindings, root, run};
+use crate::{Knobs, Result, bindings, root, run};
 
 /// Maven from android/, under `xvfb-run` when there is no display and Xvfb is installed.
 fn maven(with_display: bool) -> Command {
@@ -71,7 +71,7 @@ pub fn maven_tests(lib_dir: &Path) -> Result {
 }
 
 pub fn screenshots() -> Result {
-    let lib = bindings()?;
+    let lib = bindings(Knobs::ForTests)?;
     let out = root().join("target/screenshots");
     let _ = std::fs::remove_dir_all(&out);
     run(
@@ -132,7 +132,7 @@ fn desktop_command(lib_dir: &Path, display_needed: bool, jvm_args: &[&str]) -> R
 
 /// `cargo xtask desktop [--measure] [--data-dir DIR] [--lang es] [--dark]`.
 pub fn desktop(args: &[String]) -> Result {
-    let lib = bindings()?;
+    let lib = bindings(Knobs::Shipping)?;
     let lib_dir = lib.parent().expect("library dir").to_path_buf();
     let measure = args.iter().any(|a| a == "--measure");
     if !measure && std::env::var_os("DISPLAY").is_none() {
@@ -150,7 +150,7 @@ pub fn desktop(args: &[String]) -> Result {
 
 /// The UI budgets, printed as figures against their budgets (no timed test asserts them).
 pub fn bench_ui() -> Result {
-    let lib = bindings()?;
+    let lib = bindings(Knobs::ForTests)?;
     let lib_dir = lib.parent().expect("library dir").to_path_buf();
     // Warm the build first so the suite's figure is test time, not compilation.
     run(

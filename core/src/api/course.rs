@@ -1,11 +1,11 @@
 //! FFI surface of the course: the `Course` object (from `Lantern::course()`) and its records.
-//! Every method delegates to `content::CourseContent`; this file only reshapes data for the apps.
+//! Every method delegates to `crate::course::CourseContent`; this file only reshapes data for the apps.
 //! Self-check answers are never sent to the apps before the person answers.
 
 use std::sync::Arc;
 
 use crate::LanternError;
-use crate::content::{self, CourseContent, model};
+use crate::course::{self, CourseContent, model};
 
 use super::Lantern;
 
@@ -24,8 +24,36 @@ pub struct PackInfo {
     pub language: String,
     /// Publisher version of the pack.
     pub version: u64,
-    /// True in development builds, whose trusted key is the committed development key.
+    /// True when the active pack is signed with the committed development key (development
+    /// builds): anyone could have written it.
     pub development_key: bool,
+    /// Who vouches for the active pack.
+    pub publisher: PackPublisher,
+    /// Whether this build accepts course updates from the network (it has a publisher key).
+    pub updates_enabled: bool,
+}
+
+/// Who vouches for a content pack: show it with the content, above all with "Get help now".
+#[derive(uniffi::Record, Debug, Clone, PartialEq, Eq)]
+pub struct PackPublisher {
+    /// The name configured for the publisher's key when the app was built.
+    pub name: String,
+    /// Fingerprint of the publisher's signing key (8 groups of 4 hex digits), to compare with
+    /// the one the publisher announces.
+    pub key_fingerprint: String,
+    /// True for the committed development key: the text is unverified, anyone could have
+    /// written it. Apps should say so next to crisis resources.
+    pub development: bool,
+}
+
+impl From<&course::pack::Publisher> for PackPublisher {
+    fn from(p: &course::pack::Publisher) -> Self {
+        PackPublisher {
+            name: p.name.clone(),
+            key_fingerprint: p.fingerprint(),
+            development: p.is_development(),
+        }
+    }
 }
 
 /// A unit in the course list.
@@ -208,6 +236,8 @@ pub struct HelpSection {
     pub note: String,
     /// What to do, by situation.
     pub resources: Vec<HelpResource>,
+    /// Who vouches for this text (the publisher of the active pack).
+    pub publisher: PackPublisher,
 }
 
 /// Result of `Course::update_from_url`.
@@ -242,8 +272,8 @@ fn block(b: &model::Block) -> LessonBlock {
     }
 }
 
-impl From<content::UnitProgress> for UnitProgress {
-    fn from(p: content::UnitProgress) -> Self {
+impl From<course::UnitProgress> for UnitProgress {
+    fn from(p: course::UnitProgress) -> Self {
         UnitProgress {
             unit_id: p.unit_id,
             sections_read: p.sections_read,
@@ -264,8 +294,8 @@ impl From<content::UnitProgress> for UnitProgress {
     }
 }
 
-impl From<content::search::Hit> for SearchHit {
-    fn from(h: content::search::Hit) -> Self {
+impl From<course::search::Hit> for SearchHit {
+    fn from(h: course::search::Hit) -> Self {
         SearchHit {
             unit_id: h.unit_id,
             unit_title: h.unit_title,
@@ -281,9 +311,13 @@ impl From<content::search::Hit> for SearchHit {
 impl Course {
     /// Opens the course on a data directory (called by `Lantern::open`).
     pub(crate) fn open(data_dir: &std::path::Path) -> Result<Self, LanternError> {
-        Ok(Course {
-            inner: CourseContent::open(data_dir)?,
-        })
+        Ok(Self::from_content(CourseContent::open(data_dir)?))
+    }
+
+    /// Wraps an already opened course, for example one opened with an explicit trust
+    /// (`CourseContent::open_with`) by tools and tests. Not part of the FFI.
+    pub fn from_content(inner: CourseContent) -> Self {
+        Course { inner }
     }
 }
 
@@ -299,12 +333,14 @@ impl Lantern {
 impl Course {
     /// The active content pack (title, language, version).
     pub fn pack_info(&self) -> PackInfo {
-        let pack = self.inner.pack();
+        let (pack, publisher) = self.inner.pack_and_publisher();
         PackInfo {
             title: pack.title.clone(),
             language: pack.language.clone(),
             version: pack.version,
-            development_key: content::pack::TRUSTED_KEY_IS_DEVELOPMENT,
+            development_key: publisher.is_development(),
+            publisher: (&publisher).into(),
+            updates_enabled: self.inner.update_publisher().is_some(),
         }
     }
 
@@ -326,7 +362,7 @@ impl Course {
     /// The lessons of a unit, in order. NotFound for an unknown unit.
     pub fn list_lessons(&self, unit_id: String) -> Result<Vec<LessonSummary>, LanternError> {
         let pack = self.inner.pack();
-        let unit = content::find_unit(&pack, &unit_id)?;
+        let unit = course::find_unit(&pack, &unit_id)?;
         Ok(unit
             .lessons
             .iter()
@@ -353,8 +389,8 @@ impl Course {
         lesson_id: String,
     ) -> Result<LessonContent, LanternError> {
         let pack = self.inner.pack();
-        let unit = content::find_unit(&pack, &unit_id)?;
-        let lesson = content::find_lesson(unit, &lesson_id)?;
+        let unit = course::find_unit(&pack, &unit_id)?;
+        let lesson = course::find_lesson(unit, &lesson_id)?;
         Ok(LessonContent {
             unit_id: unit.id.clone(),
             unit_title: unit.title.clone(),
@@ -465,10 +501,13 @@ impl Course {
             .collect())
     }
 
-    /// The "Get help now" crisis-resources section of the active pack.
+    /// The "Get help now" crisis-resources section of the active pack, with the publisher that
+    /// vouches for it.
     pub fn help_now(&self) -> HelpSection {
-        let help = self.inner.pack().help.clone();
+        let (pack, publisher) = self.inner.pack_and_publisher();
+        let help = pack.help.clone();
         HelpSection {
+            publisher: (&publisher).into(),
             title: help.title,
             note: help.note,
             resources: help
@@ -483,12 +522,14 @@ impl Course {
     }
 
     /// Fetches a newer signed pack from `url` (https; http only to loopback) and switches to it.
-    /// ContentRejected for unsigned, tampered, wrongly signed, malformed, older or same-version
-    /// packs; Network when the server cannot be reached. The current content stays readable.
+    /// ContentRejected when the build accepts no updates (`PackInfo::updates_enabled` is false),
+    /// and for unsigned, tampered, wrongly signed (including by the development key), malformed,
+    /// older, same-version or too far newer packs; Network when the server cannot be reached.
+    /// The current content stays readable.
     pub fn update_from_url(&self, url: String) -> Result<ContentUpdate, LanternError> {
         Ok(match self.inner.update_from_url(&url)? {
-            content::UpdateOutcome::NotModified => ContentUpdate::NotModified,
-            content::UpdateOutcome::Updated { version } => ContentUpdate::Updated { version },
+            course::UpdateOutcome::NotModified => ContentUpdate::NotModified,
+            course::UpdateOutcome::Updated { version } => ContentUpdate::Updated { version },
         })
     }
 }

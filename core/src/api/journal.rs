@@ -13,20 +13,23 @@ use crate::journal::{
     CheckIn, Entry, EntryPage, EntryQuery, EntryUpdate, ImportReport, JournalStore, MoodTrends,
     NewEntry, PlaintextFormat,
 };
-use crate::vault::{Vault, VaultOptions};
+use crate::vault::passphrase_policy::{self, PassphraseProblem};
+use crate::vault::{PlatformKeyError, Vault, VaultOptions};
 
 /// The file in the data directory that holds the vault and the journal (all sealed).
 pub const PRIVATE_DB_FILE: &str = "private.db";
 
 /// A key the platform holds (Android Keystore, iOS Keychain / Secure Enclave), offered as a
 /// second way to unlock. The core hands over its data key to be wrapped and later asks for
-/// it back; the platform key itself never leaves the platform.
+/// it back; the platform key itself never leaves the platform. A failure is raised as a
+/// `PlatformKeyError` and reaches the caller of the unlock typed (`Cancelled` as
+/// `LanternError::Cancelled`, `KeyUnavailable` as `WrongPassphrase`: ask for the passphrase).
 #[uniffi::export(foreign)]
 pub trait PlatformKeyProvider: Send + Sync {
     /// Encrypts `key` with the platform-held key and returns the result (stored by the core).
-    fn wrap_key(&self, key: Vec<u8>) -> Result<Vec<u8>, LanternError>;
+    fn wrap_key(&self, key: Vec<u8>) -> Result<Vec<u8>, PlatformKeyError>;
     /// Decrypts what `wrap_key` returned (may ask for biometrics); an error aborts the unlock.
-    fn unwrap_key(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, LanternError>;
+    fn unwrap_key(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, PlatformKeyError>;
 }
 
 /// The encrypted recovery journal: vault (passphrase, recovery code, platform key) and
@@ -143,12 +146,6 @@ impl Journal {
             .unlock_with_platform_key(|w| provider.unwrap_key(w.to_vec()))?)
     }
 
-    /// FOR TESTS ONLY: lowers the passphrase KDF work factor (default 600,000 PBKDF2
-    /// iterations) so foreign-language tests run fast. Apps must never call this.
-    pub fn set_kdf_iterations_for_tests(&self, iterations: u32) {
-        self.vault().set_kdf_iterations(iterations)
-    }
-
     /// Adds an entry; returns it with its new id.
     pub fn add_entry(&self, entry: NewEntry) -> Result<Entry, LanternError> {
         Ok(self.store.add_entry(entry)?)
@@ -235,10 +232,36 @@ impl Journal {
     }
 }
 
+/// Test knobs, compiled only with the `test-knobs` feature: the library `cargo xtask test`
+/// builds for the Kotlin and Python suites has them, the shipped library does not.
+#[cfg(feature = "test-knobs")]
+#[uniffi::export]
+impl Journal {
+    /// Lowers the passphrase KDF work factor (default 600,000 PBKDF2 iterations) so
+    /// foreign-language tests run fast.
+    pub fn set_kdf_iterations_for_tests(&self, iterations: u32) {
+        self.vault().set_kdf_iterations(iterations)
+    }
+}
+
 #[uniffi::export]
 impl Lantern {
     /// The encrypted recovery journal.
     pub fn journal(&self) -> Arc<Journal> {
         Arc::clone(&self.journal)
     }
+}
+
+/// Checks a passphrase the person is choosing (journal setup, change, recovery, backup) against
+/// the core's one rule; None when it may be used. Setup and the others refuse the same
+/// passphrases with InvalidInput, so an app may call this to explain why as the person types.
+#[uniffi::export]
+pub fn check_new_passphrase(passphrase: String) -> Option<PassphraseProblem> {
+    passphrase_policy::check_new_passphrase(&passphrase).err()
+}
+
+/// The fewest characters a new passphrase may have (for the app's hint text).
+#[uniffi::export]
+pub fn min_passphrase_chars() -> u32 {
+    passphrase_policy::MIN_PASSPHRASE_CHARS
 }

@@ -1,6 +1,6 @@
 //! The whole FFI surface. Only this module carries `#[uniffi::export]`; every method is a thin
 //! delegation to a capability module, so a reader sees the app-facing API in one place.
-//! All calls are blocking: apps call them off the main thread (see DESIGN.md "Threading").
+//! All calls are blocking: apps call them off the main thread (see `docs/design.md`, "Threading").
 
 pub mod course;
 pub mod journal;
@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::LanternError;
+use crate::vault::VaultOptions;
 
 pub use journal::{Journal, PlatformKeyProvider};
 
@@ -27,10 +28,22 @@ impl Lantern {
     /// Opens the core on `data_dir`, creating it if needed.
     #[uniffi::constructor]
     pub fn open(data_dir: String) -> Result<Arc<Self>, LanternError> {
-        let data_dir = PathBuf::from(data_dir);
+        Self::open_with(PathBuf::from(data_dir), VaultOptions::default())
+    }
+
+    /// The data directory this core was opened on.
+    pub fn data_dir(&self) -> String {
+        self.data_dir.display().to_string()
+    }
+}
+
+impl Lantern {
+    /// Rust callers only (the CLI, tests): opens with chosen vault options, such as a lower
+    /// KDF work factor for tests. Not part of the FFI.
+    pub fn open_with(data_dir: PathBuf, options: VaultOptions) -> Result<Arc<Self>, LanternError> {
         crate::store::ensure_data_dir(&data_dir)?;
         let course = Arc::new(course::Course::open(&data_dir)?);
-        let journal = Arc::new(Journal::open(&data_dir, Default::default())?);
+        let journal = Arc::new(Journal::open(&data_dir, options)?);
         let sharing = Arc::new(sharing::Sharing::open(
             &data_dir,
             journal.clone(),
@@ -42,10 +55,5 @@ impl Lantern {
             journal,
             sharing,
         }))
-    }
-
-    /// The data directory this core was opened on.
-    pub fn data_dir(&self) -> String {
-        self.data_dir.display().to_string()
     }
 }

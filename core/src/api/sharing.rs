@@ -1,8 +1,10 @@
 //! FFI surface of consent-gated sharing: the `Sharing` object (reached through
 //! `Lantern::sharing()`). Pairing by invite and safety number, consent grants, sync through the
-//! relay, what a supporter received, and the peer's audit log. Thin delegations to
-//! `crate::sync` and `crate::consent`; every call blocks (sync does network I/O). A sync can
-//! report progress to a foreign `SyncObserver` and be stopped through a `SyncCancellation`.
+//! relay, what a supporter received (typed `SharedContent`), and the peer's audit log; and the
+//! consent rules the apps apply the same way as the core (tag normalisation, the scope grammar
+//! and words, grant limits). Thin delegations to `crate::sharing` and `crate::consent`; every
+//! call blocks (sync does network I/O). A sync can report progress to a foreign `SyncObserver`
+//! and be stopped through a `SyncCancellation`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,12 +13,12 @@ use crate::LanternError;
 use crate::api::Lantern;
 use crate::api::course::Course;
 use crate::api::journal::Journal;
-use crate::consent::audit::AuditRecord;
-use crate::consent::{Grant, GrantState, GrantTerms, Scope};
-use crate::sync::engine::{self, SyncHooks, SyncReport};
-use crate::sync::inbox::HeldGrant;
-use crate::sync::pairing::{ConnectionInfo, Role};
-use crate::sync::{SharingStore, sources, unix_now};
+use crate::consent::{self, Grant, GrantState, GrantTerms, Scope};
+use crate::sharing::audit::AuditRecord;
+use crate::sharing::engine::{self, SyncHooks, SyncReport};
+use crate::sharing::inbox::{HeldGrant, ReceivedItem};
+use crate::sharing::pairing::{ConnectionInfo, Role};
+use crate::sharing::{SharedContent, SharedUnitProgress, SharingStore, sources, unix_now};
 
 /// Sharing with supporters (as a peer) and receiving from peers (as a supporter). Needs the
 /// vault unlocked: every record it keeps is sealed under the vault's key.
@@ -74,9 +76,8 @@ pub struct ConsentGrant {
     pub discloser_name: String,
     /// To whom.
     pub recipient_name: String,
-    /// What, as scope codes (`mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
-    /// `course-progress`).
-    pub scopes: Vec<String>,
+    /// What, typed (`format_scope` gives the text form, `describe_scope` the words).
+    pub scopes: Vec<Scope>,
     /// What kind and how much, in plain words (one line per scope).
     pub how_much: Vec<String>,
     /// Why.
@@ -92,26 +93,70 @@ pub struct ConsentGrant {
 }
 
 /// Something a peer shared with me.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SharedItem {
     pub connection_id: String,
-    /// `entry`, `checkin`, `mood-trends` or `course-progress`.
-    pub kind: String,
     pub item_id: String,
     /// Goes up with every edit the peer shares.
     pub version: u64,
-    /// The shared content as JSON.
-    pub body: String,
+    /// What was shared, typed (its `Debug` never shows the content).
+    pub content: SharedContent,
     pub grant_id: String,
     pub received_at: i64,
 }
 
-impl std::fmt::Debug for SharedItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedItem")
-            .field("kind", &self.kind)
-            .field("version", &self.version)
-            .finish_non_exhaustive()
+impl From<ReceivedItem> for SharedItem {
+    fn from(i: ReceivedItem) -> Self {
+        SharedItem {
+            connection_id: i.connection_id,
+            item_id: i.meta.id,
+            version: i.version,
+            content: i.content,
+            grant_id: i.grant_id,
+            received_at: i.received_at,
+        }
+    }
+}
+
+/// How long a consent may last, in seconds: the apps offer choices within these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct GrantLimits {
+    pub min_seconds: u64,
+    pub max_seconds: u64,
+}
+
+/// The one tag rule (trimmed, lower case, 1 to 40 characters), for journal tags and tag
+/// scopes alike. `InvalidInput` says what is wrong.
+#[uniffi::export]
+pub fn normalize_tag(tag: String) -> Result<String, LanternError> {
+    Ok(consent::normalize_tag(&tag)?)
+}
+
+/// Reads a scope in its text form (`mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
+/// `course-progress`), as the CLI writes it.
+#[uniffi::export]
+pub fn parse_scope(text: String) -> Result<Scope, LanternError> {
+    Ok(Scope::parse(&text)?)
+}
+
+/// A scope's text form, the inverse of `parse_scope`.
+#[uniffi::export]
+pub fn format_scope(scope: Scope) -> String {
+    scope.to_text()
+}
+
+/// What a scope lets a supporter see, in plain words (as the signed grant states it).
+#[uniffi::export]
+pub fn describe_scope(scope: Scope) -> String {
+    scope.describe()
+}
+
+/// The shortest and longest a consent may last.
+#[uniffi::export]
+pub fn grant_limits() -> GrantLimits {
+    GrantLimits {
+        min_seconds: consent::MIN_GRANT_SECONDS as u64,
+        max_seconds: consent::MAX_GRANT_SECONDS as u64,
     }
 }
 
@@ -251,7 +296,7 @@ fn grant_view(terms: &GrantTerms, revoked_at: Option<i64>, state: GrantState) ->
         connection_id: terms.connection_id.clone(),
         discloser_name: terms.discloser.name.clone(),
         recipient_name: terms.recipient.name.clone(),
-        scopes: terms.scopes.iter().map(Scope::to_cli).collect(),
+        scopes: terms.scopes.clone(),
         how_much: terms.how_much.clone(),
         purpose: terms.purpose.clone(),
         created_at: terms.created_at,
@@ -357,7 +402,19 @@ impl Sharing {
         // Only a peer's core reads the journal; a supporter-only installation sends nothing.
         let items = if sharing {
             let mut items = sources::journal_items(self.journal.store(), now * 1000)?;
-            items.push(sources::course_item(&self.course.progress()?));
+            let units = self
+                .course
+                .progress()?
+                .into_iter()
+                .map(|u| SharedUnitProgress {
+                    unit_id: u.unit_id,
+                    sections_read: u.sections_read,
+                    sections_total: u.sections_total,
+                    self_checks_answered: u.self_checks_answered,
+                    self_checks_correct: u.self_checks_correct,
+                    self_checks_total: u.self_checks_total,
+                });
+            items.push(sources::course_item(units.collect()));
             items
         } else {
             Vec::new()
@@ -387,9 +444,11 @@ impl Sharing {
 
     /// Peer: pairs with a supporter's invite; `name` is how the supporter will see me. Compare
     /// the returned safety number with the supporter's in person before granting anything.
+    /// Needs the invite's relay (this device gets a mailbox there for the supporter's one
+    /// reply: the connection's own posting capability).
     pub fn pair(&self, invite: String, name: String) -> Result<SharingConnection, LanternError> {
         let mut store = self.store();
-        let c = store.pair(&invite, &name, unix_now())?;
+        let c = store.pair_via_relay(&invite, &name, unix_now())?;
         self.connection_view(&store, c)
     }
 
@@ -405,21 +464,22 @@ impl Sharing {
 
     /// The safety number of a connection.
     pub fn safety_number(&self, connection_id: String) -> Result<String, LanternError> {
-        self.store().safety_number(&connection_id)
+        Ok(self.store().safety_number(&connection_id)?)
     }
 
     /// Peer: gives a supporter consent to see `scopes` for `purpose`, for `expires_in_seconds`
-    /// (at most a year). Widening later means a new grant; this one never changes.
+    /// (within `grant_limits()`). A tag scope's tag is normalised like a journal tag. Widening
+    /// later means a new grant; this one never changes.
     pub fn grant(
         &self,
         connection_id: String,
-        scopes: Vec<String>,
+        scopes: Vec<Scope>,
         purpose: String,
         expires_in_seconds: u64,
     ) -> Result<ConsentGrant, LanternError> {
         let scopes = scopes
-            .iter()
-            .map(|s| Scope::parse(s))
+            .into_iter()
+            .map(Scope::normalized)
             .collect::<Result<Vec<_>, _>>()?;
         let now = unix_now();
         let expires_at = now.saturating_add(i64::try_from(expires_in_seconds).unwrap_or(i64::MAX));
@@ -437,7 +497,7 @@ impl Sharing {
     /// Peer: revokes a grant now. The next sync tells the supporter's core to delete everything
     /// received under it; nothing more is shared under it from this moment.
     pub fn revoke(&self, grant_id: String) -> Result<(), LanternError> {
-        self.store().revoke(&grant_id, unix_now())
+        Ok(self.store().revoke(&grant_id, unix_now())?)
     }
 
     /// Posts what consent allows and fetches what peers shared. Safe to repeat or interrupt.
@@ -461,18 +521,7 @@ impl Sharing {
         let items = self
             .store()
             .received_items(connection_id.as_deref(), unix_now())?;
-        Ok(items
-            .into_iter()
-            .map(|i| SharedItem {
-                connection_id: i.connection_id,
-                kind: i.meta.kind.as_str().to_string(),
-                item_id: i.meta.id,
-                version: i.version,
-                body: i.body,
-                grant_id: i.grant_id,
-                received_at: i.received_at,
-            })
-            .collect())
+        Ok(items.into_iter().map(Into::into).collect())
     }
 
     /// Supporter: the consents peers gave me that are active now: what I may see, why, until when.
@@ -498,17 +547,31 @@ impl Sharing {
             .collect())
     }
 
-    /// Peer: checks the audit log's hash chain; returns how many records it holds, or an
-    /// `Integrity` error naming the first bad record.
+    /// Peer: checks the audit log (hash chain, the checkpoint signed with my identity key, the
+    /// vault's rollback mark) and my grants against it; returns how many records it holds, or
+    /// an `Integrity` error when the sharing data was changed or rolled back outside Lantern.
     pub fn verify_audit(&self) -> Result<u64, LanternError> {
-        self.store()
-            .verify_audit()
-            .map(|n| n as u64)
-            .map_err(|e| LanternError::Integrity(e.to_string()))
+        Ok(self.store().verify_audit().map(|n| n as u64)?)
     }
 
-    /// Peer: the audit log as JSON, for keeping or handing on (anyone can re-check the chain).
+    /// Peer: the audit log as JSON with its head signed by my identity key, for keeping or
+    /// handing on (anyone with my public key can re-check it). Refused if the log fails
+    /// `verify_audit`.
     pub fn export_audit(&self) -> Result<String, LanternError> {
         Ok(self.store().export_audit()?)
+    }
+
+    /// Checks an exported audit log: its hash chain and its signature by the peer paired on
+    /// `connection_id` (as a supporter checking what a peer handed me), or by me when `None`.
+    /// Returns how many records it holds; `Integrity` if it was changed or signed by anyone else.
+    pub fn verify_audit_export(
+        &self,
+        export: String,
+        connection_id: Option<String>,
+    ) -> Result<u64, LanternError> {
+        Ok(self
+            .store()
+            .verify_audit_export(&export, connection_id.as_deref())
+            .map(|n| n as u64)?)
     }
 }

@@ -5,21 +5,29 @@
 //! to whom, what kind and how much, why, until when, the right to revoke, signature and date);
 //! it is signed by the peer's Ed25519 key, never changes once made (widening is a new grant),
 //! and travels signed to the supporter so their core can check items again on arrival.
-//! This module never does I/O itself: storage is in `store`, the hash-chained log in `audit`.
-
-pub mod audit;
-pub mod store;
+//!
+//! A pure policy: no I/O, no clock (callers pass `now`), and nothing from sharing, the journal
+//! or the FFI layer. It also owns the rules the apps and the CLI must apply the same way: tag
+//! normalisation ([`normalize_tag`]), the scope grammar ([`Scope::parse`], [`Scope::to_text`]),
+//! the scope's words ([`Scope::describe`]) and the grant limits ([`MIN_GRANT_SECONDS`],
+//! [`MAX_GRANT_SECONDS`]). Grant storage and the audit log are in `crate::sharing`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::LanternError;
+use crate::codec::{b64_32, b64_bytes, make_id};
 use crate::crypto::hazmat::{SigningKey, verify_ed25519};
-use crate::sync::codec::{b64_32, b64_bytes, make_id};
 
+/// Shortest consent: one hour.
+pub const MIN_GRANT_SECONDS: i64 = 3600;
 /// Longest consent may last: one year.
 pub const MAX_GRANT_SECONDS: i64 = 365 * 24 * 3600;
 /// Longest purpose text, in characters.
 pub const MAX_PURPOSE_CHARS: usize = 500;
+/// Longest tag, in characters (after normalisation). The journal's record format stores a
+/// tag's length in one byte, so this bounds it (40 characters of at most 4 bytes each).
+pub const MAX_TAG_CHARS: usize = 40;
+/// Longest entry id a scope may name, in bytes.
+const MAX_ENTRY_ID_BYTES: usize = 200;
 /// Version of the signed grant format.
 pub const GRANT_FORMAT_VERSION: u32 = 1;
 /// Domain separation for grant signatures.
@@ -33,6 +41,8 @@ pub const RIGHT_TO_REVOKE: &str = "You may revoke this consent at any time, as e
 pub enum ConsentError {
     #[error("invalid consent: {0}")]
     Invalid(&'static str),
+    #[error("a consent lasts at least one hour and at most one year")]
+    ExpiryOutOfRange,
     #[error(
         "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress)"
     )]
@@ -41,18 +51,8 @@ pub enum ConsentError {
     BadSignature,
     #[error("no such grant")]
     NotFound,
-}
-
-impl From<ConsentError> for LanternError {
-    fn from(e: ConsentError) -> Self {
-        match e {
-            ConsentError::NotFound => LanternError::NotFound(e.to_string()),
-            ConsentError::BadSignature => LanternError::Integrity(e.to_string()),
-            ConsentError::Invalid(_) | ConsentError::UnknownScope => {
-                LanternError::InvalidInput(e.to_string())
-            }
-        }
-    }
+    #[error("a tag needs 1 to 40 characters")]
+    BadTag,
 }
 
 /// The kinds of item that can ever leave the device.
@@ -99,8 +99,11 @@ impl ItemMeta {
     }
 }
 
-/// What one grant covers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// What one grant covers. Crosses the FFI as a typed enum; its words come from
+/// [`Scope::describe`] and its text form (the CLI's) from [`Scope::to_text`].
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, uniffi::Enum,
+)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Scope {
     /// The mood trend summary.
@@ -115,8 +118,28 @@ pub enum Scope {
     CourseProgress,
 }
 
-fn normalize_tag(tag: &str) -> String {
+/// THE tag rule, for journal tags and tag scopes alike: trimmed, lower case, 1 to
+/// [`MAX_TAG_CHARS`] characters.
+pub fn normalize_tag(tag: &str) -> Result<String, ConsentError> {
+    let t = tag.trim().to_lowercase();
+    if t.is_empty() || t.chars().count() > MAX_TAG_CHARS {
+        return Err(ConsentError::BadTag);
+    }
+    Ok(t)
+}
+
+/// The same comparison form as [`normalize_tag`], for matching a stored tag (never fails).
+fn tag_key(tag: &str) -> String {
     tag.trim().to_lowercase()
+}
+
+/// Checks how long a consent would last, `seconds` from when it is given.
+pub fn check_duration(seconds: i64) -> Result<(), ConsentError> {
+    if (MIN_GRANT_SECONDS..=MAX_GRANT_SECONDS).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(ConsentError::ExpiryOutOfRange)
+    }
 }
 
 impl Scope {
@@ -131,7 +154,7 @@ impl Scope {
             _ => {
                 if let Some(tag) = text.strip_prefix("entries:tag=") {
                     Scope::EntriesWithTag {
-                        tag: normalize_tag(tag),
+                        tag: normalize_tag(tag)?,
                     }
                 } else if let Some(id) = text.strip_prefix("entry:") {
                     Scope::Entry {
@@ -146,20 +169,36 @@ impl Scope {
         Ok(scope)
     }
 
+    /// Checks a scope built by hand (the apps build them typed) and returns it normalised:
+    /// a tag scope's tag goes through [`normalize_tag`], an entry id is trimmed.
+    pub fn normalized(self) -> Result<Scope, ConsentError> {
+        let scope = match self {
+            Scope::EntriesWithTag { tag } => Scope::EntriesWithTag {
+                tag: normalize_tag(&tag)?,
+            },
+            Scope::Entry { id } => Scope::Entry {
+                id: id.trim().to_string(),
+            },
+            other => other,
+        };
+        scope.validate()?;
+        Ok(scope)
+    }
+
     fn validate(&self) -> Result<(), ConsentError> {
         match self {
-            Scope::EntriesWithTag { tag } if tag.is_empty() || tag.chars().count() > 100 => Err(
-                ConsentError::Invalid("a tag scope needs a tag of 1 to 100 characters"),
-            ),
-            Scope::Entry { id } if id.is_empty() || id.len() > 200 => {
+            Scope::EntriesWithTag { tag } if normalize_tag(tag).as_deref() != Ok(tag) => {
+                Err(ConsentError::BadTag)
+            }
+            Scope::Entry { id } if id.is_empty() || id.len() > MAX_ENTRY_ID_BYTES => {
                 Err(ConsentError::Invalid("an entry scope needs an entry id"))
             }
             _ => Ok(()),
         }
     }
 
-    /// The CLI form, inverse of [`Scope::parse`].
-    pub fn to_cli(&self) -> String {
+    /// The text form (the CLI's), inverse of [`Scope::parse`].
+    pub fn to_text(&self) -> String {
         match self {
             Scope::MoodTrends => "mood-trends".into(),
             Scope::CheckIns => "checkins".into(),
@@ -176,7 +215,7 @@ impl Scope {
             (Scope::CheckIns, ItemKind::CheckIn) => true,
             (Scope::CourseProgress, ItemKind::CourseProgress) => true,
             (Scope::EntriesWithTag { tag }, ItemKind::Entry) => {
-                item.tags.iter().any(|t| normalize_tag(t) == *tag)
+                item.tags.iter().any(|t| tag_key(t) == *tag)
             }
             (Scope::Entry { id }, ItemKind::Entry) => item.id == *id,
             _ => false,
@@ -186,7 +225,7 @@ impl Scope {
     /// "What kind and how much" in plain words, as the signed grant states it.
     pub fn describe(&self) -> String {
         match self {
-            Scope::MoodTrends => "your mood trend summary (averages over time, not single check-ins), kept up to date".into(),
+            Scope::MoodTrends => "your mood trend summary (weekly averages of your check-ins, never single check-ins), kept up to date".into(),
             Scope::CheckIns => "every daily check-in (mood and notes), including new ones and edits".into(),
             Scope::EntriesWithTag { tag } => format!("every journal entry tagged \"{tag}\" (full text, mood and tags), including new ones and edits, for as long as it carries the tag"),
             Scope::Entry { id } => format!("the one journal entry {id} (full text, mood and tags), including its edits"),
@@ -301,12 +340,7 @@ pub fn make_grant(
             "a consent needs a purpose of 1 to 500 characters",
         ));
     }
-    if req.expires_at <= now {
-        return Err(ConsentError::Invalid("the expiry must be in the future"));
-    }
-    if req.expires_at - now > MAX_GRANT_SECONDS {
-        return Err(ConsentError::Invalid("a consent can last at most one year"));
-    }
+    check_duration(req.expires_at.saturating_sub(now))?;
     if req.discloser_name.trim().is_empty() || req.recipient.name.trim().is_empty() {
         return Err(ConsentError::Invalid("both parties need a name"));
     }
@@ -326,7 +360,8 @@ pub fn make_grant(
         expires_at: req.expires_at,
         right_to_revoke: RIGHT_TO_REVOKE.to_string(),
     };
-    let bytes = serde_json::to_vec(&terms).expect("grant terms serialize");
+    // Strings, numbers and byte arrays only: serialising cannot fail.
+    let bytes = serde_json::to_vec(&terms).map_err(|_| ConsentError::Invalid("grant terms"))?;
     let signature = key.sign(&signing_message(&bytes)).to_vec();
     Ok((
         terms,
@@ -468,7 +503,7 @@ mod tests {
             "entry:abc",
             "course-progress",
         ] {
-            assert_eq!(Scope::parse(s).expect("parses").to_cli(), s);
+            assert_eq!(Scope::parse(s).expect("parses").to_text(), s);
         }
         assert_eq!(
             Scope::parse("entries:tag= Family ").expect("parses"),
@@ -477,7 +512,25 @@ mod tests {
             }
         );
         assert_eq!(Scope::parse("everything"), Err(ConsentError::UnknownScope));
-        assert!(Scope::parse("entries:tag=").is_err());
+        assert_eq!(Scope::parse("entries:tag="), Err(ConsentError::BadTag));
+        assert_eq!(
+            Scope::parse(&format!("entries:tag={}", "x".repeat(41))),
+            Err(ConsentError::BadTag)
+        );
+        // A typed scope from an app is normalised the same way, or refused.
+        assert_eq!(
+            Scope::EntriesWithTag {
+                tag: " Family ".into()
+            }
+            .normalized(),
+            Ok(Scope::EntriesWithTag {
+                tag: "family".into()
+            })
+        );
+        assert_eq!(
+            Scope::EntriesWithTag { tag: "  ".into() }.normalized(),
+            Err(ConsentError::BadTag)
+        );
         assert!(Scope::parse("entry:").is_err());
     }
 
@@ -581,9 +634,46 @@ mod tests {
         let ok = vec![Scope::CheckIns];
         assert!(make_grant(req(ok.clone(), "p", NOW + MAX_GRANT_SECONDS), &key, NOW).is_ok());
         assert!(make_grant(req(ok.clone(), "p", NOW + MAX_GRANT_SECONDS + 1), &key, NOW).is_err());
-        assert!(make_grant(req(ok.clone(), "p", NOW), &key, NOW).is_err());
+        assert_eq!(
+            make_grant(req(ok.clone(), "p", NOW), &key, NOW).map(|_| ()),
+            Err(ConsentError::ExpiryOutOfRange)
+        );
+        assert!(make_grant(req(ok.clone(), "p", NOW + MIN_GRANT_SECONDS), &key, NOW).is_ok());
+        assert_eq!(
+            make_grant(req(ok.clone(), "p", NOW + MIN_GRANT_SECONDS - 1), &key, NOW).map(|_| ()),
+            Err(ConsentError::ExpiryOutOfRange)
+        );
+        // A hand-built tag scope that is not normalised is refused when granting.
+        assert_eq!(
+            make_grant(
+                req(
+                    vec![Scope::EntriesWithTag {
+                        tag: "Family".into()
+                    }],
+                    "p",
+                    NOW + 3600
+                ),
+                &key,
+                NOW
+            )
+            .map(|_| ()),
+            Err(ConsentError::BadTag)
+        );
         assert!(make_grant(req(ok.clone(), "  ", NOW + 60), &key, NOW).is_err());
         assert!(make_grant(req(vec![], "p", NOW + 60), &key, NOW).is_err());
+    }
+
+    #[test]
+    fn tags_normalise_once_for_everyone() {
+        assert_eq!(normalize_tag("  Family "), Ok("family".into()));
+        assert_eq!(normalize_tag("ÄRGER"), Ok("ärger".into()));
+        assert_eq!(normalize_tag(" \t"), Err(ConsentError::BadTag));
+        assert_eq!(normalize_tag(&"é".repeat(40)), Ok("é".repeat(40)));
+        assert_eq!(normalize_tag(&"é".repeat(41)), Err(ConsentError::BadTag));
+        assert!(check_duration(MIN_GRANT_SECONDS).is_ok());
+        assert!(check_duration(MAX_GRANT_SECONDS).is_ok());
+        assert!(check_duration(MAX_GRANT_SECONDS + 1).is_err());
+        assert!(check_duration(0).is_err());
     }
 
     #[test]

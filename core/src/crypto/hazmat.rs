@@ -31,6 +31,79 @@ pub fn make_random<const N: usize>() -> [u8; N] {
     out
 }
 
+/// Bytes of the OS random source fetched a block at a time, for callers that need fresh
+/// random bytes per record (nonces, ids): one system call per [`RANDOM_POOL_LEN`] bytes instead
+/// of one per value. Every byte is handed out once, then wiped from the pool. Not for keys
+/// (use [`make_key`]). A pool must not be shared across `fork()` (the child would hand out
+/// the parent's next bytes again); holders keep it per unlock, next to a SQLite connection,
+/// which cannot cross a fork either.
+pub struct RandomPool {
+    buf: Zeroizing<Vec<u8>>,
+    pos: usize,
+}
+
+/// Bytes fetched per refill of a [`RandomPool`].
+pub const RANDOM_POOL_LEN: usize = 4096;
+
+impl Default for RandomPool {
+    fn default() -> Self {
+        RandomPool {
+            buf: Zeroizing::new(vec![0u8; RANDOM_POOL_LEN]),
+            pos: RANDOM_POOL_LEN,
+        }
+    }
+}
+
+impl std::fmt::Debug for RandomPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RandomPool")
+    }
+}
+
+impl RandomPool {
+    /// Fills `out` with fresh random bytes.
+    pub fn fill(&mut self, out: &mut [u8]) {
+        let mut done = 0;
+        while done < out.len() {
+            if self.pos == RANDOM_POOL_LEN {
+                SystemRandom::new()
+                    .fill(&mut self.buf)
+                    .expect("the OS random source is available");
+                self.pos = 0;
+            }
+            let n = (RANDOM_POOL_LEN - self.pos).min(out.len() - done);
+            let taken = &mut self.buf[self.pos..self.pos + n];
+            out[done..done + n].copy_from_slice(taken);
+            taken.fill(0);
+            self.pos += n;
+            done += n;
+        }
+    }
+
+    /// `N` fresh random bytes.
+    pub fn take<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        self.fill(&mut out);
+        out
+    }
+
+    /// A fresh AES-GCM nonce.
+    pub fn nonce(&mut self) -> FreshNonce {
+        FreshNonce(self.take())
+    }
+}
+
+/// A random AES-GCM nonce that has never been used: made only from the OS random source
+/// (directly or through a [`RandomPool`]), consumed by the one seal that uses it.
+pub struct FreshNonce([u8; AES_256_GCM_NONCE_LEN]);
+
+impl FreshNonce {
+    /// A nonce straight from the OS random source.
+    pub fn from_os() -> Self {
+        FreshNonce(make_random())
+    }
+}
+
 /// A fresh random 256-bit key, zeroized on drop.
 pub fn make_key() -> Zeroizing<[u8; AES_256_GCM_KEY_LEN]> {
     Zeroizing::new(make_random())
@@ -78,9 +151,11 @@ pub fn derive_hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Constant-time equality of two byte strings.
+/// Constant-time equality of two byte strings (the `subtle` crate's; only the lengths, which
+/// are public here, may leak through timing).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq as _;
+    bool::from(a.ct_eq(b))
 }
 
 fn gcm_key(key: &[u8; AES_256_GCM_KEY_LEN]) -> LessSafeKey {
@@ -93,19 +168,32 @@ pub fn seal_aes_gcm(key: &[u8; AES_256_GCM_KEY_LEN], aad: &[u8], plaintext: &[u8
 }
 
 fn seal_with(key: &LessSafeKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    let nonce_bytes: [u8; AES_256_GCM_NONCE_LEN] = make_random();
     let mut out = Vec::with_capacity(AES_256_GCM_NONCE_LEN + plaintext.len() + AES_256_GCM_TAG_LEN);
-    out.extend_from_slice(&nonce_bytes);
+    out.extend_from_slice(&[0u8; AES_256_GCM_NONCE_LEN]);
     out.extend_from_slice(plaintext);
+    seal_in_place_with(key, FreshNonce::from_os(), aad, &mut out, 0);
+    out
+}
+
+/// See [`GcmKey::seal_in_place`].
+fn seal_in_place_with(
+    key: &LessSafeKey,
+    nonce: FreshNonce,
+    aad: &[u8],
+    buf: &mut Vec<u8>,
+    at: usize,
+) {
+    let body = at + AES_256_GCM_NONCE_LEN;
+    assert!(buf.len() >= body, "room for the nonce is reserved");
+    buf[at..body].copy_from_slice(&nonce.0);
     let tag = key
         .seal_in_place_separate_tag(
-            Nonce::assume_unique_for_key(nonce_bytes),
+            Nonce::assume_unique_for_key(nonce.0),
             Aad::from(aad),
-            &mut out[AES_256_GCM_NONCE_LEN..],
+            &mut buf[body..],
         )
         .expect("plaintext is below AES-GCM's length limit");
-    out.extend_from_slice(tag.as_ref());
-    out
+    buf.extend_from_slice(tag.as_ref());
 }
 
 /// Opens the output of [`seal_aes_gcm`]. Fails on a wrong key, wrong `aad` or any changed byte.
@@ -159,9 +247,46 @@ impl GcmKey {
         seal_with(&self.0, aad, plaintext)
     }
 
+    /// Seals in place, without copying the plaintext: `buf[at..at + 12]` (reserved by the
+    /// caller) receives `nonce`, `buf[at + 12..]` (the plaintext) becomes ciphertext, and the
+    /// tag is appended. From `at` on, the same format as [`seal_aes_gcm`]. Reserve 16 bytes of
+    /// capacity for the tag so a buffer holding plaintext is never reallocated (and the old
+    /// copy freed unwiped).
+    pub fn seal_in_place(&self, nonce: FreshNonce, aad: &[u8], buf: &mut Vec<u8>, at: usize) {
+        seal_in_place_with(&self.0, nonce, aad, buf, at)
+    }
+
     /// Like [`open_aes_gcm`].
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         open_with(&self.0, aad, sealed)
+    }
+}
+
+/// An HMAC-SHA256 key with its inner and outer states computed once, for callers that MAC
+/// many values under one key (the vault's blind indexes). Like [`GcmKey`], the state lives
+/// inside `ring` and is not zeroized by it; callers drop it on lock.
+pub struct HmacKey(ring::hmac::Key);
+
+impl std::fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HmacKey(<redacted>)")
+    }
+}
+
+impl HmacKey {
+    pub fn new(key: &[u8]) -> Self {
+        HmacKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key))
+    }
+
+    /// HMAC-SHA256 of the concatenation of `parts` (no copy into one buffer).
+    pub fn sign(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut ctx = ring::hmac::Context::with_key(&self.0);
+        for p in parts {
+            ctx.update(p);
+        }
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.sign().as_ref());
+        out
     }
 }
 
@@ -267,6 +392,33 @@ mod tests {
             b"body"
         );
         assert_eq!(prepared.open(b"aaa", &other), Err(CryptoError));
+    }
+
+    #[test]
+    fn sealing_in_place_matches_seal_and_pools_never_repeat() {
+        let key = make_key();
+        let prepared = GcmKey::new(&key);
+        let mut pool = RandomPool::default();
+        let mut buf = b"v".to_vec();
+        buf.extend_from_slice(&[0u8; AES_256_GCM_NONCE_LEN]);
+        buf.extend_from_slice(b"body");
+        prepared.seal_in_place(pool.nonce(), b"aad", &mut buf, 1);
+        assert_eq!(buf[0], b'v');
+        assert_eq!(
+            open_aes_gcm(&key, b"aad", &buf[1..])
+                .expect("opens")
+                .as_slice(),
+            b"body"
+        );
+        // Across several refills, no 12-byte value comes out twice and the bytes vary.
+        let draws: Vec<[u8; 12]> = (0..1000).map(|_| pool.take()).collect();
+        let unique: std::collections::HashSet<_> = draws.iter().collect();
+        assert_eq!(unique.len(), draws.len());
+        assert!(draws.iter().all(|d| d != &[0u8; 12]));
+        assert_eq!(
+            HmacKey::new(b"k").sign(&[b"ab", b"", b"c"]),
+            derive_hmac_sha256(b"k", b"abc")
+        );
     }
 
     #[test]

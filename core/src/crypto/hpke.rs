@@ -102,6 +102,13 @@ pub fn seal_to(
     Ok((out, ct))
 }
 
+/// Whether `recipient` is an X25519 public key payloads can be sealed to: a low-order point
+/// (all zeros, and the other few) gives an all-zero shared secret, which HPKE refuses. Checked
+/// when a key arrives (an invite), so sealing to it later cannot fail.
+pub fn is_usable_public_key(recipient: &[u8; X25519_PUBLIC_KEY_LEN]) -> bool {
+    seal_to(recipient, b"lantern-key-check", b"", b"").is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +166,14 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
             .collect()
+    }
+
+    #[test]
+    fn low_order_keys_are_not_usable() {
+        assert!(is_usable_public_key(&ReceivingKey::make().public_key()));
+        assert!(!is_usable_public_key(&[0u8; 32]));
+        let mut one = [0u8; 32];
+        one[0] = 1; // the point of order 1 (u = 1)
+        assert!(!is_usable_public_key(&one));
     }
 }

@@ -6,8 +6,14 @@
 //! damaged file. Import merges by record id, so importing twice adds nothing twice.
 //! Plaintext export (Markdown or JSON) exists only as an explicit call; the file it goes to
 //! is the caller's choice and responsibility.
+//!
+//! A backup file is untrusted input: import refuses files over [`MAX_BACKUP_BYTES`] before
+//! reading them, parses with a bounded reader, and refuses more than [`MAX_ITERATIONS`] KDF
+//! iterations before deriving anything, so a crafted file can neither exhaust memory nor stall
+//! the app. Export never writes a file import would refuse.
 
 use std::collections::HashSet;
+use std::io::{BufReader, Read};
 use std::num::NonZeroU32;
 use std::path::Path;
 
@@ -18,15 +24,20 @@ use zeroize::Zeroizing;
 
 use super::trends::format_utc;
 use super::{CheckIn, Entry, JournalError, JournalStore, Result, check_id, check_mood};
-use crate::LanternError;
 use crate::crypto::hazmat;
+use crate::store::owner_only;
 
 const FORMAT: &str = "lantern-journal-backup";
 const VERSION: u32 = 1;
 const KDF: &str = "pbkdf2-hmac-sha256";
 const CHECK_LABEL: &[u8] = b"lantern journal backup check v1";
-/// Bounds on what a backup may ask of the KDF, so a crafted file cannot stall the app.
-const MAX_ITERATIONS: u32 = 10_000_000;
+/// Most PBKDF2 iterations a backup may ask for: about 3.3 times the production work factor
+/// (`vault::DEFAULT_KDF_ITERATIONS`, 600,000), room to raise it, about a second on a phone. The
+/// 10,000,000 accepted before took 5 s on a desktop for a file anyone can hand over.
+pub const MAX_ITERATIONS: u32 = 2_000_000;
+/// Largest backup file accepted (64 MiB). A journal of 10,000 entries of 2 KiB makes a backup
+/// of about 30 MiB; text-only journals stay far below this.
+pub const MAX_BACKUP_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Serialize, Deserialize)]
 struct BackupFile {
@@ -70,27 +81,56 @@ fn header_aad(f: &BackupFile) -> Vec<u8> {
 }
 
 fn io_error(e: std::io::Error) -> JournalError {
-    LanternError::Storage(format!("backup file: {}", e.kind())).into()
+    JournalError::BackupFile(e.kind())
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// a crash leaves either no file or the whole file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("lantern-backup")
-    ));
-    std::fs::write(&tmp, bytes).map_err(io_error)?;
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(io_error)?;
-    std::fs::rename(&tmp, path).map_err(io_error)
+fn too_large() -> JournalError {
+    JournalError::InvalidInput(format!(
+        "the backup file is larger than {} MiB",
+        MAX_BACKUP_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Reads and parses the backup's outer JSON without ever holding more than
+/// [`MAX_BACKUP_BYTES`] of it: the size is checked first, and the reader stops at the cap even
+/// if the file grows meanwhile.
+fn read_backup_file(path: &Path) -> Result<BackupFile> {
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    if file.metadata().map_err(io_error)?.len() > MAX_BACKUP_BYTES {
+        return Err(too_large());
+    }
+    let bounded = BufReader::new(file.take(MAX_BACKUP_BYTES));
+    serde_json::from_reader(bounded).map_err(|_| JournalError::BadBackup("not a backup file"))
+}
+
+/// Encrypts backup `contents` (the JSON of [`BackupContents`]) under `passphrase` into the
+/// bytes of a backup file.
+fn seal_backup(contents: &[u8], passphrase: &str, iterations: u32) -> Result<Vec<u8>> {
+    let salt: [u8; 16] = hazmat::make_random();
+    let key = hazmat::derive_pbkdf2_key(
+        passphrase.as_bytes(),
+        &salt,
+        NonZeroU32::new(iterations.max(1)).expect("max(1) is non-zero"),
+    );
+    let mut file = BackupFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        kdf: KDF.into(),
+        iterations,
+        salt: B64.encode(salt),
+        check: B64.encode(hazmat::derive_hmac_sha256(key.as_ref(), CHECK_LABEL)),
+        payload: String::new(),
+    };
+    file.payload = B64.encode(hazmat::seal_aes_gcm(&key, &header_aad(&file), contents));
+    serde_json::to_vec(&file).map_err(|_| JournalError::Internal("backup encoding"))
+}
+
+/// A backup file around arbitrary `contents` bytes, so a fuzzer can reach what import does
+/// after the passphrase check and decryption. Only with the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn seal_backup_for_fuzzing(contents: &[u8], passphrase: &str, iterations: u32) -> Vec<u8> {
+    seal_backup(contents, passphrase, iterations).expect("a backup header always encodes")
 }
 
 impl JournalStore {
@@ -105,44 +145,25 @@ impl JournalStore {
 
     /// Encrypts the whole journal under `passphrase` into one file at `path`.
     pub fn export_backup(&self, path: &Path, passphrase: &str) -> Result<()> {
-        if passphrase.is_empty() {
-            return Err(JournalError::InvalidInput(
-                "the backup passphrase is empty".into(),
-            ));
-        }
+        crate::vault::passphrase_policy::check_new_passphrase(passphrase)
+            .map_err(|e| JournalError::InvalidInput(e.to_string()))?;
         let contents = Zeroizing::new(
             serde_json::to_vec(&self.contents()?)
-                .map_err(|_| LanternError::Internal("backup encoding".into()))?,
+                .map_err(|_| JournalError::Internal("backup encoding"))?,
         );
-        let salt: [u8; 16] = hazmat::make_random();
-        let iterations = self.vault.target_iterations();
-        let key = hazmat::derive_pbkdf2_key(
-            passphrase.as_bytes(),
-            &salt,
-            NonZeroU32::new(iterations.max(1)).expect("max(1) is non-zero"),
-        );
-        let mut file = BackupFile {
-            format: FORMAT.into(),
-            version: VERSION,
-            kdf: KDF.into(),
-            iterations,
-            salt: B64.encode(salt),
-            check: B64.encode(hazmat::derive_hmac_sha256(key.as_ref(), CHECK_LABEL)),
-            payload: String::new(),
-        };
-        file.payload = B64.encode(hazmat::seal_aes_gcm(&key, &header_aad(&file), &contents));
-        let bytes = serde_json::to_vec(&file)
-            .map_err(|_| LanternError::Internal("backup encoding".into()))?;
-        write_atomically(path, &bytes)
+        let iterations = self.vault.target_iterations().clamp(1, MAX_ITERATIONS);
+        let bytes = seal_backup(&contents, passphrase, iterations)?;
+        if bytes.len() as u64 > MAX_BACKUP_BYTES {
+            return Err(too_large());
+        }
+        owner_only::write_atomically(path, &bytes).map_err(io_error)
     }
 
     /// Decrypts the backup at `path` with `passphrase` and merges it in one transaction:
     /// records whose id already exists are skipped. Needs unlocked.
     pub fn import_backup(&self, path: &Path, passphrase: &str) -> Result<ImportReport> {
         self.require_unlocked()?;
-        let bytes = std::fs::read(path).map_err(io_error)?;
-        let file: BackupFile = serde_json::from_slice(&bytes)
-            .map_err(|_| JournalError::BadBackup("not a backup file"))?;
+        let mut file = read_backup_file(path)?;
         if file.format != FORMAT {
             return Err(JournalError::BadBackup("not a backup file"));
         }
@@ -152,9 +173,14 @@ impl JournalStore {
                 file.version
             )));
         }
-        let iterations = NonZeroU32::new(file.iterations)
-            .filter(|n| n.get() <= MAX_ITERATIONS)
-            .ok_or(JournalError::BadBackup("KDF parameters"))?;
+        if file.iterations > MAX_ITERATIONS {
+            return Err(JournalError::InvalidInput(format!(
+                "the backup asks for {} KDF iterations; at most {MAX_ITERATIONS} are accepted",
+                file.iterations
+            )));
+        }
+        let iterations =
+            NonZeroU32::new(file.iterations).ok_or(JournalError::BadBackup("KDF parameters"))?;
         let salt = B64
             .decode(&file.salt)
             .map_err(|_| JournalError::BadBackup("salt"))?;
@@ -169,7 +195,7 @@ impl JournalStore {
             return Err(JournalError::WrongBackupPassphrase);
         }
         let sealed = B64
-            .decode(&file.payload)
+            .decode(std::mem::take(&mut file.payload))
             .map_err(|_| JournalError::BadBackup("payload"))?;
         let plain = hazmat::open_aes_gcm(&key, &header_aad(&file), &sealed)
             .map_err(|_| JournalError::BadBackup("payload failed its integrity check"))?;
@@ -239,7 +265,7 @@ impl JournalStore {
         let contents = self.contents()?;
         match format {
             PlaintextFormat::Json => serde_json::to_string_pretty(&contents)
-                .map_err(|_| LanternError::Internal("export encoding".into()).into()),
+                .map_err(|_| JournalError::Internal("export encoding")),
             PlaintextFormat::Markdown => {
                 let mut md = String::from("# Lantern journal\n");
                 for e in &contents.entries {

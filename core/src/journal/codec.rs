@@ -25,15 +25,20 @@ pub(super) struct CheckInFields {
     pub note: Option<String>,
 }
 
+/// Upper bound of an encoded entry's length (what [`encode_entry`] appends).
+pub(super) fn entry_len_bound(tags: &[String], text: &str) -> usize {
+    19 + tags.iter().map(|t| 1 + t.len()).sum::<usize>() + text.len()
+}
+
+/// Appends the entry's encoding to `out` (the vault seals it in place there).
 pub(super) fn encode_entry(
+    out: &mut Vec<u8>,
     mood: Option<u8>,
     created_at_ms: i64,
     edited_at_ms: Option<i64>,
     tags: &[String],
     text: &str,
-) -> Zeroizing<Vec<u8>> {
-    let tag_bytes: usize = tags.iter().map(|t| 1 + t.len()).sum();
-    let mut out = Zeroizing::new(Vec::with_capacity(20 + tag_bytes + text.len()));
+) {
     out.push(mood.unwrap_or(0));
     out.extend_from_slice(&created_at_ms.to_be_bytes());
     match edited_at_ms {
@@ -50,15 +55,15 @@ pub(super) fn encode_entry(
         out.extend_from_slice(t.as_bytes());
     }
     out.extend_from_slice(text.as_bytes());
-    out
 }
 
-pub(super) fn encode_checkin(
-    mood: u8,
-    created_at_ms: i64,
-    note: Option<&str>,
-) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(10 + note.map_or(0, str::len)));
+/// Upper bound of an encoded check-in's length.
+pub(super) fn checkin_len_bound(note: Option<&str>) -> usize {
+    10 + note.map_or(0, str::len)
+}
+
+/// Appends the check-in's encoding to `out`.
+pub(super) fn encode_checkin(out: &mut Vec<u8>, mood: u8, created_at_ms: i64, note: Option<&str>) {
     out.push(mood);
     out.extend_from_slice(&created_at_ms.to_be_bytes());
     match note {
@@ -68,7 +73,6 @@ pub(super) fn encode_checkin(
         }
         None => out.push(0),
     }
-    out
 }
 
 struct Reader<'a> {
@@ -162,17 +166,37 @@ pub(super) fn decode_checkin(buf: Zeroizing<Vec<u8>>) -> Option<CheckInFields> {
 mod tests {
     use super::*;
 
+    fn entry(
+        mood: Option<u8>,
+        created: i64,
+        edited: Option<i64>,
+        tags: &[String],
+        text: &str,
+    ) -> Zeroizing<Vec<u8>> {
+        let mut out = Vec::new();
+        encode_entry(&mut out, mood, created, edited, tags, text);
+        assert!(out.len() <= entry_len_bound(tags, text));
+        Zeroizing::new(out)
+    }
+
+    fn checkin(mood: u8, created: i64, note: Option<&str>) -> Zeroizing<Vec<u8>> {
+        let mut out = Vec::new();
+        encode_checkin(&mut out, mood, created, note);
+        assert!(out.len() <= checkin_len_bound(note));
+        Zeroizing::new(out)
+    }
+
     #[test]
     fn entry_and_checkin_round_trip_and_reject_garbage() {
         let tags = vec!["sleep".to_string(), "é".to_string()];
-        let b = encode_entry(Some(3), -5, Some(7), &tags, "text ✓");
+        let b = entry(Some(3), -5, Some(7), &tags, "text ✓");
         let e = decode_entry(b.clone()).expect("decodes");
         assert_eq!(
             (e.mood, e.created_at_ms, e.edited_at_ms),
             (Some(3), -5, Some(7))
         );
         assert_eq!((e.tags, e.text.as_str()), (tags, "text ✓"));
-        let e = decode_entry(encode_entry(None, 1, None, &[], "")).expect("decodes");
+        let e = decode_entry(entry(None, 1, None, &[], "")).expect("decodes");
         assert_eq!((e.mood, e.edited_at_ms, e.text.as_str()), (None, None, ""));
         assert!(decode_entry(Zeroizing::new(b[..5].to_vec())).is_none());
         let mut bad = b.to_vec();
@@ -180,14 +204,14 @@ mod tests {
         bad[last] = 0xff;
         assert!(decode_entry(Zeroizing::new(bad)).is_none());
 
-        let c = decode_checkin(encode_checkin(2, 9, Some("note"))).expect("decodes");
+        let c = decode_checkin(checkin(2, 9, Some("note"))).expect("decodes");
         assert_eq!(
             (c.mood, c.created_at_ms, c.note.as_deref()),
             (2, 9, Some("note"))
         );
-        let c = decode_checkin(encode_checkin(5, 9, None)).expect("decodes");
+        let c = decode_checkin(checkin(5, 9, None)).expect("decodes");
         assert_eq!(c.note, None);
-        let mut extra = encode_checkin(5, 9, None).to_vec();
+        let mut extra = checkin(5, 9, None).to_vec();
         extra.push(1);
         assert!(decode_checkin(Zeroizing::new(extra)).is_none());
     }

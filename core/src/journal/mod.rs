@@ -9,7 +9,7 @@
 mod backup;
 mod codec;
 mod search;
-mod trends;
+pub(crate) mod trends;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -18,11 +18,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::LanternError;
 use crate::crypto::hazmat;
-use crate::store::{self, storage_error};
-use crate::vault::{Vault, VaultError};
+use crate::store::{self, StorageError};
+use crate::vault::{RecordKeys, Vault, VaultError};
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use backup::seal_backup_for_fuzzing;
 pub use backup::{ImportReport, PlaintextFormat};
 pub use trends::{MoodPoint, MoodTrends, format_utc};
 
@@ -37,7 +39,7 @@ pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 pub const MAX_NOTE_CHARS: usize = 500;
 /// Most tags on one entry, and the longest tag in characters.
 pub const MAX_TAGS: usize = 20;
-pub const MAX_TAG_CHARS: usize = 40;
+pub const MAX_TAG_CHARS: usize = crate::consent::MAX_TAG_CHARS;
 /// Largest page `list_entries` returns.
 pub const MAX_PAGE: u32 = 500;
 
@@ -193,33 +195,20 @@ pub enum JournalError {
     BadBackup(&'static str),
     #[error("the backup passphrase is wrong")]
     WrongBackupPassphrase,
+    #[error("backup file: {0}")]
+    BackupFile(std::io::ErrorKind),
+    /// Internal invariant broken; names the place, never user data.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     #[error(transparent)]
     Vault(#[from] VaultError),
 }
 
 impl From<rusqlite::Error> for JournalError {
     fn from(e: rusqlite::Error) -> Self {
-        JournalError::Vault(VaultError::Core(storage_error(e)))
-    }
-}
-
-impl From<LanternError> for JournalError {
-    fn from(e: LanternError) -> Self {
-        JournalError::Vault(VaultError::Core(e))
-    }
-}
-
-impl From<JournalError> for LanternError {
-    fn from(e: JournalError) -> Self {
-        match e {
-            JournalError::NotFound { kind, id } => LanternError::NotFound(format!("{kind} {id}")),
-            JournalError::InvalidInput(m) => LanternError::InvalidInput(m),
-            JournalError::BadBackup(what) => {
-                LanternError::Integrity(format!("backup file: {what}"))
-            }
-            JournalError::WrongBackupPassphrase => LanternError::WrongPassphrase,
-            JournalError::Vault(v) => v.into(),
-        }
+        JournalError::Storage(e.into())
     }
 }
 
@@ -232,14 +221,53 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn make_id() -> String {
+/// A new opaque id: 16 fresh random bytes as 32 lower-case hex characters.
+fn make_id(random: &Mutex<hazmat::RandomPool>) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(32);
-    for b in hazmat::make_random::<16>() {
-        id.push(HEX[usize::from(b >> 4)] as char);
-        id.push(HEX[usize::from(b & 15)] as char);
+    let bytes: [u8; 16] = random.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let mut hex = [0u8; 32];
+    for (i, b) in bytes.into_iter().enumerate() {
+        hex[2 * i] = HEX[usize::from(b >> 4)];
+        hex[2 * i + 1] = HEX[usize::from(b & 15)];
     }
-    id
+    String::from_utf8(hex.to_vec()).expect("hex digits are ASCII")
+}
+
+const INSERT_ENTRY: &str =
+    "INSERT INTO journal_entries (id, created_at_ms, body) VALUES (?1, ?2, ?3)";
+const INSERT_TAG: &str =
+    "INSERT OR IGNORE INTO journal_entry_tags (tag_index, entry_id) VALUES (?1, ?2)";
+
+/// A write transaction whose BEGIN and COMMIT are cached statements: one entry per
+/// transaction is the common case on a phone, and parsing both statements every time cost
+/// more than sealing the entry. Rolls back unless committed (also on a panic).
+struct WriteTx<'a> {
+    conn: &'a Connection,
+    committed: bool,
+}
+
+impl<'a> WriteTx<'a> {
+    fn begin(conn: &'a Connection) -> Result<Self> {
+        conn.prepare_cached("BEGIN")?.execute([])?;
+        Ok(WriteTx {
+            conn,
+            committed: false,
+        })
+    }
+
+    fn commit(mut self) -> Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx<'_> {
+    fn drop(&mut self) {
+        if !self.committed && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 /// Ids are 32 lower-case hex characters; anything else is refused before touching SQL.
@@ -275,18 +303,10 @@ fn check_text(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Trims and lower-cases a tag; refuses empty or over-long tags.
+/// Trims and lower-cases a tag; refuses empty or over-long tags. The rule is the consent
+/// module's, so a tag scope matches exactly the tags the journal stores.
 pub fn normalize_tag(tag: &str) -> Result<String> {
-    let t = tag.trim().to_lowercase();
-    if t.is_empty() {
-        return Err(JournalError::InvalidInput("empty tag".into()));
-    }
-    if t.chars().count() > MAX_TAG_CHARS {
-        return Err(JournalError::InvalidInput(format!(
-            "a tag is longer than {MAX_TAG_CHARS} characters"
-        )));
-    }
-    Ok(t)
+    crate::consent::normalize_tag(tag).map_err(|e| JournalError::InvalidInput(e.to_string()))
 }
 
 fn normalize_tags(tags: &[String]) -> Result<Vec<String>> {
@@ -321,6 +341,8 @@ pub struct JournalStore {
     vault: Arc<Vault>,
     conn: Mutex<Connection>,
     index: search::SearchIndexSlot,
+    /// Random bytes for new ids, fetched from the OS a block at a time.
+    ids: Mutex<hazmat::RandomPool>,
 }
 
 impl std::fmt::Debug for JournalStore {
@@ -338,6 +360,7 @@ impl JournalStore {
             vault,
             conn: Mutex::new(conn),
             index: search::SearchIndexSlot::default(),
+            ids: Mutex::new(hazmat::RandomPool::default()),
         })
     }
 
@@ -369,23 +392,49 @@ impl JournalStore {
         Ok(self.vault.blind_index(TAG_INDEX_DOMAIN, tag.as_bytes())?)
     }
 
-    fn seal_entry(&self, e: &Entry) -> Result<Vec<u8>> {
-        let body = codec::encode_entry(e.mood, e.created_at_ms, e.edited_at_ms, &e.tags, &e.text);
-        Ok(self.vault.seal_record(KIND_ENTRY, &e.id, &body)?)
+    /// Encodes the entry straight into the buffer the vault encrypts in place.
+    fn seal_entry(keys: &RecordKeys<'_>, e: &Entry) -> Vec<u8> {
+        let len = codec::entry_len_bound(&e.tags, &e.text);
+        keys.seal_with(KIND_ENTRY, &e.id, len, |out| {
+            codec::encode_entry(
+                out,
+                e.mood,
+                e.created_at_ms,
+                e.edited_at_ms,
+                &e.tags,
+                &e.text,
+            )
+        })
     }
 
     /// Decrypts and decodes an entry row. Any failure, including a sort key on disk that
     /// differs from the sealed creation time, is an integrity error naming the record.
     fn open_entry(&self, id: &str, created_at_ms: i64, sealed: &[u8]) -> Result<Entry> {
-        let plain = self.vault.open_record(KIND_ENTRY, id, sealed)?;
-        let f = codec::decode_entry(plain)
-            .filter(|f| f.created_at_ms == created_at_ms)
-            .ok_or_else(|| VaultError::RecordIntegrity {
+        Self::open_entry_with(
+            &self.vault.records()?,
+            id.to_string(),
+            created_at_ms,
+            sealed,
+        )
+    }
+
+    fn open_entry_with(
+        keys: &RecordKeys<'_>,
+        id: String,
+        created_at_ms: i64,
+        sealed: &[u8],
+    ) -> Result<Entry> {
+        let plain = keys.open(KIND_ENTRY, &id, sealed)?;
+        let Some(f) = codec::decode_entry(plain).filter(|f| f.created_at_ms == created_at_ms)
+        else {
+            return Err(VaultError::RecordIntegrity {
                 kind: KIND_ENTRY.into(),
-                id: id.into(),
-            })?;
+                id,
+            }
+            .into());
+        };
         Ok(Entry {
-            id: id.to_string(),
+            id,
             text: f.text,
             mood: f.mood,
             tags: f.tags,
@@ -397,7 +446,7 @@ impl JournalStore {
     fn validate_new(&self, new: NewEntry) -> Result<Entry> {
         check_text(&new.text)?;
         Ok(Entry {
-            id: make_id(),
+            id: make_id(&self.ids),
             mood: new.mood.map(check_mood).transpose()?,
             tags: normalize_tags(&new.tags)?,
             created_at_ms: new.created_at_ms.unwrap_or_else(now_ms),
@@ -406,26 +455,40 @@ impl JournalStore {
         })
     }
 
+    /// Inserts one entry and its tag indexes (used by imports too).
     fn insert_entry(&self, tx: &Connection, e: &Entry) -> Result<()> {
-        let sealed = self.seal_entry(e)?;
-        tx.prepare_cached(
-            "INSERT INTO journal_entries (id, created_at_ms, body) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![e.id, e.created_at_ms, sealed])?;
-        self.write_tags(tx, &e.id, &e.tags, false)
+        self.insert_entries(tx, std::slice::from_ref(e))
     }
 
-    /// Writes the blind tag indexes of entry `id`; `replace` first removes the old ones.
-    fn write_tags(&self, tx: &Connection, id: &str, tags: &[String], replace: bool) -> Result<()> {
-        if replace {
-            tx.prepare_cached("DELETE FROM journal_entry_tags WHERE entry_id = ?1")?
-                .execute([id])?;
+    /// Inserts entries with one lookup of the keys and of each statement for the whole run.
+    fn insert_entries(&self, tx: &Connection, entries: &[Entry]) -> Result<()> {
+        let keys = self.vault.records()?;
+        let mut insert = tx.prepare_cached(INSERT_ENTRY)?;
+        let mut insert_tag = if entries.iter().any(|e| !e.tags.is_empty()) {
+            Some(tx.prepare_cached(INSERT_TAG)?)
+        } else {
+            None
+        };
+        for e in entries {
+            let sealed = Self::seal_entry(&keys, e);
+            insert.execute(params![e.id, e.created_at_ms, sealed])?;
+            if let Some(stmt) = insert_tag.as_mut() {
+                for t in &e.tags {
+                    let index = keys.blind_index(TAG_INDEX_DOMAIN, t.as_bytes());
+                    stmt.execute(params![&index[..], e.id])?;
+                }
+            }
         }
-        let mut stmt = tx.prepare_cached(
-            "INSERT OR IGNORE INTO journal_entry_tags (tag_index, entry_id) VALUES (?1, ?2)",
-        )?;
+        Ok(())
+    }
+
+    /// Replaces the blind tag indexes of entry `id`.
+    fn replace_tags(&self, tx: &Connection, id: &str, tags: &[String]) -> Result<()> {
+        tx.prepare_cached("DELETE FROM journal_entry_tags WHERE entry_id = ?1")?
+            .execute([id])?;
+        let mut stmt = tx.prepare_cached(INSERT_TAG)?;
         for t in tags {
-            stmt.execute(params![self.tag_index(t)?.to_vec(), id])?;
+            stmt.execute(params![&self.tag_index(t)?[..], id])?;
         }
         Ok(())
     }
@@ -434,12 +497,12 @@ impl JournalStore {
     pub fn add_entry(&self, new: NewEntry) -> Result<Entry> {
         self.require_unlocked()?;
         let e = self.validate_new(new)?;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        self.insert_entry(&tx, &e)?;
+        let conn = self.conn();
+        let tx = WriteTx::begin(&conn)?;
+        self.insert_entry(&conn, &e)?;
         tx.commit()?;
         drop(conn);
-        self.index.upsert(&self.vault, &e);
+        self.index.upsert(&self.vault, std::slice::from_ref(&e));
         Ok(e)
     }
 
@@ -452,14 +515,10 @@ impl JournalStore {
             .collect::<Result<Vec<_>>>()?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for e in &entries {
-            self.insert_entry(&tx, e)?;
-        }
+        self.insert_entries(&tx, &entries)?;
         tx.commit()?;
         drop(conn);
-        for e in &entries {
-            self.index.upsert(&self.vault, e);
-        }
+        self.index.upsert(&self.vault, &entries);
         Ok(entries)
     }
 
@@ -496,7 +555,7 @@ impl JournalStore {
             e.tags = normalize_tags(&tags)?;
         }
         e.edited_at_ms = Some(now_ms().max(e.created_at_ms));
-        let sealed = self.seal_entry(&e)?;
+        let sealed = Self::seal_entry(&self.vault.records()?, &e);
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let n = tx.execute(
@@ -510,11 +569,11 @@ impl JournalStore {
             });
         }
         if tags_changed {
-            self.write_tags(&tx, &e.id, &e.tags, true)?;
+            self.replace_tags(&tx, &e.id, &e.tags)?;
         }
         tx.commit()?;
         drop(conn);
-        self.index.upsert(&self.vault, &e);
+        self.index.upsert(&self.vault, std::slice::from_ref(&e));
         Ok(e)
     }
 
@@ -551,23 +610,29 @@ impl JournalStore {
             Some(tag) => Some(self.tag_index(&normalize_tag(tag)?)?.to_vec()),
             None => None,
         };
-        let conn = self.conn();
-        let mut stmt = match tag_index {
-            Some(_) => conn.prepare_cached(
+        // The page size is part of the SQL text (a validated integer, never request text):
+        // SQLite reads a bound LIMIT's value when planning, which makes it prepare the
+        // statement again on every run (a full parse and plan per page, the largest cost of
+        // a warm page after decryption). Apps use one or two page sizes, so the statement
+        // cache keeps one statement per size.
+        let sql = match tag_index {
+            Some(_) => format!(
                 "SELECT e.id, e.created_at_ms, e.body FROM journal_entry_tags t
                  JOIN journal_entries e ON e.id = t.entry_id
-                 WHERE t.tag_index = ?5 AND e.created_at_ms >= ?1 AND e.created_at_ms < ?2
-                 ORDER BY e.created_at_ms DESC, e.id DESC LIMIT ?3 OFFSET ?4",
-            )?,
-            None => conn.prepare_cached(
+                 WHERE t.tag_index = ?4 AND e.created_at_ms >= ?1 AND e.created_at_ms < ?2
+                 ORDER BY e.created_at_ms DESC, e.id DESC LIMIT {fetch} OFFSET ?3"
+            ),
+            None => format!(
                 "SELECT id, created_at_ms, body FROM journal_entries
                  WHERE created_at_ms >= ?1 AND created_at_ms < ?2
-                 ORDER BY created_at_ms DESC, id DESC LIMIT ?3 OFFSET ?4",
-            )?,
+                 ORDER BY created_at_ms DESC, id DESC LIMIT {fetch} OFFSET ?3"
+            ),
         };
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = match &tag_index {
-            Some(ti) => stmt.query(params![from, to, fetch, offset, ti])?,
-            None => stmt.query(params![from, to, fetch, offset])?,
+            Some(ti) => stmt.query(params![from, to, offset, ti])?,
+            None => stmt.query(params![from, to, offset])?,
         };
         let mut page = EntryPage {
             entries: Vec::with_capacity(q.limit.min(64) as usize),
@@ -575,6 +640,7 @@ impl JournalStore {
             has_more: false,
         };
         let mut seen = 0u32;
+        let keys = self.vault.records()?;
         // Decrypt straight from SQLite's row buffer: no intermediate copy of the body.
         while let Some(r) = rows.next()? {
             if seen == q.limit {
@@ -584,9 +650,9 @@ impl JournalStore {
             seen += 1;
             let id: String = r.get(0)?;
             let body = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-            match self.open_entry(&id, r.get(1)?, body) {
+            match Self::open_entry_with(&keys, id, r.get(1)?, body) {
                 Ok(e) => page.entries.push(e),
-                Err(JournalError::Vault(VaultError::RecordIntegrity { .. })) => {
+                Err(JournalError::Vault(VaultError::RecordIntegrity { id, .. })) => {
                     page.damaged_ids.push(id)
                 }
                 Err(e) => return Err(e),
@@ -610,11 +676,12 @@ impl JournalStore {
              WHERE created_at_ms >= ?1 AND created_at_ms < ?2 ORDER BY created_at_ms, id",
         )?;
         let mut rows = stmt.query(params![from_ms, to_ms])?;
+        let keys = self.vault.records()?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
             let body = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-            out.push(self.open_entry(&id, r.get(1)?, body)?);
+            out.push(Self::open_entry_with(&keys, id, r.get(1)?, body)?);
         }
         Ok(out)
     }
@@ -637,21 +704,26 @@ impl JournalStore {
     ) -> Result<CheckIn> {
         self.require_unlocked()?;
         let c = CheckIn {
-            id: make_id(),
+            id: make_id(&self.ids),
             mood: check_mood(mood)?,
             note: check_note(note)?,
             created_at_ms: created_at_ms.unwrap_or_else(now_ms),
         };
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        self.insert_checkin(&tx, &c)?;
+        let conn = self.conn();
+        let tx = WriteTx::begin(&conn)?;
+        self.insert_checkin(&conn, &c)?;
         tx.commit()?;
         Ok(c)
     }
 
     fn insert_checkin(&self, tx: &Connection, c: &CheckIn) -> Result<()> {
-        let body = codec::encode_checkin(c.mood, c.created_at_ms, c.note.as_deref());
-        let sealed = self.vault.seal_record(KIND_CHECKIN, &c.id, &body)?;
+        let note = c.note.as_deref();
+        let sealed = self.vault.records()?.seal_with(
+            KIND_CHECKIN,
+            &c.id,
+            codec::checkin_len_bound(note),
+            |out| codec::encode_checkin(out, c.mood, c.created_at_ms, note),
+        );
         tx.prepare_cached(
             "INSERT INTO journal_checkins (id, created_at_ms, body) VALUES (?1, ?2, ?3)",
         )?

@@ -14,7 +14,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{Entry, JournalError, JournalStore, Result};
-use crate::LanternError;
 use crate::vault::{Vault, VaultError};
 
 /// BM25 parameters (the usual defaults, as in SQLite FTS5 and Lucene).
@@ -282,9 +281,9 @@ impl SearchIndexSlot {
                 .into_iter()
                 .map(|h| match h {
                     Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(LanternError::Internal("search index thread panicked".into()).into())
+                        Err(JournalError::Internal("search index thread panicked"))
                     }),
-                    Err(_) => Err(LanternError::Internal("cannot start a thread".into()).into()),
+                    Err(_) => Err(JournalError::Internal("cannot start a thread")),
                 })
                 .collect()
         });
@@ -325,11 +324,11 @@ impl SearchIndexSlot {
         Ok(built.query(&words, limit as usize))
     }
 
-    /// Applies an added or edited entry to a live index; a stale index is dropped instead.
-    pub(super) fn upsert(&self, vault: &Vault, e: &Entry) {
+    /// Applies added or edited entries to a live index; a stale index is dropped instead.
+    pub(super) fn upsert(&self, vault: &Vault, entries: &[Entry]) {
         let mut state = self.state();
         match state.as_mut() {
-            Some(b) if b.epoch == vault.epoch() => b.upsert(e),
+            Some(b) if b.epoch == vault.epoch() => entries.iter().for_each(|e| b.upsert(e)),
             // Rebuilt from the database on the next search.
             _ => *state = None,
         }

@@ -9,7 +9,7 @@ fn journal() -> (tempfile::TempDir, JournalStore) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("private.db");
     let vault = Arc::new(Vault::open(&path, VaultOptions { kdf_iterations: 2 }).unwrap());
-    vault.setup("pw").unwrap();
+    vault.setup("harbor lights at dusk").unwrap();
     let j = JournalStore::open(&path, vault).unwrap();
     (dir, j)
 }
@@ -133,7 +133,7 @@ fn locked_journal_gives_locked_for_everything_and_changes_nothing() {
         j.export_plaintext(PlaintextFormat::Json).map(|_| ())
     ));
     assert_eq!(j.entry_count().unwrap(), 1);
-    j.vault().unlock("pw").unwrap();
+    j.vault().unlock("harbor lights at dusk").unwrap();
     assert_eq!(j.get_entry(&e.id).unwrap().text, "private");
 }
 
@@ -249,7 +249,7 @@ fn search_finds_words_follows_edits_and_deletes_and_is_dropped_on_lock() {
     ));
     j.lock();
     assert!(!j.index.is_built(), "index dropped on lock");
-    j.vault().unlock("pw").unwrap();
+    j.vault().unlock("harbor lights at dusk").unwrap();
     assert_eq!(ids(j.search("evening", 20).unwrap()), vec![c.id]);
 }
 
@@ -260,7 +260,7 @@ fn index_from_an_earlier_unlock_is_not_reused() {
     j.prepare_search().unwrap();
     // Lock through the vault directly (as another module might), then unlock again.
     j.vault().lock();
-    j.vault().unlock("pw").unwrap();
+    j.vault().unlock("harbor lights at dusk").unwrap();
     let e = j.add_entry(new("second lantern", None, &[], 2)).unwrap();
     assert_eq!(j.search("second", 5).unwrap()[0].id, e.id);
 }
@@ -296,7 +296,7 @@ fn backup_round_trip_merges_without_duplicates() {
     j.add_entry(new("beta entry", None, &[], 2)).unwrap();
     j.add_checkin(4, Some("ok".into()), Some(3)).unwrap();
     let file = dir.path().join("journal.lantern-backup");
-    j.export_backup(&file, "backup pw").unwrap();
+    j.export_backup(&file, "backup meadow otter").unwrap();
     let raw = std::fs::read(&file).unwrap();
     assert!(
         !raw.windows(5).any(|w| w == b"alpha"),
@@ -310,12 +310,12 @@ fn backup_round_trip_merges_without_duplicates() {
         Err(JournalError::WrongBackupPassphrase)
     ));
     assert_eq!(other.entry_count().unwrap(), 1);
-    let r = other.import_backup(&file, "backup pw").unwrap();
+    let r = other.import_backup(&file, "backup meadow otter").unwrap();
     assert_eq!(
         (r.entries_added, r.entries_skipped, r.checkins_added),
         (2, 0, 1)
     );
-    let again = other.import_backup(&file, "backup pw").unwrap();
+    let again = other.import_backup(&file, "backup meadow otter").unwrap();
     assert_eq!(
         (
             again.entries_added,
@@ -351,15 +351,103 @@ fn backup_round_trip_merges_without_duplicates() {
     std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
     let (_d3, third) = journal();
     assert!(matches!(
-        third.import_backup(&file, "backup pw"),
+        third.import_backup(&file, "backup meadow otter"),
         Err(JournalError::BadBackup(_))
     ));
     assert_eq!(third.entry_count().unwrap(), 0);
     std::fs::write(&file, b"not json").unwrap();
     assert!(matches!(
-        third.import_backup(&file, "backup pw"),
+        third.import_backup(&file, "backup meadow otter"),
         Err(JournalError::BadBackup(_))
     ));
+}
+
+// ---- Issue 11 items 6 and 7: hostile backup files and planted links ----
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn backup_export_never_follows_a_planted_link_and_is_owner_only() {
+    let (dir, j) = journal();
+    j.add_entry(new("alpha entry", None, &[], 1)).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"someone else's file").unwrap();
+    // The links an attacker would plant: the old predictable temporary name, and the target.
+    let file = dir.path().join("journal.lantern-backup");
+    std::os::unix::fs::symlink(&victim, dir.path().join(".journal.lantern-backup.tmp")).unwrap();
+    std::os::unix::fs::symlink(&victim, &file).unwrap();
+    j.export_backup(&file, "backup meadow otter").unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"someone else's file");
+    assert!(!std::fs::symlink_metadata(&file).unwrap().is_symlink());
+    assert_eq!(mode(&file), 0o600);
+
+    // Onto an existing world-readable file: replaced, and owner-only.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    j.export_backup(&file, "backup meadow otter").unwrap();
+    assert_eq!(mode(&file), 0o600);
+    let (_d2, other) = journal();
+    assert_eq!(
+        other
+            .import_backup(&file, "backup meadow otter")
+            .unwrap()
+            .entries_added,
+        1
+    );
+}
+
+#[test]
+fn an_oversized_backup_is_refused_before_it_is_read() {
+    let (dir, j) = journal();
+    // 300 MB (sparse: costs no disk), as in the report; it is refused from its size alone.
+    let big = dir.path().join("huge.lantern-backup");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(300 * 1024 * 1024).unwrap();
+    drop(f);
+    match j.import_backup(&big, "backup meadow otter") {
+        Err(JournalError::InvalidInput(m)) => assert!(m.contains("larger than 64 MiB"), "{m}"),
+        other => panic!("expected a size refusal, got {other:?}"),
+    }
+    // Just over the cap, with a valid start: the same.
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(backup::MAX_BACKUP_BYTES + 1).unwrap();
+    drop(f);
+    assert!(matches!(
+        j.import_backup(&big, "backup meadow otter"),
+        Err(JournalError::InvalidInput(_))
+    ));
+    assert_eq!(j.entry_count().unwrap(), 0);
+}
+
+#[test]
+fn a_backup_asking_for_a_huge_kdf_work_factor_is_refused_before_deriving() {
+    let (dir, j) = journal();
+    j.add_entry(new("alpha entry", None, &[], 1)).unwrap();
+    let file = dir.path().join("journal.lantern-backup");
+    j.export_backup(&file, "backup meadow otter").unwrap();
+    let (_d2, other) = journal();
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    for n in [10_000_000u64, u64::from(backup::MAX_ITERATIONS) + 1] {
+        doc["iterations"] = n.into();
+        std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+        match other.import_backup(&file, "backup meadow otter") {
+            Err(JournalError::InvalidInput(m)) => assert!(m.contains("at most"), "{m}"),
+            e => panic!("{n} iterations: expected a refusal, got {e:?}"),
+        }
+    }
+    // Out of u32 range, or zero: not a backup.
+    for n in [u64::from(u32::MAX) + 1, 0] {
+        doc["iterations"] = n.into();
+        std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+        assert!(other.import_backup(&file, "backup meadow otter").is_err());
+    }
+    assert_eq!(other.entry_count().unwrap(), 0);
 }
 
 #[test]

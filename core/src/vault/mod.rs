@@ -6,18 +6,18 @@
 //! It must never write an unwrapped key to disk, log a secret, or keep keys after `lock`
 //! (they are zeroized on lock and on drop). See `docs/journal-storage.md` for the hierarchy.
 
+pub mod passphrase_policy;
 mod recovery_code;
 
 use std::num::NonZeroU32;
 use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use zeroize::Zeroizing;
 
-use crate::LanternError;
 use crate::crypto::hazmat::{self, AES_256_GCM_KEY_LEN};
-use crate::store::{self, storage_error};
+use crate::store::{self, StorageError};
 
 pub use recovery_code::RecoveryCode;
 
@@ -34,11 +34,15 @@ const KEK_CHECK_LABEL: &[u8] = b"lantern vault kek check v1";
 const DEK_CHECK_LABEL: &[u8] = b"lantern vault dek check v1";
 const INDEX_KEY_LABEL: &[u8] = b"lantern vault blind index key v1";
 
+/// Record kind of the sealed marks in `vault_marks`.
+const MARK_KIND: &str = "mark";
+
 const SLOT_PASSPHRASE: &str = "passphrase";
 const SLOT_RECOVERY: &str = "recovery";
 const SLOT_PLATFORM: &str = "platform";
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     -- One row per way to unwrap the DEK. Nothing here is secret without the slot's secret.
     CREATE TABLE vault_slots (
         slot TEXT PRIMARY KEY NOT NULL,  -- 'passphrase' | 'recovery' | 'platform'
@@ -53,7 +57,16 @@ const MIGRATIONS: &[&str] = &["
         dek_check BLOB NOT NULL,         -- HMAC(DEK, label): verifies a DEK however unwrapped
         created_at_ms INTEGER NOT NULL
     );
-"];
+",
+    "
+    -- Small sealed values other components keep here rather than in their own database, so
+    -- rolling their database back alone is seen (the sharing audit log's high-water mark).
+    CREATE TABLE vault_marks (
+        name TEXT PRIMARY KEY NOT NULL,
+        sealed BLOB NOT NULL             -- seal_record('mark', name, value)
+    ) WITHOUT ROWID;
+",
+];
 
 /// Rust-level vault settings. Apps use the default; tests lower the KDF work factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,34 +109,39 @@ pub enum VaultError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     #[error(transparent)]
-    Core(#[from] LanternError),
+    Storage(#[from] StorageError),
+    /// The app's platform key provider failed (its own typed error).
+    #[error(transparent)]
+    PlatformKey(#[from] PlatformKeyError),
 }
 
 impl From<rusqlite::Error> for VaultError {
     fn from(e: rusqlite::Error) -> Self {
-        VaultError::Core(storage_error(e))
+        VaultError::Storage(e.into())
     }
 }
 
-impl From<VaultError> for LanternError {
-    fn from(e: VaultError) -> Self {
-        match e {
-            VaultError::NotSetUp => LanternError::NotSetUp,
-            VaultError::AlreadySetUp => LanternError::AlreadySetUp,
-            VaultError::Locked => LanternError::Locked,
-            // The app's answer is the same as for a wrong passphrase: ask for the passphrase.
-            VaultError::WrongPassphrase | VaultError::PlatformKeyRejected => {
-                LanternError::WrongPassphrase
-            }
-            VaultError::WrongRecoveryCode => LanternError::WrongRecoveryCode,
-            VaultError::RecordIntegrity { kind, id } => {
-                LanternError::Integrity(format!("record {kind}/{id}"))
-            }
-            VaultError::KeysDamaged(what) => LanternError::Integrity(format!("vault {what}")),
-            VaultError::InvalidInput(m) => LanternError::InvalidInput(m),
-            e @ VaultError::PlatformKeyNotEnabled => LanternError::InvalidInput(e.to_string()),
-            VaultError::Core(e) => e,
-        }
+/// How an app's platform key provider (Android Keystore, iOS Keychain) reports a failure.
+/// Its own error, not the flat `LanternError`, so a Kotlin or Swift provider can raise it and
+/// the core receives it typed. `reason` is the platform's wording and must not hold secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum PlatformKeyError {
+    /// The person dismissed the prompt (biometrics, device passcode).
+    #[error("the platform key prompt was cancelled")]
+    Cancelled,
+    /// The platform key is gone or refuses (biometrics re-enrolled, key invalidated): unlock
+    /// with the passphrase instead.
+    #[error("the platform key is unavailable: {reason}")]
+    KeyUnavailable { reason: String },
+    /// Any other failure of the platform's keystore.
+    #[error("the platform keystore failed: {reason}")]
+    Failed { reason: String },
+}
+
+/// A provider that threw something other than a `PlatformKeyError` (a bug in the app).
+impl From<uniffi::UnexpectedUniFFICallbackError> for PlatformKeyError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        PlatformKeyError::Failed { reason: e.reason }
     }
 }
 
@@ -132,18 +150,96 @@ struct VaultKeys {
     dek: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>,
     /// The DEK's AES key schedule, computed once per unlock (sealing is per record).
     record_key: hazmat::GcmKey,
-    index_key: Zeroizing<[u8; 32]>,
+    /// The blind-index HMAC key's prepared state, computed once per unlock.
+    index_key: hazmat::HmacKey,
+    /// Fresh random nonces, fetched from the OS a block at a time (one system call per ~340
+    /// records instead of one per record). A new pool per unlock.
+    nonces: Mutex<hazmat::RandomPool>,
 }
 
 impl VaultKeys {
     fn from_dek(dek: Zeroizing<[u8; AES_256_GCM_KEY_LEN]>) -> Self {
         let index_key = Zeroizing::new(hazmat::derive_hmac_sha256(dek.as_ref(), INDEX_KEY_LABEL));
-        let record_key = hazmat::GcmKey::new(&dek);
         VaultKeys {
+            record_key: hazmat::GcmKey::new(&dek),
+            index_key: hazmat::HmacKey::new(index_key.as_ref()),
+            nonces: Mutex::new(hazmat::RandomPool::default()),
             dek,
-            record_key,
-            index_key,
         }
+    }
+}
+
+/// Length of the sealed-record overhead: version, nonce and tag.
+pub const RECORD_OVERHEAD: usize = 1 + hazmat::AES_256_GCM_NONCE_LEN + hazmat::AES_256_GCM_TAG_LEN;
+
+/// The unlocked keys, held for a run of records (a page, a batch of inserts) so the lock
+/// state is checked once, not per record. Obtained from [`Vault::records`]; holding it keeps
+/// `lock` waiting, so drop it when the run ends.
+pub struct RecordKeys<'a> {
+    guard: RwLockReadGuard<'a, Option<VaultKeys>>,
+}
+
+impl RecordKeys<'_> {
+    fn keys(&self) -> &VaultKeys {
+        self.guard
+            .as_ref()
+            .expect("RecordKeys exist only while unlocked")
+    }
+
+    /// Seals the record `kind`/`id` whose plaintext `write` appends to the buffer it is given
+    /// (at most `max_len` bytes), encrypting it in place: no copy of the plaintext is made.
+    /// Output: `version || nonce || ciphertext || tag`.
+    pub fn seal_with(
+        &self,
+        kind: &str,
+        id: &str,
+        max_len: usize,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Vec<u8> {
+        let keys = self.keys();
+        let mut out = Vec::with_capacity(RECORD_OVERHEAD + max_len);
+        out.push(RECORD_FORMAT_VERSION);
+        out.extend_from_slice(&[0u8; hazmat::AES_256_GCM_NONCE_LEN]);
+        write(&mut out);
+        debug_assert!(out.len() <= out.capacity() - hazmat::AES_256_GCM_TAG_LEN);
+        let nonce = keys
+            .nonces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .nonce();
+        let aad = RecordAad::new(RECORD_FORMAT_VERSION, kind, id);
+        keys.record_key
+            .seal_in_place(nonce, aad.as_bytes(), &mut out, 1);
+        out
+    }
+
+    /// Opens a record sealed for the same `kind` and `id`. A changed byte, or a ciphertext
+    /// from another record, gives `RecordIntegrity` naming the record.
+    pub fn open(
+        &self,
+        kind: &str,
+        id: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        let damaged = || VaultError::RecordIntegrity {
+            kind: kind.to_string(),
+            id: id.to_string(),
+        };
+        let (&version, body) = sealed.split_first().ok_or_else(damaged)?;
+        if version != RECORD_FORMAT_VERSION {
+            return Err(damaged());
+        }
+        self.keys()
+            .record_key
+            .open(RecordAad::new(version, kind, id).as_bytes(), body)
+            .map_err(|_| damaged())
+    }
+
+    /// See [`Vault::blind_index`].
+    pub fn blind_index(&self, domain: &str, value: &[u8]) -> [u8; 32] {
+        self.keys()
+            .index_key
+            .sign(&[domain.as_bytes(), &[0], value])
     }
 }
 
@@ -195,16 +291,46 @@ fn dek_from_bytes(bytes: &[u8]) -> Option<Zeroizing<[u8; AES_256_GCM_KEY_LEN]>> 
 }
 
 /// Associated data binding a sealed record to its kind, id and format version, so a
-/// ciphertext moved to another row, another kind, or replayed under another id fails.
-fn record_aad(version: u8, kind: &str, id: &str) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(24 + kind.len() + id.len());
-    aad.extend_from_slice(b"lantern record\0");
-    aad.push(version);
-    aad.extend_from_slice(&(kind.len() as u32).to_be_bytes());
-    aad.extend_from_slice(kind.as_bytes());
-    aad.extend_from_slice(&(id.len() as u32).to_be_bytes());
-    aad.extend_from_slice(id.as_bytes());
-    aad
+/// ciphertext moved to another row, another kind, or replayed under another id fails:
+/// `"lantern record\0" || version || len(kind) u32 BE || kind || len(id) u32 BE || id`.
+/// Built on the stack for the usual short kinds and ids (it is made once per record).
+enum RecordAad {
+    Inline([u8; 128], usize),
+    Heap(Vec<u8>),
+}
+
+impl RecordAad {
+    const PREFIX: &'static [u8] = b"lantern record\0";
+
+    fn new(version: u8, kind: &str, id: &str) -> Self {
+        let len = Self::PREFIX.len() + 1 + 4 + kind.len() + 4 + id.len();
+        let parts: [&[u8]; 6] = [
+            Self::PREFIX,
+            &[version],
+            &(kind.len() as u32).to_be_bytes(),
+            kind.as_bytes(),
+            &(id.len() as u32).to_be_bytes(),
+            id.as_bytes(),
+        ];
+        if len <= 128 {
+            let mut buf = [0u8; 128];
+            let mut at = 0;
+            for p in parts {
+                buf[at..at + p.len()].copy_from_slice(p);
+                at += p.len();
+            }
+            RecordAad::Inline(buf, len)
+        } else {
+            RecordAad::Heap(parts.concat())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            RecordAad::Inline(buf, len) => &buf[..*len],
+            RecordAad::Heap(v) => v,
+        }
+    }
 }
 
 fn now_ms() -> i64 {
@@ -214,11 +340,9 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A passphrase being chosen must pass the policy (existing ones still unlock).
 fn check_passphrase(p: &str) -> Result<(), VaultError> {
-    if p.is_empty() {
-        return Err(VaultError::InvalidInput("the passphrase is empty".into()));
-    }
-    Ok(())
+    passphrase_policy::check_new_passphrase(p).map_err(|e| VaultError::InvalidInput(e.to_string()))
 }
 
 impl Vault {
@@ -465,7 +589,7 @@ impl Vault {
     /// encrypted by a key the platform keeps (Android Keystore, iOS Keychain). Needs unlocked.
     pub fn enable_platform_key(
         &self,
-        wrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, LanternError>,
+        wrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, PlatformKeyError>,
     ) -> Result<(), VaultError> {
         let wrapped = {
             let guard = self.keys.read().unwrap_or_else(|p| p.into_inner());
@@ -498,7 +622,7 @@ impl Vault {
     /// Unlocks with the platform: `unwrap` receives the stored blob and returns the DEK.
     pub fn unlock_with_platform_key(
         &self,
-        unwrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, LanternError>,
+        unwrap: impl FnOnce(&[u8]) -> Result<Vec<u8>, PlatformKeyError>,
     ) -> Result<(), VaultError> {
         let conn = self.conn();
         Self::dek_check(&conn)?;
@@ -512,6 +636,15 @@ impl Vault {
         Ok(())
     }
 
+    /// The unlocked keys for a run of records (`Locked` otherwise); see [`RecordKeys`].
+    pub fn records(&self) -> Result<RecordKeys<'_>, VaultError> {
+        let guard = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            return Err(VaultError::Locked);
+        }
+        Ok(RecordKeys { guard })
+    }
+
     /// Encrypts `plaintext` as the record `kind`/`id` under the DEK (AES-256-GCM, fresh
     /// nonce). Output: `version || nonce || ciphertext || tag`. Needs unlocked.
     pub fn seal_record(
@@ -520,14 +653,9 @@ impl Vault {
         id: &str,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, VaultError> {
-        let guard = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        let keys = guard.as_ref().ok_or(VaultError::Locked)?;
-        let aad = record_aad(RECORD_FORMAT_VERSION, kind, id);
-        let sealed = keys.record_key.seal(&aad, plaintext);
-        let mut out = Vec::with_capacity(1 + sealed.len());
-        out.push(RECORD_FORMAT_VERSION);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        Ok(self.records()?.seal_with(kind, id, plaintext.len(), |out| {
+            out.extend_from_slice(plaintext)
+        }))
     }
 
     /// Opens a record sealed by [`Vault::seal_record`] for the same `kind` and `id`. A changed
@@ -538,31 +666,39 @@ impl Vault {
         id: &str,
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        let guard = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        let keys = guard.as_ref().ok_or(VaultError::Locked)?;
-        let damaged = || VaultError::RecordIntegrity {
-            kind: kind.to_string(),
-            id: id.to_string(),
-        };
-        let (&version, body) = sealed.split_first().ok_or_else(damaged)?;
-        if version != RECORD_FORMAT_VERSION {
-            return Err(damaged());
-        }
-        keys.record_key
-            .open(&record_aad(version, kind, id), body)
-            .map_err(|_| damaged())
+        self.records()?.open(kind, id, sealed)
     }
 
     /// A keyed blind index of `value` within `domain` (for example a tag), so equality can be
     /// looked up on disk without storing the value. Needs unlocked.
     pub fn blind_index(&self, domain: &str, value: &[u8]) -> Result<[u8; 32], VaultError> {
-        let guard = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        let keys = guard.as_ref().ok_or(VaultError::Locked)?;
-        let mut msg = Vec::with_capacity(domain.len() + 1 + value.len());
-        msg.extend_from_slice(domain.as_bytes());
-        msg.push(0);
-        msg.extend_from_slice(value);
-        Ok(hazmat::derive_hmac_sha256(keys.index_key.as_ref(), &msg))
+        Ok(self.records()?.blind_index(domain, value))
+    }
+
+    /// The mark `name` (see `vault_marks`), opened; `None` if never written. Needs unlocked.
+    pub fn read_mark(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+        let sealed: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT sealed FROM vault_marks WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sealed
+            .map(|s| self.open_record(MARK_KIND, name, &s))
+            .transpose()
+    }
+
+    /// Seals `value` as the mark `name`, replacing the previous one. Needs unlocked.
+    pub fn write_mark(&self, name: &str, value: &[u8]) -> Result<(), VaultError> {
+        let sealed = self.seal_record(MARK_KIND, name, value)?;
+        self.conn().execute(
+            "INSERT INTO vault_marks (name, sealed) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET sealed = excluded.sealed",
+            params![name, sealed],
+        )?;
+        Ok(())
     }
 
     /// Stored KDF iterations of the passphrase slot (for tests and diagnostics).

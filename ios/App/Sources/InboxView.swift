@@ -25,22 +25,21 @@ struct InboxView: View {
         .task { await model.load() }
     }
 
+    /// The core has typed the content: no parsing here.
     @ViewBuilder private func itemView(_ item: SharedItem) -> some View {
-        let f = InboxModel.fields(item)
-        switch item.kind {
-        case "entry":
+        switch item.content {
+        case let .entry(text, mood, _, _, _):
             VStack(alignment: .leading) {
-                Text(f["text"] as? String ?? "")
-                if let mood = f["mood"] as? Int { Text("mood.value \(mood)") }
+                Text(text)
+                if let mood { Text("mood.value \(Int(mood))") }
             }
-        case "checkin":
+        case let .checkIn(mood, note, _):
             VStack(alignment: .leading) {
-                if let mood = f["mood"] as? Int { Text("mood.value \(mood)") }
-                if let note = f["note"] as? String { Text(note) }
+                Text("mood.value \(Int(mood))")
+                if let note { Text(note) }
             }
-        case "mood-trends": Text("trend.title")
-        case "course-progress": Text("inbox.course")
-        default: Text("inbox.unknown")
+        case .moodTrends: Text("trend.title")
+        case .courseProgress: Text("inbox.course")
         }
     }
 }

@@ -1,5 +1,4 @@
 import Lantern
-import LocalAuthentication
 import SwiftUI
 
 /// The journal tab: the lock screen until unlocked, then the list. Draws the journal models.
@@ -57,12 +56,10 @@ struct LockView: View {
         }
     }
 
-    /// One Face ID prompt; its context is handed to the Secure Enclave key so it is not asked twice.
+    /// One Face ID prompt, the Keychain's own when the Secure Enclave key is used: no LAContext
+    /// crosses an `await` here. A cancelled prompt comes back as `UIError.cancelled`.
     private func unlockWithBiometrics() async {
-        let context = LAContext()
-        guard (try? await context.evaluatePolicy(.deviceOwnerAuthenticationWithBiometrics,
-                                                 localizedReason: String(localized: "biometric.reason"))) == true else { return }
-        await model.unlock(with: KeychainKeyProvider(context: context))
+        await model.unlock(with: KeychainKeyProvider(reason: String(localized: "biometric.reason")))
     }
 }
 

@@ -11,18 +11,25 @@ struct LanternApp: App {
     @State private var autoLock = AutoLock()
     @State private var covered = false
 
+    @State private var openError: UIError?
+
     init() { BackgroundSync.register() }
+
+    /// Opens the core once; a failure is shown with a retry instead of an endless spinner.
+    private func open() async {
+        do { client = try await LanternStore.shared.client() } catch { openError = UIError(error) }
+    }
 
     var body: some Scene {
         WindowGroup {
             ZStack {
                 if let client {
                     RootView(client: client, autoLock: autoLock)
+                } else if let openError {
+                    OpenFailedView(error: openError) { self.openError = nil }
                 } else {
-                    ProgressView().task {
-                        client = try? await LanternClient.open()
-                        BackgroundSync.client = client
-                    }
+                    // Re-run when the person retries (openError goes back to nil).
+                    ProgressView().task { await open() }
                 }
                 // Privacy cover: the app switcher snapshot never shows private text.
                 if covered { PrivacyCover() }
@@ -30,8 +37,12 @@ struct LanternApp: App {
             .onChange(of: scenePhase) { _, phase in
                 switch phase {
                 case .active:
-                    covered = false
-                    if autoLock.foregrounded(at: Date()) { Task { await client?.journal.lock() } }
+                    // Lock before lifting the cover, so the journal is never seen for a frame.
+                    if autoLock.foregrounded(at: Date()) {
+                        Task { await client?.journal.lock(); covered = false }
+                    } else {
+                        covered = false
+                    }
                 case .inactive:
                     covered = true
                 case .background:
@@ -43,6 +54,20 @@ struct LanternApp: App {
                 }
             }
         }
+    }
+}
+
+/// The core could not be opened (storage unreadable, no space, ...): say so, offer a retry.
+struct OpenFailedView: View {
+    let error: UIError
+    let retry: () -> Void
+    var body: some View {
+        VStack(spacing: 16) {
+            Label("open.failed.title", systemImage: "exclamationmark.triangle").font(.title2)
+            Text(LocalizedStringKey(error.key)).multilineTextAlignment(.center)
+            Button("action.retry", action: retry).buttonStyle(.borderedProminent)
+        }
+        .padding()
     }
 }
 
@@ -64,10 +89,13 @@ struct RootView: View {
     var body: some View {
         TabView {
             tab(CourseView(course: client.course), "tab.course", "book")
+            // Keyed on the lock count: any lock rebuilds these tabs from the lock screen.
             tab(JournalView(journal: client.journal), "tab.journal", "heart.text.square")
+                .id(client.journal.lockSignal.generation)
             tab(SharingView(sharing: client.sharing), "tab.sharing", "person.2")
             tab(InboxView(sharing: client.sharing), "tab.inbox", "tray")
             tab(SettingsView(journal: client.journal, autoLock: autoLock), "tab.settings", "gear")
+                .id(client.journal.lockSignal.generation)
         }
         .sheet(isPresented: $showHelp) { NavigationStack { HelpView(course: client.course) } }
     }

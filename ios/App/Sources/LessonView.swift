@@ -88,6 +88,11 @@ struct HelpView: View {
         List {
             if let error = model.error { ErrorRow(error: error) }
             if let help = model.help {
+                if help.publisher.development {
+                    Text("help.unverified").font(.caption)
+                } else {
+                    Text("help.publishedBy \(help.publisher.name) \(help.publisher.keyFingerprint)").font(.caption)
+                }
                 Text(help.note).font(.callout)
                 ForEach(help.resources, id: \.title) { r in
                     VStack(alignment: .leading) { Text(r.title).font(.headline).accessibilityAddTraits(.isHeader); Text(r.text) }

@@ -1,5 +1,4 @@
 import Lantern
-import LocalAuthentication
 import SwiftUI
 import UniformTypeIdentifiers
 
@@ -8,6 +7,7 @@ struct SettingsView: View {
     @State private var model: SettingsModel
     @State private var exporting = false
     @State private var importing = false
+    @State private var updates = UpdateNotifications()
     init(journal: JournalService, autoLock: AutoLock) { _model = State(initialValue: SettingsModel(journal: journal, autoLock: autoLock)) }
 
     var body: some View {
@@ -32,27 +32,36 @@ struct SettingsView: View {
                     ShareLink(item: file) { Label("settings.backupSave", systemImage: "square.and.arrow.up") }
                 }
                 Button("settings.backupImport") { importing = true }
-                Button("settings.plaintextExport") { model.confirmingPlaintextExport = true }
+                Button("settings.plaintextExport") { model.askPlaintextExport() }
                 if let text = model.plaintextExport {
                     ShareLink(item: text) { Label("settings.plaintextShare", systemImage: "square.and.arrow.up") }
                 }
             }
             Section(header: Text("settings.autoLock")) {
-                Picker("settings.autoLock", selection: Binding(get: { model.autoLock.delay }, set: { model.autoLock.delay = $0 })) {
+                Picker("settings.autoLock", selection: Binding(get: { model.autoLock.delay }, set: { model.autoLock.choose(delay: $0) })) {
                     ForEach(AutoLock.choices, id: \.self) { s in
                         if s == 0 { Text("settings.autoLock.now").tag(s) } else { Text("settings.autoLock.after \(Int(s))").tag(s) }
                     }
                 }
                 Toggle("settings.biometric", isOn: Binding(get: { model.platformKeyEnabled }, set: { on in
-                    Task { await model.setPlatformKey(on ? KeychainKeyProvider() : nil) }
+                    Task { await model.setPlatformKey(on ? KeychainKeyProvider(reason: String(localized: "biometric.reason")) : nil) }
                 }))
+            }
+            Section(header: Text("settings.updates")) {
+                Toggle("settings.updates.notify", isOn: Binding(get: { updates.enabled }, set: { on in
+                    Task { await updates.set(on) }
+                }))
+                if let problem = updates.problem {
+                    Text(LocalizedStringKey(problem == .refused ? "settings.updates.refused" : "settings.updates.failed")).foregroundStyle(.red)
+                    if problem == .refused { Button("settings.updates.openSettings") { updates.openSystemSettings() } }
+                }
             }
             if let error = model.error { ErrorRow(error: error) }
         }
         .navigationTitle(Text("tab.settings"))
+        .task { await updates.refresh() }
         .alert(Text("settings.plaintext.title"), isPresented: $model.confirmingPlaintextExport) {
             Button("settings.plaintext.confirm", role: .destructive) {
-                model.confirmingPlaintextExport = true
                 Task { await model.confirmPlaintextExport() }
             }
             Button("action.cancel", role: .cancel) {}

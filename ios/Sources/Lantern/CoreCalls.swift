@@ -1,7 +1,7 @@
 import Foundation
 import LanternCore
 
-/// Runs a blocking core call off the calling actor (DESIGN.md "Threading": every exported call
+/// Runs a blocking core call off the calling actor (docs/design.md "Threading": every exported call
 /// may block on disk or network, so the UI never calls the core directly) and turns the core's
 /// `LanternError` into `LanternFailure`.
 func coreCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -42,5 +42,25 @@ public final class LanternClient: Sendable {
         try url.setResourceValues(values)
         let path = dir.path
         return LanternClient(core: try await coreCall { try Lantern.open(dataDir: path) })
+    }
+}
+
+/// The process's one open core, shared by the foreground app and a background launch
+/// (BGTaskScheduler can start the app with no view at all): whoever asks first opens it, later
+/// callers get the same client. A failed open is not cached, so the next ask tries again.
+public actor LanternStore {
+    public static let shared = LanternStore()
+    private var opened: LanternClient?
+    private var opening: Task<LanternClient, Error>?
+
+    public func client() async throws -> LanternClient {
+        if let opened { return opened }
+        if let opening { return try await opening.value }
+        let task = Task { try await LanternClient.open() }
+        opening = task
+        defer { opening = nil }
+        let client = try await task.value
+        opened = client
+        return client
     }
 }

@@ -2,13 +2,14 @@ import Foundation
 import LanternCore
 import Observation
 
-public let minPassphraseLength = 8
-
-/// The problem with a new passphrase and its confirmation, or nil when acceptable.
+/// The problem with a new passphrase and its confirmation, or nil when acceptable. The rule
+/// (length, common passwords) is the core's: a pure, instant call.
 public func passphraseProblem(_ passphrase: String, _ confirm: String) -> UIError? {
-    if passphrase.count < minPassphraseLength { return .passphraseTooShort }
-    if passphrase != confirm { return .passphrasesDiffer }
-    return nil
+    switch checkNewPassphrase(passphrase: passphrase) {
+    case .tooShort: return .passphraseTooShort
+    case .tooCommon: return .passphraseTooCommon
+    case nil: return passphrase != confirm ? .passphrasesDiffer : nil
+    }
 }
 
 /// The journal lock screen: setup (recovery code shown once), unlock, Face ID, recovery.
@@ -23,10 +24,9 @@ public final class JournalLockModel {
     public private(set) var error: UIError?
     private let journal: JournalService
 
-    public init(journal: JournalService) {
-        self.journal = journal
-        journal.onLocked = { [weak self] in if self?.mode == .unlocked { self?.mode = .unlock } }
-    }
+    /// A lock elsewhere replaces this model with a fresh one (the app keys the screen on
+    /// `JournalService.lockSignal`), so it needs no lock callback of its own.
+    public init(journal: JournalService) { self.journal = journal }
 
     public func load() async {
         do {
@@ -74,7 +74,7 @@ public final class JournalLockModel {
     /// The person wrote the code down: forget it and open the journal.
     public func recoveryCodeSaved() { newRecoveryCode = nil; mode = .unlocked }
 
-    public func lock() async { await journal.lock(); mode = .unlock }
+    public func lock() async { await journal.lock(); mode = .unlock; passphrase = ""; confirm = "" }
 
     private func run(_ body: @escaping () async throws -> Void) async {
         busy = true; error = nil
@@ -156,9 +156,12 @@ public final class EntryEditorModel {
         guard (1...5).contains(value) else { error = .moodMissing; return }
         mood = mood == value ? nil : value
     }
+    /// Adds the drafted tag as the core normalises it (no duplicates). A blank draft is just
+    /// cleared; a tag the core refuses (too long) stays in the field with `invalidInput`.
     public func addTag() {
-        let tag = tagDraft.trimmingCharacters(in: .whitespaces).lowercased()
-        if !tag.isEmpty && !tags.contains(tag) { tags.append(tag) }
+        if tagDraft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { tagDraft = ""; return }
+        guard let tag = try? normalizeTag(tag: tagDraft) else { error = .invalidInput; return }
+        if !tags.contains(tag) { tags.append(tag) }
         tagDraft = ""
     }
     public func remove(tag: String) { tags.removeAll { $0 == tag } }

@@ -1,22 +1,33 @@
 import Foundation
 import LanternCore
+import Observation
 
 /// Whether the journal can be read right now.
 public enum VaultState: Sendable { case unknown, notSetUp, locked, unlocked }
 
+/// Counts the times the journal locked. Every lock goes through `JournalService` (the person,
+/// auto-lock, a call that finds the vault `Locked`), which bumps `generation`; the app keys the
+/// journal and settings screens on it, so each lock drops every screen that showed journal
+/// content (pushed editors included) and the lock screen comes back, whoever locked.
+@MainActor @Observable
+public final class LockSignal {
+    public private(set) var generation = 0
+    nonisolated init() {}
+    func locked() { generation += 1 }
+}
+
 /// The encrypted journal, off the main actor. Passphrases pass straight to the core and are
-/// never stored here. `onLocked` fires whenever a call finds the vault locked (auto-lock), so
-/// the lock screen comes back wherever the person was.
-public final class JournalService: @unchecked Sendable {
+/// never stored here.
+public final class JournalService: Sendable {
     let journal: Journal
-    @MainActor public var onLocked: (() -> Void)?
+    public let lockSignal = LockSignal()
     init(_ journal: Journal) { self.journal = journal }
 
     private func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await coreCall(body)
         } catch LanternFailure.locked {
-            await MainActor.run { self.onLocked?() }
+            await lockSignal.locked()
             throw LanternFailure.locked
         }
     }
@@ -30,11 +41,22 @@ public final class JournalService: @unchecked Sendable {
     /// First-time setup; returns the recovery code to show once.
     public func setUp(passphrase: String) async throws -> String { try await call { try self.journal.setup(passphrase: passphrase) } }
     public func unlock(passphrase: String) async throws { try await call { try self.journal.unlock(passphrase: passphrase) } }
+    /// The provider's own failure (a `PlatformKeyError`) reaches the core typed and comes back as
+    /// a `LanternFailure`: `.Cancelled` as `.cancelled`, `.KeyUnavailable` as `.wrongPassphrase`.
     public func unlock(with provider: PlatformKeyProvider) async throws {
-        let guarded = GuardedKeyProvider(provider)
-        try await guarded.rethrowing { try await self.call { try self.journal.unlockWithPlatformKey(provider: guarded) } }
+        try await call { try self.journal.unlockWithPlatformKey(provider: provider) }
     }
-    public func lock() async { _ = try? await call { self.journal.lock() } }
+    /// The one way to lock: the core forgets the key, then every screen is told. A journal that
+    /// was not unlocked (lock screen, setup in progress) is not signalled, so an auto-lock does
+    /// not wipe a half-typed passphrase.
+    public func lock() async {
+        let wasUnlocked = (try? await coreCall { () -> Bool in
+            let unlocked = self.journal.isUnlocked()
+            self.journal.lock()
+            return unlocked
+        }) ?? true
+        if wasUnlocked { await lockSignal.locked() }
+    }
     public func changePassphrase(old: String, new: String) async throws {
         try await call { try self.journal.changePassphrase(old: old, new: new) }
     }
@@ -45,8 +67,7 @@ public final class JournalService: @unchecked Sendable {
     public func platformKeyEnabled() async throws -> Bool { try await call { try self.journal.platformKeyEnabled() } }
     public func setPlatformKey(_ provider: PlatformKeyProvider?) async throws {
         guard let provider else { return try await call { try self.journal.disablePlatformKey() } }
-        let guarded = GuardedKeyProvider(provider)
-        try await guarded.rethrowing { try await self.call { try self.journal.enablePlatformKey(provider: guarded) } }
+        try await call { try self.journal.enablePlatformKey(provider: provider) }
     }
 
     public func add(text: String, mood: Int?, tags: [String]) async throws -> Entry {
@@ -84,35 +105,4 @@ public final class JournalService: @unchecked Sendable {
         try await call { try self.journal.importBackup(path: path, passphrase: passphrase) }
     }
     public func exportPlaintext() async throws -> String { try await call { try self.journal.exportPlaintext(format: .markdown) } }
-}
-
-/// Carries a key provider's typed failure around the FFI. `LanternError` is a flat error, which
-/// uniffi cannot lift from foreign code, so the provider's error (Face ID cancelled, key
-/// invalidated) is kept here, the core sees an unexpected callback error and aborts, and
-/// `rethrowing` reports the provider's own failure. (Same as GuardedKeyProvider on Android.)
-final class GuardedKeyProvider: PlatformKeyProvider, @unchecked Sendable {
-    private struct ProviderFailed: Error {}
-    private let inner: PlatformKeyProvider
-    private let lock = NSLock()
-    private var failure: LanternFailure?
-
-    init(_ inner: PlatformKeyProvider) { self.inner = inner }
-
-    func wrapKey(key: Data) throws -> Data { try guarded { try inner.wrapKey(key: key) } }
-    func unwrapKey(wrapped: Data) throws -> Data { try guarded { try inner.unwrapKey(wrapped: wrapped) } }
-
-    private func guarded(_ body: () throws -> Data) throws -> Data {
-        do { return try body() } catch {
-            let typed = (error as? LanternError).map(LanternFailure.init) ?? .internal("platform key provider failed")
-            lock.withLock { failure = typed }
-            throw ProviderFailed()
-        }
-    }
-
-    func rethrowing<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch {
-            if let f = lock.withLock({ failure }) { throw f }
-            throw error
-        }
-    }
 }

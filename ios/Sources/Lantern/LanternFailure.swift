@@ -47,7 +47,7 @@ public enum LanternFailure: Error, Equatable, Sendable {
 public enum UIError: String, Equatable, Sendable {
     case wrongPassphrase, wrongRecoveryCode, locked, notSetUp, alreadySetUp, consentRevoked, relayDown,
          relayRejected, notFound, invalidInput, contentRejected, damaged, storage, cancelled, unexpected,
-         passphraseTooShort, passphrasesDiffer, emptyText, moodMissing, emptyQuery, purposeMissing,
+         passphraseTooShort, passphraseTooCommon, passphrasesDiffer, emptyText, moodMissing, emptyQuery, purposeMissing,
          noScopeChosen, expiryOutOfRange, nameMissing, inviteMissing
 
     /// The Localizable.strings key of the message.

@@ -8,14 +8,24 @@ import Observation
 public final class AutoLock {
     public static let choices: [TimeInterval] = [0, 30, 60, 300, 900]
     public static let defaultDelay: TimeInterval = 60
+    private static let key = "autoLockDelay"
     private let defaults: UserDefaults
     private var backgroundedAt: Date?
+    /// A stored (so observed) copy of the UserDefaults value: a computed property reading
+    /// UserDefaults is invisible to Observation, and the picker never refreshed.
+    public private(set) var delay: TimeInterval
 
-    public init(defaults: UserDefaults = .standard) { self.defaults = defaults }
+    public init(defaults: UserDefaults = .standard) {
+        self.defaults = defaults
+        let saved = defaults.object(forKey: Self.key) as? TimeInterval
+        delay = saved.flatMap { Self.choices.contains($0) ? $0 : nil } ?? Self.defaultDelay
+    }
 
-    public var delay: TimeInterval {
-        get { defaults.object(forKey: "autoLockDelay") as? TimeInterval ?? Self.defaultDelay }
-        set { if Self.choices.contains(newValue) { defaults.set(newValue, forKey: "autoLockDelay") } }
+    /// Keeps only the offered choices; anything else leaves the delay as it was.
+    public func choose(delay value: TimeInterval) {
+        guard Self.choices.contains(value) else { return }
+        delay = value
+        defaults.set(value, forKey: Self.key)
     }
 
     /// Returns true when the journal must lock right away.
@@ -69,7 +79,7 @@ public final class SettingsModel {
     public func recoveryCodeSaved() { newRecoveryCode = nil }
 
     public func exportBackup(to url: URL) async {
-        guard backupPassphrase.count >= minPassphraseLength else { error = .passphraseTooShort; return }
+        if let p = passphraseProblem(backupPassphrase, backupPassphrase) { error = p; return }
         await run(.backupWritten) {
             try await self.journal.exportBackup(to: url.path, passphrase: self.backupPassphrase)
             self.exportedBackup = url
@@ -86,9 +96,13 @@ public final class SettingsModel {
         } catch { self.error = UIError(error) }
     }
 
-    /// Runs only after the person confirmed the unencrypted copy in the dialog.
+    /// Shows the dialog that warns about an unencrypted copy.
+    public func askPlaintextExport() { confirmingPlaintextExport = true }
+
+    /// Called only by the dialog's confirm button. It does not read `confirmingPlaintextExport`:
+    /// the alert resets that binding as it closes, which raced with the old guard and could
+    /// drop a confirmed export.
     public func confirmPlaintextExport() async {
-        guard confirmingPlaintextExport else { return }
         confirmingPlaintextExport = false
         do { plaintextExport = try await journal.exportPlaintext() } catch { self.error = UIError(error) }
     }

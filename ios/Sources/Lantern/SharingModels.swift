@@ -76,7 +76,7 @@ public final class SharingModel {
         guard let to = editorFor else { return }
         if let problem = draft.problem { error = problem; return }
         await run {
-            _ = try await self.sharing.grant(connectionId: to.id, scopes: self.draft.scopeTexts,
+            _ = try await self.sharing.grant(connectionId: to.id, scopes: self.draft.scopes,
                                              purpose: self.draft.purpose.trimmingCharacters(in: .whitespacesAndNewlines),
                                              days: self.draft.expiryDays)
             self.editorFor = nil
@@ -129,11 +129,6 @@ public final class InboxModel {
     public func syncNow() async {
         do { _ = try await sharing.sync(); error = nil } catch { self.error = UIError(error) }
         await load()
-    }
-
-    /// Reads the fields the inbox shows from a shared item's JSON body.
-    public static func fields(_ item: SharedItem) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(item.body.utf8))) as? [String: Any] ?? [:]
     }
 }
 

@@ -15,7 +15,7 @@ public final class SharingService: Sendable {
     public func pair(invite: String, name: String) async throws -> SharingConnection {
         try await coreCall { try self.sharing.pair(invite: invite, name: name) }
     }
-    public func grant(connectionId: String, scopes: [String], purpose: String, days: Int) async throws -> ConsentGrant {
+    public func grant(connectionId: String, scopes: [Scope], purpose: String, days: Int) async throws -> ConsentGrant {
         try await coreCall {
             try self.sharing.grant(connectionId: connectionId, scopes: scopes, purpose: purpose, expiresInSeconds: UInt64(days) * 86_400)
         }
@@ -31,4 +31,7 @@ public final class SharingService: Sendable {
     public func auditLog() async throws -> [AuditEntry] { try await coreCall { try self.sharing.auditLog() } }
     public func verifyAudit() async throws -> UInt64 { try await coreCall { try self.sharing.verifyAudit() } }
     public func exportAudit() async throws -> String { try await coreCall { try self.sharing.exportAudit() } }
+    public func verifyAuditExport(_ export: String, connectionId: String? = nil) async throws -> UInt64 {
+        try await coreCall { try self.sharing.verifyAuditExport(export: export, connectionId: connectionId) }
+    }
 }

@@ -31,8 +31,8 @@ struct Args {
     /// sqlite or postgres (in-process relay).
     #[arg(long, default_value = "sqlite")]
     backend: String,
-    /// SQLite durability for the in-process relay: normal or full.
-    #[arg(long, default_value = "normal")]
+    /// SQLite durability for the in-process relay: full (the relay's default) or normal.
+    #[arg(long, default_value = "full")]
     sqlite_synchronous: String,
     /// PostgreSQL URL for --backend postgres [default: $LANTERN_TEST_POSTGRES_URL].
     #[arg(long)]
@@ -55,6 +55,10 @@ struct Args {
     /// Seconds of soak (post and drain at once); 0 skips it.
     #[arg(long, default_value_t = 0)]
     soak_secs: u64,
+    /// Only create the mailboxes on the relay at --url, write one `MAILBOX TOKEN` line per
+    /// mailbox to this file, and exit (for an external load generator: scripts/relay-wrk.sh).
+    #[arg(long, requires = "url")]
+    wrk_setup: Option<std::path::PathBuf>,
 }
 
 struct Owner {
@@ -224,6 +228,14 @@ async fn run(args: Args, base: String) -> Result<(), String> {
     let mut owners = Vec::new();
     for _ in 0..args.mailboxes.max(1) {
         owners.push(Arc::new(setup_owner(&http, &base).await?));
+    }
+    if let Some(file) = &args.wrk_setup {
+        let lines: String = owners
+            .iter()
+            .map(|o| format!("{} {}\n", o.mailbox, o.token))
+            .collect();
+        std::fs::write(file, lines).map_err(|e| format!("{}: {e}", file.display()))?;
+        return Ok(());
     }
     let payload: Arc<Vec<u8>> = Arc::new((0..args.payload).map(|i| (i * 31 % 251) as u8).collect());
 
@@ -461,8 +473,11 @@ fn main() -> std::process::ExitCode {
                 listen: ([127, 0, 0, 1], 0).into(),
                 rate_per_ip: 0.0,
                 rate_per_key: 0.0,
+                create_rate_per_ip: 0.0,
                 mailbox_max_envelopes: 10_000_000,
                 mailbox_max_bytes: i64::MAX / 2,
+                capability_max_envelopes: 10_000_000,
+                capability_max_bytes: i64::MAX / 2,
                 sqlite_synchronous: args.sqlite_synchronous.clone(),
                 ..lantern_relay::Config::default()
             };

@@ -13,7 +13,7 @@ pub mod postgres;
 pub mod sqlite;
 
 /// A storage failure. The message names the operation, never a payload or key.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -21,11 +21,46 @@ pub enum StoreError {
     Failed(String),
 }
 
-/// Mailbox quota applied when posting.
+/// Quotas applied when posting: per mailbox, per capability, and the room each capability
+/// keeps in a full mailbox (so one capability filling the mailbox cannot starve the others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
     pub max_envelopes: i64,
     pub max_bytes: i64,
+    pub capability_max_envelopes: i64,
+    pub capability_max_bytes: i64,
+    pub reserved_envelopes: i64,
+    pub reserved_bytes: i64,
+}
+
+/// Envelopes and payload bytes waiting (in a mailbox, or from one capability).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub envelopes: i64,
+    pub bytes: i64,
+}
+
+impl Usage {
+    fn fits(self, len: i64, max_envelopes: i64, max_bytes: i64) -> bool {
+        self.envelopes.saturating_add(1) <= max_envelopes
+            && self.bytes.saturating_add(len) <= max_bytes
+    }
+}
+
+impl Quota {
+    /// Whether one more envelope of `len` bytes from a capability fits. The capability's own
+    /// quota always applies; the mailbox's is waived while the capability stays within its
+    /// reserved room, so a mailbox holds at most the mailbox quota plus one reserve per live
+    /// capability, and a capability that has not flooded can always deliver (a revocation, a
+    /// withdrawal).
+    pub fn admits(&self, mailbox: Usage, capability: Usage, len: i64) -> bool {
+        capability.fits(
+            len,
+            self.capability_max_envelopes,
+            self.capability_max_bytes,
+        ) && (mailbox.fits(len, self.max_envelopes, self.max_bytes)
+            || capability.fits(len, self.reserved_envelopes, self.reserved_bytes))
+    }
 }
 
 /// What a post did.
@@ -137,12 +172,14 @@ pub trait Store: Send + Sync + 'static {
         quota: Quota,
     ) -> impl Future<Output = Result<PostOutcome, StoreError>> + Send;
 
-    /// Envelopes with `seq > after`, oldest first, at most `limit`; plus whether more exist.
+    /// Envelopes with `seq > after`, oldest first, at most `limit` and, after the first, at
+    /// most `max_bytes` of payload in all; plus whether more exist.
     fn list_envelopes(
         &self,
         mailbox_id: &str,
         after: i64,
         limit: u32,
+        max_bytes: usize,
     ) -> impl Future<Output = Result<(Vec<EnvelopeRow>, bool), StoreError>> + Send;
 
     /// Deletes the listed envelopes, leaving a tombstone (no payload, acked at `now`) for each,
@@ -161,6 +198,36 @@ pub trait Store: Send + Sync + 'static {
         cutoff: i64,
     ) -> impl Future<Output = Result<SweepStats, StoreError>> + Send;
 
-    /// Counts for `/metrics`.
+    /// Counts for `/metrics` (read periodically, never per scrape).
     fn totals(&self) -> impl Future<Output = Result<Totals, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_capability_cannot_take_the_room_of_another() {
+        let q = Quota {
+            max_envelopes: 10,
+            max_bytes: 1000,
+            capability_max_envelopes: 8,
+            capability_max_bytes: 800,
+            reserved_envelopes: 2,
+            reserved_bytes: 100,
+        };
+        let used = |envelopes, bytes| Usage { envelopes, bytes };
+        assert!(q.admits(used(0, 0), used(0, 0), 10));
+        // The capability's own quota, whatever room the mailbox has.
+        assert!(!q.admits(used(8, 80), used(8, 80), 10));
+        assert!(!q.admits(used(1, 795), used(1, 795), 10));
+        // A full mailbox still takes a post from a capability within its reserve...
+        assert!(q.admits(used(10, 900), used(0, 0), 50));
+        assert!(q.admits(used(11, 950), used(1, 50), 50));
+        // ...but not beyond the reserve, nor a reserve's worth from the flooding one.
+        assert!(!q.admits(used(12, 1000), used(2, 100), 1));
+        assert!(!q.admits(used(10, 900), used(0, 0), 101));
+        assert!(!q.admits(used(10, 900), used(8, 800), 1));
+        assert!(!q.admits(used(i64::MAX, i64::MAX), used(0, 0), i64::MAX));
+    }
 }

@@ -7,14 +7,15 @@
 //! late-committing envelope. Must never build SQL from request data (parameters only).
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
+use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals, Usage};
 
 /// Numbered migrations, recorded in `schema_migrations`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_ack_tombstones.sql"),
+    include_str!("../../migrations/postgres/0003_capability_quota.sql"),
 ];
 
 /// Advisory lock ids: one for migrations, one so only one relay sweeps at a time.
@@ -58,6 +59,39 @@ pub fn is_valid_schema_name(schema: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// The TLS connector for PostgreSQL: rustls on ring, trusting the OS roots plus the PEM
+/// certificates in `ca_file`. Used when the URL asks for TLS (`sslmode=require`, or `prefer`
+/// when the server offers it); the server's certificate and host name are always verified.
+pub fn tls_connector(ca_file: Option<&std::path::Path>) -> Result<MakeRustlsConnect, StoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let bad = |what: String| StoreError::Unavailable(format!("postgres tls: {what}"));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(path) = ca_file {
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(format!("bad PEM in {}: {e}", path.display())))?;
+        if certs.is_empty() {
+            return Err(bad(format!("no certificate in {}", path.display())));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| bad(format!("unusable CA certificate: {e}")))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
 impl PostgresStore {
     /// Connects to `url`, optionally inside `schema` (created if missing), and migrates.
     pub async fn open(
@@ -65,9 +99,23 @@ impl PostgresStore {
         schema: Option<&str>,
         pool_size: usize,
     ) -> Result<Self, StoreError> {
+        Self::open_with_ca(url, schema, pool_size, None).await
+    }
+
+    /// As [`PostgresStore::open`], also trusting the CA certificates in `ca_file` for TLS.
+    pub async fn open_with_ca(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: usize,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, StoreError> {
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|_| StoreError::Unavailable("malformed postgres url".into()))?;
+        if !url.contains("sslmode=") {
+            // As before TLS support: plain unless the URL asks (`prefer` would now verify).
+            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        }
         if let Some(schema) = schema {
             if !is_valid_schema_name(schema) {
                 return Err(StoreError::Unavailable(
@@ -78,7 +126,7 @@ impl PostgresStore {
         }
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls_connector(ca_file)?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -94,17 +142,18 @@ impl PostgresStore {
 
     async fn migrate(&self, schema: Option<&str>) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_failed)?;
-        if let Some(schema) = schema {
-            // Validated above: a bare lowercase identifier.
-            client
-                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .await
-                .map_err(failed)?;
-        }
         let tx = client.transaction().await.map_err(failed)?;
+        // Under the lock: relays starting together on a new schema would otherwise race to
+        // create it (a unique violation in the catalog).
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(failed)?;
+        if let Some(schema) = schema {
+            // Validated above: a bare lowercase identifier.
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .await
+                .map_err(failed)?;
+        }
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
@@ -272,7 +321,10 @@ impl Store for PostgresStore {
             return Ok(PostOutcome::MailboxNotFound);
         };
         let cap_stmt = tx
-            .prepare_cached("SELECT mailbox_id, revoked_at FROM capabilities WHERE token_hash = $1")
+            .prepare_cached(
+                "SELECT mailbox_id, revoked_at, envelope_count, envelope_bytes
+                 FROM capabilities WHERE token_hash = $1",
+            )
             .await
             .map_err(failed)?;
         let dup_stmt = tx
@@ -295,12 +347,20 @@ impl Store for PostgresStore {
             tx.query_opt(&dup_stmt, &dup_params),
         )
         .map_err(failed)?;
-        match cap.map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1))) {
+        let cap_usage = match cap.map(|r| {
+            let usage = Usage {
+                envelopes: r.get(2),
+                bytes: r.get(3),
+            };
+            (r.get::<_, String>(0), r.get::<_, Option<i64>>(1), usage)
+        }) {
             None => return Ok(PostOutcome::CapabilityInvalid),
-            Some((owner, _)) if owner != mailbox_id => return Ok(PostOutcome::CapabilityInvalid),
-            Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
-            Some(_) => {}
-        }
+            Some((owner, _, _)) if owner != mailbox_id => {
+                return Ok(PostOutcome::CapabilityInvalid);
+            }
+            Some((_, Some(_), _)) => return Ok(PostOutcome::CapabilityRevoked),
+            Some((_, None, usage)) => usage,
+        };
         if let Some(row) = existing {
             let stored: Vec<u8> = row.get(1);
             return Ok(if stored == payload_hash {
@@ -310,14 +370,19 @@ impl Store for PostgresStore {
             });
         }
         let len = payload.len() as i64;
-        if count + 1 > quota.max_envelopes || bytes + len > quota.max_bytes {
+        let mailbox_usage = Usage {
+            envelopes: count,
+            bytes,
+        };
+        if !quota.admits(mailbox_usage, cap_usage, len) {
             return Ok(PostOutcome::QuotaExceeded);
         }
         let insert = tx
             .prepare_cached(
                 "WITH stored AS (
-                   INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
-                   VALUES ($1, $2, $3, $4, $5, $6))
+                   INSERT INTO envelopes
+                     (mailbox_id, seq, id, payload, payload_hash, received_at, capability_hash)
+                   VALUES ($1, $2, $3, $4, $5, $6, $8))
                  UPDATE mailboxes SET next_seq = next_seq + 1,
                    envelope_count = envelope_count + 1, envelope_bytes = envelope_bytes + $7
                  WHERE id = $1",
@@ -334,6 +399,7 @@ impl Store for PostgresStore {
                 &&payload_hash[..],
                 &now,
                 &len,
+                &token_hash,
             ],
         )
         .await
@@ -347,31 +413,46 @@ impl Store for PostgresStore {
         mailbox_id: &str,
         after: i64,
         limit: u32,
+        max_bytes: usize,
     ) -> Result<(Vec<EnvelopeRow>, bool), StoreError> {
         let c = self.client().await?;
+        // A running total of payload sizes (octet_length reads the size, not the value); a
+        // payload past the byte budget is never sent by the server (NULL in its place).
         let stmt = c
             .prepare_cached(
-                "SELECT id, seq, received_at, payload FROM envelopes
-                 WHERE mailbox_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                "SELECT id, seq, received_at,
+                   CASE WHEN n = 1 OR upto <= $4 THEN payload END
+                 FROM (SELECT id, seq, received_at, payload,
+                         row_number() OVER (ORDER BY seq) AS n,
+                         sum(octet_length(payload)) OVER (ORDER BY seq) AS upto
+                       FROM envelopes WHERE mailbox_id = $1 AND seq > $2
+                       ORDER BY seq LIMIT $3) page
+                 ORDER BY seq",
             )
             .await
             .map_err(failed)?;
+        let budget = i64::try_from(max_bytes).unwrap_or(i64::MAX);
         let rows = c
-            .query(&stmt, &[&mailbox_id, &after, &(i64::from(limit) + 1)])
+            .query(
+                &stmt,
+                &[&mailbox_id, &after, &(i64::from(limit) + 1), &budget],
+            )
             .await
             .map_err(failed)?;
-        let more = rows.len() > limit as usize;
-        let rows = rows
-            .into_iter()
-            .take(limit as usize)
-            .map(|r| EnvelopeRow {
-                id: r.get(0),
-                seq: r.get(1),
-                received_at: r.get(2),
-                payload: r.get(3),
-            })
-            .collect();
-        Ok((rows, more))
+        let mut page = Vec::with_capacity(rows.len().min(limit as usize));
+        for r in rows {
+            let payload: Option<Vec<u8>> = r.get(3);
+            match payload {
+                Some(payload) if page.len() < limit as usize => page.push(EnvelopeRow {
+                    id: r.get(0),
+                    seq: r.get(1),
+                    received_at: r.get(2),
+                    payload,
+                }),
+                _ => return Ok((page, true)),
+            }
+        }
+        Ok((page, false))
     }
 
     async fn ack_envelopes(

@@ -1,5 +1,6 @@
-//! SQLite storage: one database file in WAL mode (synchronous=NORMAL), owned by one dedicated
-//! thread, so the async workers never wait on disk.
+//! SQLite storage: one database file in WAL mode (synchronous=FULL by default, see
+//! `Config::sqlite_synchronous`), owned by one dedicated thread, so the async workers never
+//! wait on disk.
 //!
 //! One writer is SQLite's own model; a single connection also makes every post's
 //! check-then-insert trivially serial. The thread takes every request queued at that moment and
@@ -12,12 +13,13 @@ use std::sync::mpsc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals};
+use super::{EnvelopeRow, PostOutcome, Quota, Store, StoreError, SweepStats, Totals, Usage};
 
 /// Numbered migrations; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_ack_tombstones.sql"),
+    include_str!("../../migrations/sqlite/0003_capability_quota.sql"),
 ];
 
 /// Most requests committed together in one transaction.
@@ -300,18 +302,28 @@ impl Store for SqliteStore {
             let Some((next_seq, count, bytes)) = mailbox else {
                 return Ok(PostOutcome::MailboxNotFound);
             };
-            let cap: Option<(String, Option<i64>)> = c
+            let cap: Option<(String, Option<i64>, Usage)> = c
                 .prepare_cached(
-                    "SELECT mailbox_id, revoked_at FROM capabilities WHERE token_hash = ?1",
+                    "SELECT mailbox_id, revoked_at, envelope_count, envelope_bytes
+                     FROM capabilities WHERE token_hash = ?1",
                 )?
-                .query_row(params![&hash[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(params![&hash[..]], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        Usage {
+                            envelopes: r.get(2)?,
+                            bytes: r.get(3)?,
+                        },
+                    ))
+                })
                 .optional()?;
-            match cap {
+            let cap_usage = match cap {
                 None => return Ok(PostOutcome::CapabilityInvalid),
-                Some((owner, _)) if owner != id => return Ok(PostOutcome::CapabilityInvalid),
-                Some((_, Some(_))) => return Ok(PostOutcome::CapabilityRevoked),
-                Some(_) => {}
-            }
+                Some((owner, _, _)) if owner != id => return Ok(PostOutcome::CapabilityInvalid),
+                Some((_, Some(_), _)) => return Ok(PostOutcome::CapabilityRevoked),
+                Some((_, None, usage)) => usage,
+            };
             // A stored envelope or the tombstone of an acknowledged one (at most one exists:
             // an id is tombstoned only by the ack that deletes it).
             let existing: Option<(i64, Vec<u8>)> = c
@@ -330,12 +342,17 @@ impl Store for SqliteStore {
                 });
             }
             let len = payload.len() as i64;
-            if count + 1 > quota.max_envelopes || bytes + len > quota.max_bytes {
+            let mailbox_usage = Usage {
+                envelopes: count,
+                bytes,
+            };
+            if !quota.admits(mailbox_usage, cap_usage, len) {
                 return Ok(PostOutcome::QuotaExceeded);
             }
             c.prepare_cached(
-                "INSERT INTO envelopes (mailbox_id, seq, id, payload, payload_hash, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO envelopes
+                   (mailbox_id, seq, id, payload, payload_hash, received_at, capability_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 id,
@@ -343,7 +360,8 @@ impl Store for SqliteStore {
                 env_id,
                 payload,
                 &payload_hash[..],
-                now
+                now,
+                &hash[..]
             ])?;
             c.prepare_cached(
                 "UPDATE mailboxes SET next_seq = next_seq + 1, envelope_count = envelope_count + 1,
@@ -360,26 +378,36 @@ impl Store for SqliteStore {
         mailbox_id: &str,
         after: i64,
         limit: u32,
+        max_bytes: usize,
     ) -> Result<(Vec<EnvelopeRow>, bool), StoreError> {
         let id = mailbox_id.to_owned();
         self.run(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, seq, received_at, payload FROM envelopes
-                 WHERE mailbox_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-            )?;
-            let mut rows = stmt
-                .query_map(params![id, after, i64::from(limit) + 1], |r| {
-                    Ok(EnvelopeRow {
-                        id: r.get(0)?,
-                        seq: r.get(1)?,
-                        received_at: r.get(2)?,
-                        payload: r.get(3)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
-            Ok((rows, more))
+            // The length comes first so a payload past the byte budget is never read. The limit
+            // is part of the SQL text (an integer, never request text): SQLite reads a bound
+            // LIMIT's value when planning and would prepare the statement again on every call.
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT length(payload), id, seq, received_at, payload FROM envelopes
+                 WHERE mailbox_id = ?1 AND seq > ?2 ORDER BY seq LIMIT {}",
+                i64::from(limit) + 1
+            ))?;
+            let mut rows = stmt.query(params![id, after])?;
+            let (mut page, mut bytes) = (Vec::new(), 0usize);
+            while let Some(r) = rows.next()? {
+                let len = usize::try_from(r.get::<_, i64>(0)?).unwrap_or(usize::MAX);
+                if page.len() == limit as usize
+                    || (!page.is_empty() && bytes.saturating_add(len) > max_bytes)
+                {
+                    return Ok((page, true));
+                }
+                bytes = bytes.saturating_add(len);
+                page.push(EnvelopeRow {
+                    id: r.get(1)?,
+                    seq: r.get(2)?,
+                    received_at: r.get(3)?,
+                    payload: r.get(4)?,
+                });
+            }
+            Ok((page, false))
         })
         .await
     }
@@ -515,7 +543,10 @@ mod tests {
             .expect("runtime");
         rt.block_on(async {
             let store = SqliteStore::open(&path, false).expect("opens and migrates");
-            let (rows, _) = store.list_envelopes("mb", 0, 10).await.expect("list");
+            let (rows, _) = store
+                .list_envelopes("mb", 0, 10, 1 << 20)
+                .await
+                .expect("list");
             assert_eq!(rows.len(), 1);
             assert_eq!(rows[0].payload, [0xaa, 0xbb, 0xcc]);
             let acked = store
@@ -526,6 +557,10 @@ mod tests {
             let quota = Quota {
                 max_envelopes: 10,
                 max_bytes: 100,
+                capability_max_envelopes: 10,
+                capability_max_bytes: 100,
+                reserved_envelopes: 0,
+                reserved_bytes: 0,
             };
             let mut hash = [0u8; 32];
             hash[0] = 2;
@@ -542,7 +577,10 @@ mod tests {
                 .await
                 .expect("post");
             assert_eq!(other, PostOutcome::Conflict);
-            let (rows, _) = store.list_envelopes("mb", 0, 10).await.expect("list");
+            let (rows, _) = store
+                .list_envelopes("mb", 0, 10, 1 << 20)
+                .await
+                .expect("list");
             assert!(rows.is_empty());
             let totals = store.totals().await.expect("totals");
             assert_eq!((totals.envelopes, totals.bytes), (0, 0));

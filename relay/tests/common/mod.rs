@@ -40,8 +40,8 @@ impl TestRelay {
     pub fn url(&self) -> String {
         self.handle.as_ref().unwrap().url()
     }
-    pub fn client(&self) -> lantern_core::sync::relay_client::RelayClient {
-        lantern_core::sync::relay_client::RelayClient::new(&self.url()).unwrap()
+    pub fn client(&self) -> lantern_core::sharing::relay_client::RelayClient {
+        lantern_core::sharing::relay_client::RelayClient::new(&self.url()).unwrap()
     }
     /// Stops the relay (graceful), keeping its storage.
     pub fn stop(&mut self) {
@@ -64,6 +64,8 @@ pub fn test_config(backend: &Backend, dir: &std::path::Path) -> Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         rate_per_ip: 0.0,
         rate_per_key: 0.0,
+        create_rate_per_ip: 0.0,
+        metrics_refresh_secs: 1,
         postgres_pool_size: 4,
         ..Config::default()
     };
@@ -80,18 +82,26 @@ pub fn test_config(backend: &Backend, dir: &std::path::Path) -> Config {
 }
 
 pub fn start(backend: &Backend, tweak: impl FnOnce(&mut Config)) -> TestRelay {
+    start_result(backend, tweak).unwrap()
+}
+
+/// As [`start`], returning the relay's start-up error instead of failing.
+pub fn start_result(
+    backend: &Backend,
+    tweak: impl FnOnce(&mut Config),
+) -> Result<TestRelay, String> {
     // Raw reqwest clients below need a TLS provider even for plain HTTP.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(backend, dir.path());
     tweak(&mut config);
-    let handle = lantern_relay::spawn(config.clone()).unwrap();
-    TestRelay {
+    let handle = lantern_relay::spawn(config.clone())?;
+    Ok(TestRelay {
         handle: Some(handle),
         dir,
         config,
         backend: backend.clone(),
-    }
+    })
 }
 
 impl Drop for TestRelay {
@@ -223,4 +233,93 @@ pub fn pg_rows_as_text(url: &str, schema: &str, sql: &str) -> Vec<String> {
             .map(|r| r.get::<_, String>(0))
             .collect()
     })
+}
+
+/// `/metrics` once every `want` line is in it (the stored totals refresh periodically), or
+/// fails after 10 s showing the last answer.
+pub fn metrics_with(base: &str, want: &[&str]) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let m = reqwest::blocking::get(format!("{base}/metrics"))
+            .unwrap()
+            .text()
+            .unwrap();
+        if want.iter().all(|w| m.contains(w)) {
+            return m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "metrics never showed {want:?}:\n{m}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A relay process killed (SIGKILL) and reaped when dropped, also when a test panics.
+pub struct Reaped(pub std::process::Child);
+
+impl Reaped {
+    /// Kills the process now (SIGKILL: no graceful shutdown) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the binary without rate limits and waits until `/healthz` answers.
+pub fn start_binary(db_args: &[String], port: u16) -> std::process::Child {
+    let mut args: Vec<String> = [
+        "--rate-per-ip",
+        "0",
+        "--rate-per-key",
+        "0",
+        "--create-rate-per-ip",
+        "0",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend_from_slice(db_args);
+    start_binary_with(&args, port)
+}
+
+/// Starts the binary with exactly these flags (besides `--listen`) and waits until `/healthz`
+/// answers.
+pub fn start_binary_with(args: &[String], port: u16) -> std::process::Child {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantern-relay"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = lantern_core::sharing::relay_client::RelayClient::with_options(
+        &format!("http://127.0.0.1:{port}"),
+        lantern_core::sharing::relay_client::RetryPolicy {
+            max_attempts: 1,
+            ..lantern_core::sharing::relay_client::RetryPolicy::default()
+        },
+        None,
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while client.health().is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "relay exited at start");
+        assert!(std::time::Instant::now() < deadline, "relay did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
 }

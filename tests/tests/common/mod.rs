@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use lantern_core::consent::{ItemKind, ItemMeta};
 use lantern_core::crypto::hazmat::make_key;
-use lantern_core::sync::sealer::KeySealer;
-use lantern_core::sync::{ShareableItem, SharingStore};
+use lantern_core::journal::MoodPoint;
+use lantern_core::sharing::sealer::KeySealer;
+use lantern_core::sharing::{ShareableItem, SharedContent, SharedUnitProgress, SharingStore};
 use lantern_relay::{Config, RelayHandle};
 
 /// A relay running in-process on a free loopback port, storing in a temp dir.
@@ -38,23 +38,21 @@ impl Relay {
     }
 }
 
-/// The sealing key of a test installation, kept so the store can be reopened after a crash.
-type Key = [u8; 32];
-
-/// One installation's sharing store on disk.
+/// One installation's sharing store on disk. The sealer (its key, and the rollback mark it
+/// keeps as the vault would in `private.db`) outlives the store, so the store can be reopened
+/// after a crash.
 pub struct Side {
     pub dir: tempfile::TempDir,
-    key: Key,
+    sealer: Arc<KeySealer>,
     pub store: Option<SharingStore>,
 }
 
 impl Side {
     pub fn new() -> Side {
         let dir = tempfile::tempdir().unwrap();
-        let key: Key = *make_key();
         let mut s = Side {
             dir,
-            key,
+            sealer: Arc::new(KeySealer::new(make_key())),
             store: None,
         };
         s.reopen();
@@ -64,7 +62,7 @@ impl Side {
     /// Drops the open store (as a crash would) and opens it again from disk.
     pub fn reopen(&mut self) {
         self.store = None;
-        let sealer = Arc::new(KeySealer::new(zeroize::Zeroizing::new(self.key)));
+        let sealer = self.sealer.clone();
         self.store = Some(SharingStore::open(self.dir.path(), sealer).unwrap());
     }
 
@@ -84,36 +82,60 @@ impl Side {
 }
 
 pub fn entry(id: &str, tags: &[&str], text: &str) -> ShareableItem {
-    ShareableItem {
-        meta: ItemMeta {
-            kind: ItemKind::Entry,
-            id: id.into(),
+    ShareableItem::new(
+        id,
+        SharedContent::Entry {
+            text: text.into(),
+            mood: Some(3),
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            created_at_ms: 1_800_000_000_000,
+            edited_at_ms: None,
         },
-        body: serde_json::json!({ "text": text, "tags": tags }).to_string(),
-    }
+    )
 }
 
 pub fn checkin(id: &str, note: &str) -> ShareableItem {
-    ShareableItem {
-        meta: ItemMeta {
-            kind: ItemKind::CheckIn,
-            id: id.into(),
-            tags: vec![],
+    ShareableItem::new(
+        id,
+        SharedContent::CheckIn {
+            mood: 3,
+            note: Some(note.into()),
+            created_at_ms: 1_800_000_000_000,
         },
-        body: serde_json::json!({ "mood": 3, "note": note }).to_string(),
-    }
+    )
 }
 
-pub fn single(kind: ItemKind, body: &str) -> ShareableItem {
-    ShareableItem {
-        meta: ItemMeta {
-            kind,
-            id: "summary".into(),
-            tags: vec![],
+/// The mood trend summary with one day averaging `average`.
+pub fn mood_trends(average: f64) -> ShareableItem {
+    ShareableItem::new(
+        "summary",
+        SharedContent::MoodTrends {
+            days: 90,
+            daily: vec![MoodPoint {
+                period_start: "2027-01-15".into(),
+                average,
+                samples: 2,
+            }],
+            weekly: vec![],
         },
-        body: body.into(),
-    }
+    )
+}
+
+/// The course progress summary: one unit, `read` sections read.
+pub fn course_progress(read: u32) -> ShareableItem {
+    ShareableItem::new(
+        "summary",
+        SharedContent::CourseProgress {
+            units: vec![SharedUnitProgress {
+                unit_id: "peer-supporter".into(),
+                sections_read: read,
+                sections_total: 11,
+                self_checks_answered: 0,
+                self_checks_correct: 0,
+                self_checks_total: 3,
+            }],
+        },
+    )
 }
 
 /// Supporter invites through the relay, peer pairs, both sync: returns the connection id.

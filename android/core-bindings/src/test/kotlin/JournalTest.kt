@@ -58,11 +58,11 @@ class JournalTest {
     @Test
     fun wrongPassphraseAndRecoveryCodeAreTypedErrors() {
         val journal = openJournal()
-        journal.setup("right")
+        journal.setup("the right passphrase")
         journal.lock()
         assertThrows<LanternException.WrongPassphrase> { journal.unlock("wrong") }
         assertThrows<LanternException.WrongRecoveryCode> {
-            journal.recover("0000-0000-0000-0000-0000-0000-0000-0000", "new")
+            journal.recover("0000-0000-0000-0000-0000-0000-0000-0000", "new kettle on the stove")
         }
         assertFalse(journal.isUnlocked())
         assertThrows<LanternException.InvalidInput> { journal.setup("") }
@@ -71,7 +71,7 @@ class JournalTest {
     @Test
     fun platformKeyIsASecondWayToUnlock() {
         val journal = openJournal()
-        journal.setup("pw")
+        journal.setup("harbor lights at dusk")
         val entry = journal.addEntry(NewEntry(text = "kept"))
         journal.enablePlatformKey(FakeKeystore())
         journal.lock()

@@ -12,6 +12,7 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
+import org.lantern.app.platform.NotificationPermission
 import org.lantern.app.platform.Notifications
 import org.lantern.app.platform.SyncWorker
 import org.lantern.core.LanternCore
@@ -34,6 +35,12 @@ class LanternApplication : Application() {
         private set
     lateinit var autoLock: AutoLock
         private set
+
+    /**
+     * Asks for POST_NOTIFICATIONS when the person turns updates on; set by the activity on
+     * screen (null with no activity, e.g. during a background sync, when nothing may be asked).
+     */
+    var notificationPermission: NotificationPermission? = null
 
     override fun onCreate() {
         super.onCreate()

@@ -4,12 +4,10 @@ import android.os.Bundle
 import androidx.activity.compose.BackHandler
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
+import androidx.activity.viewModels
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.safeDrawingPadding
-import androidx.compose.material.icons.Icons
-import androidx.compose.material.icons.filled.Email
-import androidx.compose.material.icons.filled.Share
 import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
@@ -19,12 +17,9 @@ import androidx.fragment.app.FragmentActivity
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewModelScope
-import androidx.activity.viewModels
+import org.lantern.app.platform.ActivityNotificationPermission
 import org.lantern.app.platform.AndroidPlatform
-import org.lantern.app.ui.InboxScreen
-import org.lantern.app.ui.SharingScreen
 import org.lantern.ui.AppState
-import org.lantern.ui.ExtraTab
 import org.lantern.ui.LanternApp
 import org.lantern.ui.LanternRoot
 import org.lantern.ui.ScreenModels
@@ -42,11 +37,15 @@ class UiStateHolder : ViewModel() {
 class MainActivity : FragmentActivity() {
     private val holder: UiStateHolder by viewModels()
 
+    /** Registered during creation, as the activity result API requires; see [LanternApplication.notificationPermission]. */
+    private val notificationPermission = ActivityNotificationPermission(this)
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         enableEdgeToEdge()
         val app = application as LanternApplication
         val platform = AndroidPlatform(this)
+        app.notificationPermission = notificationPermission
         setContent {
             LanternRoot(Strings.forLanguage(Locale.current.language)) {
                 val core by app.core.collectAsStateWithLifecycle()
@@ -56,17 +55,16 @@ class MainActivity : FragmentActivity() {
                         CircularProgressIndicator(Modifier.align(Alignment.Center))
                     } else {
                         BackHandler(enabled = holder.state.canGoBack) { holder.state.back() }
-                        LanternApp(
-                            ready, platform, app.autoLock, holder.state,
-                            // The sharing screens join the shared module with the typed sharing contract.
-                            extraTabs = listOf(
-                                ExtraTab("sharing", "tab_sharing", Icons.Filled.Share) { SharingScreen(ready, app) },
-                                ExtraTab("inbox", "tab_inbox", Icons.Filled.Email) { InboxScreen(ready) },
-                            ),
-                        )
+                        LanternApp(ready, platform, app.autoLock, app.preferences, holder.state)
                     }
                 }
             }
         }
+    }
+
+    override fun onDestroy() {
+        val app = application as LanternApplication
+        if (app.notificationPermission === notificationPermission) app.notificationPermission = null
+        super.onDestroy()
     }
 }

@@ -12,7 +12,7 @@ import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import javax.crypto.spec.GCMParameterSpec
-import uniffi.lantern.LanternException
+import uniffi.lantern.PlatformKeyException
 import uniffi.lantern.PlatformKeyProvider
 
 /**
@@ -25,7 +25,8 @@ import uniffi.lantern.PlatformKeyProvider
  * Android-only (this source set is not part of the desktop JVM build). Wrapped format:
  * version byte || 12-byte IV || ciphertext || tag. Both wrapping and unwrapping need the
  * biometric prompt first (a symmetric Keystore key that requires authentication needs it for
- * every use). Its typed failures reach the app through JournalService's guard.
+ * every use). Its failures are the core's typed `PlatformKeyException`, which the core maps to
+ * the app's answer (cancelled: try again; key gone: ask for the passphrase).
  */
 class KeystoreKeyProvider(
     private val alias: String,
@@ -40,10 +41,10 @@ class KeystoreKeyProvider(
 
     override fun unwrapKey(wrapped: ByteArray): ByteArray = guarded {
         if (wrapped.size < 1 + IV_BYTES + TAG_BYTES || wrapped[0] != VERSION) {
-            throw LanternException.Integrity("platform-wrapped key has an unknown format")
+            throw PlatformKeyException.Failed("platform-wrapped key has an unknown format")
         }
         val key = secretKey(create = false)
-            ?: throw LanternException.WrongPassphrase("platform key is gone; unlock with the passphrase")
+            ?: throw PlatformKeyException.KeyUnavailable("platform key is gone; unlock with the passphrase")
         val cipher = Cipher.getInstance(TRANSFORMATION)
         cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(TAG_BYTES * 8, wrapped, 1, IV_BYTES))
         cipher.doFinal(wrapped, 1 + IV_BYTES, wrapped.size - 1 - IV_BYTES)
@@ -93,18 +94,18 @@ class KeystoreKeyProvider(
         }
     }
 
-    /** Keystore failures become the core's typed errors; messages never carry key material. */
+    /** Keystore failures become the trait's typed errors; messages never carry key material. */
     private inline fun guarded(block: () -> ByteArray): ByteArray = try {
         block()
-    } catch (e: LanternException) {
+    } catch (e: PlatformKeyException) {
         throw e
     } catch (e: UserNotAuthenticatedException) {
-        throw LanternException.Cancelled("biometric authentication required")
+        throw PlatformKeyException.Cancelled()
     } catch (e: KeyPermanentlyInvalidatedException) {
         delete()
-        throw LanternException.WrongPassphrase("platform key invalidated by a biometric change")
+        throw PlatformKeyException.KeyUnavailable("platform key invalidated by a biometric change")
     } catch (e: GeneralSecurityException) {
-        throw LanternException.Internal("keystore: ${e.javaClass.simpleName}")
+        throw PlatformKeyException.Failed("keystore: ${e.javaClass.simpleName}")
     }
 
     companion object {

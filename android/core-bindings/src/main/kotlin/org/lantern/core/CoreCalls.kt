@@ -7,7 +7,7 @@ import uniffi.lantern.LanternException
 
 /**
  * Runs blocking core calls off the caller's thread. Every exported core function may block on
- * disk or network (DESIGN.md "Threading"), so the wrapper never calls the core directly from a
+ * disk or network (docs/design.md "Threading"), so the wrapper never calls the core directly from a
  * coroutine: it goes through [call], which switches to [io] and turns core exceptions into
  * [LanternFailure]. Tests inject their own dispatcher.
  */

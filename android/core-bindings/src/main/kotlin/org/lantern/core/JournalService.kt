@@ -10,7 +10,6 @@ import uniffi.lantern.EntryQuery
 import uniffi.lantern.EntryUpdate
 import uniffi.lantern.ImportReport
 import uniffi.lantern.Journal
-import uniffi.lantern.LanternException
 import uniffi.lantern.MoodTrends
 import uniffi.lantern.NewEntry
 import uniffi.lantern.PlaintextFormat
@@ -61,9 +60,13 @@ class JournalService internal constructor(
         _vault.value = VaultState.Unlocked
     }
 
+    /**
+     * Unlocks with the platform-held key. The provider's own failure (a `PlatformKeyException`)
+     * reaches the core typed and comes back as a [LanternFailure]: `Cancelled` as
+     * [LanternFailure.Cancelled], `KeyUnavailable` as [LanternFailure.WrongPassphrase].
+     */
     suspend fun unlockWithPlatformKey(provider: PlatformKeyProvider) {
-        val guarded = GuardedKeyProvider(provider)
-        guarded.rethrowing { call { journal.unlockWithPlatformKey(guarded) } }
+        call { journal.unlockWithPlatformKey(provider) }
         _vault.value = VaultState.Unlocked
     }
 
@@ -79,17 +82,11 @@ class JournalService internal constructor(
     suspend fun recover(recoveryCode: String, newPassphrase: String): String =
         call { journal.recover(recoveryCode, newPassphrase) }.also { _vault.value = VaultState.Unlocked }
 
-    suspend fun enablePlatformKey(provider: PlatformKeyProvider) {
-        val guarded = GuardedKeyProvider(provider)
-        guarded.rethrowing { call { journal.enablePlatformKey(guarded) } }
-    }
+    suspend fun enablePlatformKey(provider: PlatformKeyProvider) = call { journal.enablePlatformKey(provider) }
 
     suspend fun disablePlatformKey() = call { journal.disablePlatformKey() }
 
     suspend fun platformKeyEnabled(): Boolean = call { journal.platformKeyEnabled() }
-
-    /** Lowers the KDF cost so tests run fast; the app never calls this. */
-    suspend fun useFastKdfForTests() = call { journal.setKdfIterationsForTests(1_000u) }
 
     /** Adds an entry; [createdAtMs] is for imports and tests, the app leaves it to the core (now). */
     suspend fun add(text: String, mood: Int?, tags: List<String>, createdAtMs: Long? = null): Entry =
@@ -127,36 +124,4 @@ class JournalService internal constructor(
         call { journal.importBackup(path, passphrase) }
 
     suspend fun exportPlaintext(format: PlaintextFormat): String = call { journal.exportPlaintext(format) }
-}
-
-/**
- * Carries a key provider's typed failure around the FFI. The core's `LanternError` is a flat
- * error, and uniffi cannot lower a flat error raised by foreign code ("Can't lift flat
- * errors"), so a provider that throws `LanternException` (biometric cancelled, key
- * invalidated) would crash the callback. This wrapper catches whatever the provider throws,
- * hands the core a plain exception (which it sees as an internal callback failure and aborts
- * the unlock), and [rethrowing] then reports the provider's own typed failure to the caller.
- */
-internal class GuardedKeyProvider(private val inner: PlatformKeyProvider) : PlatformKeyProvider {
-    @Volatile private var failure: LanternFailure? = null
-
-    override fun wrapKey(key: ByteArray): ByteArray = guard { inner.wrapKey(key) }
-
-    override fun unwrapKey(wrapped: ByteArray): ByteArray = guard { inner.unwrapKey(wrapped) }
-
-    private inline fun guard(block: () -> ByteArray): ByteArray = try {
-        block()
-    } catch (e: LanternException) {
-        failure = e.toFailure()
-        throw IllegalStateException("platform key provider failed")
-    } catch (e: Exception) {
-        failure = LanternFailure.Internal("platform key provider: ${e.javaClass.simpleName}", e)
-        throw IllegalStateException("platform key provider failed")
-    }
-
-    suspend fun <T> rethrowing(block: suspend () -> T): T = try {
-        block()
-    } catch (f: LanternFailure) {
-        throw failure ?: f
-    }
 }

@@ -28,10 +28,18 @@ class LanternCore private constructor(
     override fun close() = core.close()
 
     companion object {
-        /** Opens the core on [dataDir] (created if needed); blocking work runs on [io]. */
-        suspend fun open(dataDir: String, io: CoroutineDispatcher = Dispatchers.IO): LanternCore {
+        /**
+         * Opens the core on [dataDir] (created if needed); blocking work runs on [io].
+         * [prepare] runs on the opened core before anything else (test suites use it for the
+         * test-only knobs of a test build of the library; the app passes nothing).
+         */
+        suspend fun open(
+            dataDir: String,
+            io: CoroutineDispatcher = Dispatchers.IO,
+            prepare: (Lantern) -> Unit = {},
+        ): LanternCore {
             val calls = CoreCalls(io)
-            return LanternCore(calls.call { Lantern.open(dataDir) }, calls)
+            return LanternCore(calls.call { Lantern.open(dataDir).also(prepare) }, calls)
         }
     }
 }

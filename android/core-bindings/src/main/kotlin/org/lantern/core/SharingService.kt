@@ -5,6 +5,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import uniffi.lantern.AuditEntry
 import uniffi.lantern.ConsentGrant
+import uniffi.lantern.Scope
 import uniffi.lantern.SharedItem
 import uniffi.lantern.Sharing
 import uniffi.lantern.SharingConnection
@@ -54,8 +55,8 @@ class SharingService internal constructor(
 
     suspend fun safetyNumber(connectionId: String): String = calls.call { sharing.safetyNumber(connectionId) }
 
-    /** Peer: a new grant (a wider consent is always a new grant). */
-    suspend fun grant(connectionId: String, scopes: List<String>, purpose: String, expiresInDays: Int): ConsentGrant =
+    /** Peer: a new grant (a wider consent is always a new grant); the core normalises tag scopes. */
+    suspend fun grant(connectionId: String, scopes: List<Scope>, purpose: String, expiresInDays: Int): ConsentGrant =
         calls.call { sharing.grant(connectionId, scopes, purpose, expiresInDays.toULong() * SECONDS_PER_DAY) }
             .also { refresh() }
 
@@ -77,10 +78,18 @@ class SharingService internal constructor(
 
     suspend fun auditLog(): List<AuditEntry> = calls.call { sharing.auditLog() }
 
-    /** Checks the audit log's hash chain; [LanternFailure.Integrity] names the first bad record. */
+    /**
+     * Checks the audit log (hash chain, signed checkpoint, rollback mark) and the grants against
+     * it; [LanternFailure.Integrity] when the sharing data was changed or rolled back.
+     */
     suspend fun verifyAudit(): Long = calls.call { sharing.verifyAudit() }.toLong()
 
+    /** The audit log as JSON, signed with this installation's identity key. */
     suspend fun exportAudit(): String = calls.call { sharing.exportAudit() }
+
+    /** Checks an exported log's chain and its signature by the peer on [connectionId] (or by me). */
+    suspend fun verifyAuditExport(export: String, connectionId: String? = null): Long =
+        calls.call { sharing.verifyAuditExport(export, connectionId) }.toLong()
 
     private companion object {
         const val SECONDS_PER_DAY = 86_400uL

@@ -1,16 +1,21 @@
 package org.lantern.presentation
 
+import uniffi.lantern.Scope
+import uniffi.lantern.grantLimits
+import uniffi.lantern.normalizeTag
+
 /**
  * The consent editor's form: what to share (scopes), why (purpose, in the peer's words) and
- * until when (expiry, required, at most a year). It checks the form before the core signs the
- * grant, so the editor can say what is missing; the core checks everything again.
+ * until when (expiry, required, within the core's grant limits). It checks the form before the
+ * core signs the grant, so the editor can say what is missing; the core checks everything
+ * again. Tag normalisation, the scopes and the limits are the core's (no rule is copied here).
  * A grant never changes silently: widening it means a new grant from a new draft.
  */
 data class ConsentDraft(
     val moodTrends: Boolean = false,
     val checkIns: Boolean = false,
     val courseProgress: Boolean = false,
-    /** Entries carrying any of these tags (normalised like the journal's tags). */
+    /** Entries carrying any of these tags, normalised by the core like the journal's tags. */
     val tags: List<String> = emptyList(),
     /** Hand-picked entries, by id. */
     val entryIds: List<String> = emptyList(),
@@ -24,32 +29,39 @@ data class ConsentDraft(
     fun problem(): UiError? = when {
         !hasScope -> UiError.NoScopeChosen
         purpose.isBlank() -> UiError.PurposeMissing
-        expiryDays !in 1..MAX_EXPIRY_DAYS -> UiError.ExpiryOutOfRange
+        expiryDays !in minExpiryDays()..maxExpiryDays() -> UiError.ExpiryOutOfRange
         else -> null
     }
 
+    /** Adds a tag as the core normalises it; a tag the core refuses (empty, too long) is not added. */
     fun withTag(tag: String): ConsentDraft {
-        val t = tag.trim().lowercase()
-        return if (t.isEmpty() || t in tags) this else copy(tags = tags + t)
+        val t = runCatching { normalizeTag(tag) }.getOrNull()
+        return if (t == null || t in tags) this else copy(tags = tags + t)
     }
 
     fun toggleEntry(id: String): ConsentDraft =
         copy(entryIds = if (id in entryIds) entryIds - id else entryIds + id)
 
-    /** The scopes in the core's text form (as the CLI writes them). */
-    fun scopeTexts(): List<String> = buildList {
-        if (moodTrends) add("mood-trends")
-        if (checkIns) add("checkins")
-        tags.forEach { add("entries:tag=$it") }
-        entryIds.forEach { add("entry:$it") }
-        if (courseProgress) add("course-progress")
+    /** The scopes, typed, for the core to sign. */
+    fun scopes(): List<Scope> = buildList {
+        if (moodTrends) add(Scope.MoodTrends)
+        if (checkIns) add(Scope.CheckIns)
+        tags.forEach { add(Scope.EntriesWithTag(it)) }
+        entryIds.forEach { add(Scope.Entry(it)) }
+        if (courseProgress) add(Scope.CourseProgress)
     }
 
     companion object {
         const val DEFAULT_EXPIRY_DAYS = 30
-        const val MAX_EXPIRY_DAYS = 365
+        private const val SECONDS_PER_DAY = 86_400uL
 
-        /** The expiry choices the editor offers, in days. */
-        val EXPIRY_CHOICES = listOf(7, 30, 90, 180, 365)
+        /** The shortest expiry the editor offers, in whole days, from the core's limit. */
+        fun minExpiryDays(): Int = ((grantLimits().minSeconds + SECONDS_PER_DAY - 1uL) / SECONDS_PER_DAY).toInt()
+
+        /** The longest expiry, in whole days, from the core's limit. */
+        fun maxExpiryDays(): Int = (grantLimits().maxSeconds / SECONDS_PER_DAY).toInt()
+
+        /** The expiry choices the editor offers, in days (within the core's limits). */
+        fun expiryChoices(): List<Int> = listOf(7, 30, 90, 180, 365).filter { it in minExpiryDays()..maxExpiryDays() }
     }
 }

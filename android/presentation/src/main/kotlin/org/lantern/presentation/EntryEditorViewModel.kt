@@ -8,6 +8,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.lantern.core.JournalService
+import uniffi.lantern.normalizeTag
 
 data class EntryEditorUiState(
     val entryId: String? = null,
@@ -59,10 +60,18 @@ class EntryEditorViewModel(
 
     fun onTagDraft(draft: String) = _state.update { it.copy(tagDraft = draft) }
 
-    /** Adds the drafted tag (trimmed, lower case, no duplicates), as the core normalises them. */
+    /**
+     * Adds the drafted tag as the core normalises it (no duplicates). A blank draft is just
+     * cleared; a tag the core refuses (too long) stays in the field with `InvalidInput`.
+     */
     fun addTag() = _state.update { s ->
-        val tag = s.tagDraft.trim().lowercase()
-        if (tag.isEmpty() || tag in s.tags) s.copy(tagDraft = "") else s.copy(tags = s.tags + tag, tagDraft = "")
+        if (s.tagDraft.isBlank()) return@update s.copy(tagDraft = "")
+        val tag = runCatching { normalizeTag(s.tagDraft) }.getOrNull()
+        when {
+            tag == null -> s.copy(error = UiError.InvalidInput)
+            tag in s.tags -> s.copy(tagDraft = "")
+            else -> s.copy(tags = s.tags + tag, tagDraft = "", error = null)
+        }
     }
 
     fun removeTag(tag: String) = _state.update { it.copy(tags = it.tags - tag) }

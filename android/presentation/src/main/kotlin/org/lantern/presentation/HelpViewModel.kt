@@ -15,6 +15,11 @@ data class HelpUiState(
     val title: String = "",
     val note: String = "",
     val items: List<HelpItem> = emptyList(),
+    /** Who vouches for this text: the publisher's name and key fingerprint. */
+    val publisherName: String = "",
+    val publisherFingerprint: String = "",
+    /** Signed only with the public development key: say so next to the resources. */
+    val unverified: Boolean = false,
     val error: UiError? = null,
 )
 
@@ -29,7 +34,15 @@ class HelpViewModel(private val course: CourseService, private val scope: Corout
     fun load(): Job = scope.launch {
         val help = attempt { course.helpNow() }
         _state.value = help.getOrNull()?.let { h ->
-            HelpUiState(false, h.title, h.note, h.resources.map { HelpItem(it.title, it.text) })
+            HelpUiState(
+                loading = false,
+                title = h.title,
+                note = h.note,
+                items = h.resources.map { HelpItem(it.title, it.text) },
+                publisherName = h.publisher.name,
+                publisherFingerprint = h.publisher.keyFingerprint,
+                unverified = h.publisher.development,
+            )
         } ?: HelpUiState(loading = false, error = help.uiError())
     }
 }

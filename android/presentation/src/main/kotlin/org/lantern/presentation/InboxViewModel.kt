@@ -7,21 +7,12 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonArray
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.JsonPrimitive
-import kotlinx.serialization.json.doubleOrNull
-import kotlinx.serialization.json.intOrNull
-import kotlinx.serialization.json.jsonArray
-import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
-import kotlinx.serialization.json.longOrNull
 import org.lantern.core.SharingService
 import uniffi.lantern.ConnectionRole
+import uniffi.lantern.SharedContent
 import uniffi.lantern.SharedItem
 
-/** What a peer shared, ready to draw; one case per kind of item the core sends. */
+/** What a peer shared, ready to draw; one case per kind of content the core types. */
 sealed interface InboxItem {
     val itemId: String
     val version: Long
@@ -42,9 +33,6 @@ sealed interface InboxItem {
     data class MoodTrend(override val itemId: String, override val version: Long, val points: List<TrendPoint>) : InboxItem
 
     data class CourseProgress(override val itemId: String, override val version: Long, val units: List<UnitRow>) : InboxItem
-
-    /** A kind this app version does not know yet: shown as such, never guessed at. */
-    data class Unknown(override val itemId: String, override val version: Long, val kind: String) : InboxItem
 }
 
 /** What one peer lets me see, why and until when, and what they shared. */
@@ -109,52 +97,40 @@ class InboxViewModel(private val sharing: SharingService, private val scope: Cor
     }
 
     companion object {
-        private val json = Json { ignoreUnknownKeys = true }
-
-        /** Reads a shared item's JSON body; anything unexpected becomes [InboxItem.Unknown]. */
+        /** A shared item as the inbox draws it; the core has already typed its content. */
         fun item(i: SharedItem): InboxItem {
             val version = i.version.toLong()
-            return runCatching {
-                val o = json.parseToJsonElement(i.body).jsonObject
-                when (i.kind) {
-                    "entry" -> InboxItem.Entry(
-                        i.itemId, version,
-                        text = o.str("text") ?: "",
-                        mood = o.int("mood"),
-                        tags = (o["tags"] as? JsonArray)?.mapNotNull { (it as? JsonPrimitive)?.content }.orEmpty(),
-                        createdAtMs = o.long("created_at_ms") ?: 0,
-                        edited = o.long("edited_at_ms") != null,
-                    )
-                    "checkin" -> InboxItem.CheckIn(i.itemId, version, o.int("mood") ?: 0, o.str("note"), o.long("created_at_ms") ?: 0)
-                    "mood-trends" -> InboxItem.MoodTrend(
-                        i.itemId, version,
-                        o["daily"]!!.jsonArray.map { p ->
-                            val po = p.jsonObject
-                            TrendPoint(po.str("period_start") ?: "", po["average"]!!.jsonPrimitive.doubleOrNull ?: 0.0, po.int("samples") ?: 0)
-                        },
-                    )
-                    "course-progress" -> InboxItem.CourseProgress(
-                        i.itemId, version,
-                        o["units"]!!.jsonArray.map { u ->
-                            val uo = u.jsonObject
-                            UnitRow(
-                                id = uo.str("unit_id") ?: "",
-                                title = uo.str("unit_id") ?: "",
-                                lessonCount = 0,
-                                sectionsRead = uo.int("sections_read") ?: 0,
-                                sectionsTotal = uo.int("sections_total") ?: 0,
-                                selfChecksCorrect = uo.int("self_checks_correct") ?: 0,
-                                selfChecksTotal = uo.int("self_checks_total") ?: 0,
-                            )
-                        },
-                    )
-                    else -> InboxItem.Unknown(i.itemId, version, i.kind)
-                }
-            }.getOrElse { InboxItem.Unknown(i.itemId, version, i.kind) }
+            return when (val c = i.content) {
+                is SharedContent.Entry -> InboxItem.Entry(
+                    i.itemId, version,
+                    text = c.text,
+                    mood = c.mood?.toInt(),
+                    tags = c.tags,
+                    createdAtMs = c.createdAtMs,
+                    edited = c.editedAtMs != null,
+                )
+                is SharedContent.CheckIn -> InboxItem.CheckIn(i.itemId, version, c.mood.toInt(), c.note, c.createdAtMs)
+                // Weekly averages: the private mood summary has no daily points (a day's average
+                // could give a single check-in away).
+                is SharedContent.MoodTrends -> InboxItem.MoodTrend(
+                    i.itemId, version,
+                    (c.weekly.ifEmpty { c.daily }).map { p -> TrendPoint(p.periodStart, p.average, p.samples.toInt()) },
+                )
+                is SharedContent.CourseProgress -> InboxItem.CourseProgress(
+                    i.itemId, version,
+                    c.units.map { u ->
+                        UnitRow(
+                            id = u.unitId,
+                            title = u.unitId,
+                            lessonCount = 0,
+                            sectionsRead = u.sectionsRead.toInt(),
+                            sectionsTotal = u.sectionsTotal.toInt(),
+                            selfChecksCorrect = u.selfChecksCorrect.toInt(),
+                            selfChecksTotal = u.selfChecksTotal.toInt(),
+                        )
+                    },
+                )
+            }
         }
-
-        private fun JsonObject.str(k: String) = (this[k] as? JsonPrimitive)?.takeIf { it.isString }?.content
-        private fun JsonObject.int(k: String) = (this[k] as? JsonPrimitive)?.intOrNull
-        private fun JsonObject.long(k: String) = (this[k] as? JsonPrimitive)?.longOrNull
     }
 }

@@ -9,7 +9,9 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.lantern.core.JournalService
 import org.lantern.core.VaultState
+import uniffi.lantern.PassphraseProblem
 import uniffi.lantern.PlatformKeyProvider
+import uniffi.lantern.checkNewPassphrase
 
 /** Which form the lock screen shows. */
 enum class LockMode { Loading, SetUp, Unlock, Recover, ShowRecoveryCode, Unlocked }
@@ -153,13 +155,14 @@ class JournalLockViewModel(
     }
 
     companion object {
-        const val MIN_PASSPHRASE_LENGTH = 8
-
-        /** The problem with a new passphrase and its confirmation, or null when acceptable. */
-        fun passphraseProblem(passphrase: String, confirm: String): UiError? = when {
-            passphrase.length < MIN_PASSPHRASE_LENGTH -> UiError.PassphraseTooShort
-            passphrase != confirm -> UiError.PassphrasesDiffer
-            else -> null
+        /**
+         * The problem with a new passphrase and its confirmation, or null when acceptable. The
+         * rule (length, common passwords) is the core's: a pure, instant call.
+         */
+        fun passphraseProblem(passphrase: String, confirm: String): UiError? = when (checkNewPassphrase(passphrase)) {
+            is PassphraseProblem.TooShort -> UiError.PassphraseTooShort
+            is PassphraseProblem.TooCommon -> UiError.PassphraseTooCommon
+            null -> if (passphrase != confirm) UiError.PassphrasesDiffer else null
         }
     }
 }

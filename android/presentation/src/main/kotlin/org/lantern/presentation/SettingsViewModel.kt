@@ -88,8 +88,8 @@ class SettingsViewModel(
     /** Writes an encrypted backup to [path] (from the file picker). */
     fun exportBackup(path: String): Job? {
         val pass = _state.value.backupPassphrase
-        if (pass.length < JournalLockViewModel.MIN_PASSPHRASE_LENGTH) {
-            _state.update { it.copy(error = UiError.PassphraseTooShort) }
+        JournalLockViewModel.passphraseProblem(pass, pass)?.let { e ->
+            _state.update { it.copy(error = e) }
             return null
         }
         return run(SettingsDone.BackupWritten) {

@@ -12,6 +12,7 @@ import org.lantern.core.SharingService
 import uniffi.lantern.ConnectionRole
 import uniffi.lantern.ConsentGrant
 import uniffi.lantern.GrantStatus
+import uniffi.lantern.Scope
 import uniffi.lantern.SharingConnection
 import uniffi.lantern.SyncSummary
 
@@ -32,7 +33,7 @@ data class GrantRow(
     val id: String,
     val connectionId: String,
     val recipientName: String,
-    val scopes: List<String>,
+    val scopes: List<Scope>,
     val howMuch: List<String>,
     val purpose: String,
     val createdAt: Long,
@@ -161,7 +162,7 @@ class SharingViewModel(
         val to = s.editorFor ?: return null
         s.draft.problem()?.let { return fail(it) }
         return busy {
-            val g = attempt { sharing.grant(to.id, s.draft.scopeTexts(), s.draft.purpose.trim(), s.draft.expiryDays) }
+            val g = attempt { sharing.grant(to.id, s.draft.scopes(), s.draft.purpose.trim(), s.draft.expiryDays) }
             _state.update { if (g.isSuccess) it.copy(editorFor = null, draft = ConsentDraft()) else it.copy(error = g.uiError()) }
         }
     }

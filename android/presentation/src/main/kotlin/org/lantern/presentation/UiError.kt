@@ -27,6 +27,8 @@ enum class UiError {
 
     // Checks the view models make before calling the core.
     PassphraseTooShort,
+    /** A common password, or one with small changes (the core's rule). */
+    PassphraseTooCommon,
     PassphrasesDiffer,
     EmptyText,
     MoodOutOfRange,

@@ -26,7 +26,8 @@ class AppSourcesTest {
         val used = sources(File(app, "kotlin"), "kt")
             .flatMap { f -> Regex("""R\.(string|plurals)\.([a-z0-9_]+)""").findAll(f.readText()).map { it.groupValues[2] } }
             .toSet()
-        assertTrue(used.size > 20, "the app's own screens use string resources")
+        // The screens are the shared UI's (../ui); the app's own code uses resources for notifications.
+        assertTrue(used.isNotEmpty(), "the app's notifications use string resources")
         val missing = used - defined
         assertTrue(missing.isEmpty(), "missing in strings.xml: $missing")
     }
@@ -55,56 +56,15 @@ class AppSourcesTest {
         for (c in iosCases) assertTrue("\"error.$c\"" in strings, "Localizable.strings lacks error.$c")
     }
 
-    /**
-     * The Compose screens are not compiled here, but the view models they draw are: every member
-     * a screen reads from a view model (`vm.search()`, `vm::onQueryChange`) or from its state
-     * (`s.results`) must exist in the compiled presentation classes. Checked per composable
-     * function, since the same variable name may hold different view models in one file.
-     */
-    @Test
-    fun composeScreensOnlyUseMembersTheViewModelsHave() {
-        val ui = File(app, "kotlin/org/lantern/app/ui")
-        var checked = 0
-        val problems = mutableListOf<String>()
-        for (file in ui.listFiles()!!.filter { it.extension == "kt" }) {
-            for (block in file.readText().split("\n@Composable")) {
-                val models = Regex("""val (\w+) = rememberScreenModel\("[^"]*"\) \{ (\w+)\(""").findAll(block)
-                    .associate { it.groupValues[1] to it.groupValues[2] } +
-                    Regex("""(\w+): (\w+ViewModel)\b""").findAll(block).associate { it.groupValues[1] to it.groupValues[2] }
-                for ((name, cls) in models) {
-                    val vmClass = Class.forName("org.lantern.presentation.$cls")
-                    for (member in Regex("""\b$name(?:\.|::)(\w+)""").findAll(block).map { it.groupValues[1] }.toSet()) {
-                        checked++
-                        if (!hasMember(vmClass, member)) problems += "${file.name}: $cls has no $member"
-                    }
-                    val stateVar = Regex("""val (\w+) by $name\.state""").find(block)?.groupValues?.get(1) ?: continue
-                    val stateType = (vmClass.getMethod("getState").genericReturnType as java.lang.reflect.ParameterizedType)
-                        .actualTypeArguments[0] as Class<*>
-                    for (member in Regex("""(?<![\w.])$stateVar\.(\w+)""").findAll(block).map { it.groupValues[1] }.toSet()) {
-                        checked++
-                        if (!hasMember(stateType, member)) problems += "${file.name}: ${stateType.simpleName} has no $member"
-                    }
-                }
-            }
-        }
-        assertTrue(checked > 30, "checked only $checked uses")
-        assertTrue(problems.isEmpty(), problems.joinToString("\n"))
-    }
-
-    private fun hasMember(c: Class<*>, name: String): Boolean {
-        val cap = name.replaceFirstChar { it.uppercase() }
-        return c.methods.any { it.name == name || it.name == "get$cap" || it.name == "is$cap" || it.name == name.removePrefix("is").let { n -> "is$n" } }
-    }
-
     @Test
     fun privateScreensBlockScreenshots() {
-        val appUi = File(app, "kotlin/org/lantern/app/ui").listFiles()!!.toList()
         val sharedUi = File(android, "ui/src/main/kotlin/org/lantern/ui").listFiles()!!.toList()
-        val private = (appUi + sharedUi).filter { f ->
-            listOf("Journal", "EntryEditor", "CheckIn", "MoodTrend", "Settings", "Sharing", "Inbox").any { f.name.startsWith(it) } &&
+        val private = sharedUi.filter { f ->
+            listOf("Journal", "EntryEditor", "CheckIn", "MoodTrend", "Settings", "Sharing", "Caseload").any { f.name.startsWith(it) } &&
                 f.name.endsWith("Screen.kt")
         }
         assertTrue(private.size >= 7, "found only ${private.map { it.name }}")
+        assertTrue(private.any { it.name == "CaseloadScreen.kt" && "fun PeerScreen" in it.readText() }, "the peer page is checked too")
         for (f in private) assertTrue("SecureScreen()" in f.readText(), "${f.name} does not set FLAG_SECURE")
     }
 }

@@ -160,6 +160,9 @@ class CourseViewModelTest {
         assertTrue(s.note.contains("not an emergency service"))
         assertTrue(s.items.size >= 4)
         assertTrue(s.items.any { it.title == "If someone is in immediate danger" })
+        // The test build's pack is signed with the public development key: the screen says so.
+        assertTrue(s.unverified)
+        assertEquals(8, s.publisherFingerprint.split(" ").size)
     }
 
     @Test

@@ -23,7 +23,10 @@ class CoreFixture : AutoCloseable {
     val io = ioPool.asCoroutineDispatcher()
     /** The scope view models launch in (the app uses viewModelScope). */
     val scope = CoroutineScope(SupervisorJob() + uiPool.asCoroutineDispatcher())
-    val core: LanternCore = runBlocking { LanternCore.open(dir.toString(), io) }
+    /** Opened with a fast KDF: a test knob of the test build of the library, never shipped. */
+    val core: LanternCore = runBlocking {
+        LanternCore.open(dir.toString(), io) { it.journal().setKdfIterationsForTests(1_000u) }
+    }
 
     override fun close() {
         scope.cancel()

@@ -16,14 +16,13 @@ import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import org.lantern.core.LanternFailure
 import org.lantern.core.VaultState
-import uniffi.lantern.LanternException
+import uniffi.lantern.PlatformKeyException
 import uniffi.lantern.PlatformKeyProvider
 
 private const val PASS = "correct horse battery"
 
-/** Sets the journal up with a fast KDF (tests only) and returns the lock screen, unlocked. */
+/** Sets the journal up (the fixture's KDF is fast) and returns the lock screen, unlocked. */
 private suspend fun CoreFixture.unlockedJournal(): JournalLockViewModel {
-    core.journal.useFastKdfForTests()
     val lock = JournalLockViewModel(core.journal, scope)
     lock.load().join()
     lock.onPassphrase(PASS)
@@ -54,7 +53,7 @@ private class SoftwareKeyProvider(private val key: SecretKey = KeyGenerator.getI
                 doFinal(wrapped, 12, wrapped.size - 12)
             }
         } catch (e: javax.crypto.AEADBadTagException) {
-            throw LanternException.WrongPassphrase("platform key refused")
+            throw PlatformKeyException.KeyUnavailable("platform key refused")
         }
     }
 }
@@ -68,7 +67,6 @@ private object FixedClock : Clock {
 class JournalLockViewModelTest {
     @Test
     fun firstSetupChecksThePassphraseThenShowsTheRecoveryCodeOnce() = withCore {
-        core.journal.useFastKdfForTests()
         val vm = JournalLockViewModel(core.journal, scope)
         vm.load().join()
         assertEquals(LockMode.SetUp, vm.state.value.mode)
@@ -76,6 +74,10 @@ class JournalLockViewModelTest {
         vm.onPassphrase("short"); vm.onConfirm("short")
         assertNull(vm.setUp())
         assertEquals(UiError.PassphraseTooShort, vm.state.value.error)
+        // The core's rule, not a copy: long enough, but a common password in disguise.
+        vm.onPassphrase("Password2024!"); vm.onConfirm("Password2024!")
+        assertNull(vm.setUp())
+        assertEquals(UiError.PassphraseTooCommon, vm.state.value.error)
         vm.onPassphrase(PASS); vm.onConfirm("$PASS!")
         assertNull(vm.setUp())
         assertEquals(UiError.PassphrasesDiffer, vm.state.value.error)
@@ -129,7 +131,6 @@ class JournalLockViewModelTest {
 
     @Test
     fun theRecoveryCodeResetsThePassphraseAndIsReplaced() = withCore {
-        core.journal.useFastKdfForTests()
         val vm = JournalLockViewModel(core.journal, scope)
         vm.load().join()
         vm.onPassphrase(PASS); vm.onConfirm(PASS)
@@ -178,6 +179,16 @@ class JournalLockViewModelTest {
         }
         lock.unlockWithPlatformKey(broken).join()
         assertEquals(UiError.Unexpected, lock.state.value.error)
+        assertEquals(VaultState.Locked, core.journal.refresh())
+
+        // The provider's own typed failure crosses the FFI as itself: a dismissed prompt is
+        // "cancelled", not a crash and not a wrong passphrase.
+        val dismissed = object : PlatformKeyProvider {
+            override fun wrapKey(key: ByteArray): ByteArray = error("unused")
+            override fun unwrapKey(wrapped: ByteArray): ByteArray = throw PlatformKeyException.Cancelled()
+        }
+        lock.unlockWithPlatformKey(dismissed).join()
+        assertEquals(UiError.Cancelled, lock.state.value.error)
         assertEquals(VaultState.Locked, core.journal.refresh())
 
         lock.unlockWithPlatformKey(provider).join()
@@ -343,6 +354,9 @@ class SettingsViewModelTest {
         vm.onBackupPassphrase("short")
         assertNull(vm.exportBackup(file))
         assertEquals(UiError.PassphraseTooShort, vm.state.value.error)
+        vm.onBackupPassphrase("letmein2024")
+        assertNull(vm.exportBackup(file))
+        assertEquals(UiError.PassphraseTooCommon, vm.state.value.error)
         vm.onBackupPassphrase("backup passphrase")
         vm.exportBackup(file)!!.join()
         assertEquals(SettingsDone.BackupWritten, vm.state.value.done)

@@ -20,6 +20,7 @@ import org.lantern.ui.LanternApp
 import org.lantern.ui.LanternRoot
 import org.lantern.ui.ScreenModels
 import org.lantern.ui.Strings
+import uniffi.lantern.Lantern
 import java.awt.event.WindowAdapter
 import java.awt.event.WindowEvent
 import java.io.File
@@ -64,9 +65,12 @@ data class DesktopOptions(
     }
 }
 
-/** The core, settings and UI state of one Lantern Desktop window. */
-class DesktopSession(val options: DesktopOptions) : AutoCloseable {
-    val core: LanternCore = runBlocking { LanternCore.open(options.dataDir.also { it.mkdirs() }.path) }
+/**
+ * The core, settings and UI state of one Lantern Desktop window. [prepare] runs on the opened
+ * core first (tests use it for the test build's knobs; the app passes nothing).
+ */
+class DesktopSession(val options: DesktopOptions, prepare: (Lantern) -> Unit = {}) : AutoCloseable {
+    val core: LanternCore = runBlocking { LanternCore.open(options.dataDir.also { it.mkdirs() }.path, prepare = prepare) }
     val preferences = Preferences(File(options.dataDir, "desktop-settings.properties"))
     val autoLock = AutoLock(preferences)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main)
@@ -84,7 +88,7 @@ class DesktopSession(val options: DesktopOptions) : AutoCloseable {
 fun FrameWindowScope.DesktopContent(session: DesktopSession, dark: Boolean) {
     val platform = remember { DesktopPlatform { window } }
     LanternRoot(session.strings, dark) {
-        LanternApp(session.core, platform, session.autoLock, session.state)
+        LanternApp(session.core, platform, session.autoLock, session.preferences, session.state)
     }
 }
 

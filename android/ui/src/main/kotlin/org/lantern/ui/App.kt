@@ -12,7 +12,9 @@ import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.ArrowBack
 import androidx.compose.material.icons.filled.Favorite
 import androidx.compose.material.icons.filled.Home
+import androidx.compose.material.icons.filled.Person
 import androidx.compose.material.icons.filled.Settings
+import androidx.compose.material.icons.filled.Share
 import androidx.compose.material3.Button
 import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Icon
@@ -39,6 +41,7 @@ import androidx.compose.ui.unit.dp
 import org.lantern.core.LanternCore
 import org.lantern.core.VaultState
 import org.lantern.presentation.AutoLock
+import org.lantern.presentation.Preferences
 
 /** Where the person is. [key] also names the screen's presentation models (see [ScreenModels]). */
 sealed class Destination(val key: String, val tab: String) {
@@ -48,22 +51,17 @@ sealed class Destination(val key: String, val tab: String) {
     data class Entry(val id: String?) : Destination("journal/entry/${id ?: "new"}", "journal")
     data object CheckIn : Destination("journal/checkin", "journal")
     data object Trends : Destination("journal/trends", "journal")
+    data object Sharing : Destination("sharing", "sharing")
+    data object Caseload : Destination("caseload", "caseload")
+    data class Peer(val connectionId: String) : Destination("caseload/peer/$connectionId", "caseload")
     data object Settings : Destination("settings", "settings")
     data object Help : Destination("help", "help")
 
-    /** A tab the platform adds (see [ExtraTab]). */
-    data class Extra(val id: String) : Destination(id, id)
 
-    /** Screens that show journal data: they give way to the lock screen when the journal locks. */
-    val showsJournal: Boolean get() = this is Entry || this == CheckIn || this == Trends
+    /** Screens that show private data: they give way to the lock screen when the journal locks. */
+    val showsJournal: Boolean get() = this is Entry || this == CheckIn || this == Trends || this is Peer
 }
 
-/**
- * A tab drawn by the platform shell rather than this module: on Android, for now, the sharing
- * and supporter inbox screens (they move here with the typed sharing contract), and the place
- * where Lantern Desktop's supporter caseload will plug in.
- */
-class ExtraTab(val id: String, val labelKey: String, val icon: ImageVector, val content: @Composable () -> Unit)
 
 /** Navigation and screen models of one running UI; Android keeps it across configuration changes. */
 @Stable
@@ -102,14 +100,16 @@ fun LanternApp(
     core: LanternCore,
     platform: Platform,
     autoLock: AutoLock,
+    preferences: Preferences,
     state: AppState,
-    extraTabs: List<ExtraTab> = emptyList(),
 ) {
     val tabs = listOf(
         Tab(Destination.Course, "tab_course", Icons.Filled.Home),
         Tab(Destination.Journal, "tab_journal", Icons.Filled.Favorite),
-    ) + extraTabs.map { Tab(Destination.Extra(it.id), it.labelKey, it.icon) } +
-        Tab(Destination.Settings, "tab_settings", Icons.Filled.Settings)
+        Tab(Destination.Sharing, "tab_sharing", Icons.Filled.Share),
+        Tab(Destination.Caseload, "tab_caseload", Icons.Filled.Person),
+        Tab(Destination.Settings, "tab_settings", Icons.Filled.Settings),
+    )
 
     // When the journal locks (auto-lock, or a call found it locked), screens showing journal
     // data give way to the journal's lock screen.
@@ -138,7 +138,7 @@ fun LanternApp(
                     }
                     Column(Modifier.weight(1f)) {
                         TopBar(state)
-                        Box(Modifier.weight(1f).fillMaxWidth()) { Screen(core, autoLock, state, extraTabs) }
+                        Box(Modifier.weight(1f).fillMaxWidth()) { Screen(core, autoLock, preferences, state) }
                         if (!wide) {
                             NavigationBar {
                                 tabs.forEach { tab ->
@@ -191,7 +191,7 @@ private fun TopBar(state: AppState) {
 }
 
 @Composable
-private fun Screen(core: LanternCore, autoLock: AutoLock, state: AppState, extraTabs: List<ExtraTab>) {
+private fun Screen(core: LanternCore, autoLock: AutoLock, preferences: Preferences, state: AppState) {
     when (val d = state.current) {
         Destination.Course -> CourseScreen(core, onOpenLesson = { u, l -> state.open(Destination.Lesson(u, l)) })
         is Destination.Lesson -> LessonScreen(core, d.key, d.unitId, d.lessonId)
@@ -204,9 +204,11 @@ private fun Screen(core: LanternCore, autoLock: AutoLock, state: AppState, extra
         is Destination.Entry -> EntryEditorScreen(core, d.key, d.id, onDone = { state.back() })
         Destination.CheckIn -> CheckInScreen(core, d.key, onDone = { state.back() })
         Destination.Trends -> MoodTrendScreen(core, d.key)
+        Destination.Sharing -> SharingScreen(core, preferences)
+        Destination.Caseload -> CaseloadScreen(core, preferences, onOpenPeer = { id -> state.open(Destination.Peer(id)) })
+        is Destination.Peer -> PeerScreen(core, preferences, d.connectionId)
         Destination.Settings -> SettingsScreen(core, autoLock)
         Destination.Help -> HelpScreen(core)
-        is Destination.Extra -> extraTabs.firstOrNull { it.id == d.id }?.content?.invoke()
     }
 }
 

@@ -48,6 +48,7 @@ fun UiError.messageKey(): String = when (this) {
     UiError.Cancelled -> "error_cancelled"
     UiError.Unexpected -> "error_unexpected"
     UiError.PassphraseTooShort -> "error_passphrase_too_short"
+    UiError.PassphraseTooCommon -> "error_passphrase_too_common"
     UiError.PassphrasesDiffer -> "error_passphrases_differ"
     UiError.EmptyText -> "error_empty_text"
     UiError.MoodOutOfRange -> "error_mood_missing"

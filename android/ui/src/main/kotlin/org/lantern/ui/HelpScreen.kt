@@ -28,6 +28,10 @@ fun HelpScreen(core: LanternCore) {
     LazyColumn(Modifier.fillMaxSize().padding(horizontal = 16.dp)) {
         item {
             Title(s.title.ifEmpty { tr("help_now_button") }, Modifier.padding(top = 16.dp))
+            Text(
+                if (s.unverified) tr("help_unverified") else tr("help_published_by", s.publisherName, s.publisherFingerprint),
+                style = MaterialTheme.typography.labelMedium,
+            )
             Text(s.note, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.padding(vertical = 8.dp))
             ErrorText(s.error)
         }

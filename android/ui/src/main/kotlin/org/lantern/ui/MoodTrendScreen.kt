@@ -47,26 +47,7 @@ fun MoodTrendScreen(core: LanternCore, key: String) {
         }
         s.average?.let { Text(tr("trend_average", it), style = MaterialTheme.typography.bodyLarge) }
         if (!s.loading && !s.enoughData) Text(tr("trend_not_enough"), style = MaterialTheme.typography.bodyLarge)
-        if (s.enoughData) {
-            val line = MaterialTheme.colorScheme.primary
-            val grid = MaterialTheme.colorScheme.outlineVariant
-            val summary = tr("trend_chart_description", s.points.size, s.average ?: 0.0)
-            Canvas(Modifier.fillMaxWidth().height(200.dp).padding(vertical = 16.dp).testTag("mood-chart").semantics { contentDescription = summary }) {
-                // Guide lines at moods 1, 3 and 5.
-                for (m in listOf(1.0, 3.0, 5.0)) {
-                    val y = size.height * (1f - ((m - 1.0) / 4.0).toFloat())
-                    drawLine(grid, Offset(0f, y), Offset(size.width, y), strokeWidth = 1.dp.toPx())
-                }
-                val step = size.width / (s.points.size - 1)
-                val path = Path()
-                s.points.forEachIndexed { i, p ->
-                    val point = Offset(i * step, size.height * (1f - ((p.average - 1.0) / 4.0).toFloat()))
-                    if (i == 0) path.moveTo(point.x, point.y) else path.lineTo(point.x, point.y)
-                    drawCircle(line, radius = 4.dp.toPx(), center = point)
-                }
-                drawPath(path, line, style = Stroke(width = 2.dp.toPx()))
-            }
-        }
+        if (s.enoughData) MoodChart(s.points.map { it.average }, tr("trend_chart_description", s.points.size, s.average ?: 0.0))
         ErrorText(s.error)
     }
 }
@@ -77,3 +58,28 @@ private val RANGE_KEYS = mapOf(
     TrendRange.Quarter to "trend_quarter",
     TrendRange.Year to "trend_year",
 )
+
+/**
+ * A line of mood averages (1-5, oldest first) with guide lines at 1, 3 and 5; [description] is
+ * what screen readers hear. Needs at least two points.
+ */
+@Composable
+fun MoodChart(averages: List<Double>, description: String, modifier: Modifier = Modifier) {
+    if (averages.size < 2) return
+    val line = MaterialTheme.colorScheme.primary
+    val grid = MaterialTheme.colorScheme.outlineVariant
+    Canvas(modifier.fillMaxWidth().height(200.dp).padding(vertical = 16.dp).testTag("mood-chart").semantics { contentDescription = description }) {
+        for (m in listOf(1.0, 3.0, 5.0)) {
+            val y = size.height * (1f - ((m - 1.0) / 4.0).toFloat())
+            drawLine(grid, Offset(0f, y), Offset(size.width, y), strokeWidth = 1.dp.toPx())
+        }
+        val step = size.width / (averages.size - 1)
+        val path = Path()
+        averages.forEachIndexed { i, average ->
+            val point = Offset(i * step, size.height * (1f - ((average - 1.0) / 4.0).toFloat()))
+            if (i == 0) path.moveTo(point.x, point.y) else path.lineTo(point.x, point.y)
+            drawCircle(line, radius = 4.dp.toPx(), center = point)
+        }
+        drawPath(path, line, style = Stroke(width = 2.dp.toPx()))
+    }
+}

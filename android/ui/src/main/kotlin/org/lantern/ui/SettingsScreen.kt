@@ -99,8 +99,8 @@ private fun Settings(core: LanternCore, autoLock: AutoLock) {
             FlowRow {
                 Button(
                     onClick = {
-                        // Too short a passphrase: the view model says so before any file is chosen.
-                        if (s.backupPassphrase.length < JournalLockViewModel.MIN_PASSPHRASE_LENGTH) vm.exportBackup("")
+                        // A passphrase the core's policy refuses: the view model says so before any file is chosen.
+                        if (JournalLockViewModel.passphraseProblem(s.backupPassphrase, s.backupPassphrase) != null) vm.exportBackup("")
                         else scope.launch { platform.backupFiles.export(BACKUP_NAME) { path -> vm.exportBackup(path)?.join() } }
                     },
                     enabled = !s.busy,

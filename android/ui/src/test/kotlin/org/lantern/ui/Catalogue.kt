@@ -47,5 +47,7 @@ object Catalogue {
         ScreenCase("checkin", { f -> f.unlockedJournal(); Destination.CheckIn }, { _, s -> s.get("checkin_title") }, { _, s -> s.get("action_save") }),
         ScreenCase("trends", { f -> journalWithEntries(f); Destination.Trends }, { _, s -> s.get("trend_title") }, { _, s -> s.get("trend_week") }),
         ScreenCase("settings", { f -> f.unlockedJournal(); Destination.Settings }, { _, s -> s.get("settings_title") }, { _, s -> s.get("settings_change_passphrase") }),
+        ScreenCase("sharing", { f -> f.unlockedJournal(); Destination.Sharing }, { _, s -> s.get("sharing_title") }, { _, s -> s.get("sharing_pair_action") }),
+        ScreenCase("caseload", { f -> f.unlockedJournal(); Destination.Caseload }, { _, s -> s.get("inbox_title") }, { _, s -> s.get("sharing_sync_now") }),
     )
 }

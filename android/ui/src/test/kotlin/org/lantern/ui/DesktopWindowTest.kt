@@ -20,18 +20,22 @@ import kotlin.test.assertTrue
 
 /**
  * Lantern Desktop in a real window (under Xvfb in CI): the same session and content as
- * `cargo xtask desktop`, clicked through the course with real mouse events (java.awt.Robot)
+ * `cargo xtask desktop`, clicked through the course and the caseload with real mouse events (java.awt.Robot)
  * at the places the window's accessibility tree reports, then a screenshot of the screen.
  */
 class DesktopWindowTest {
     @Test
-    fun clickThroughTheCourseInARealWindow() {
+    fun clickThroughTheCourseAndTheCaseloadInARealWindow() {
         assumeFalse(
             GraphicsEnvironment.isHeadless(),
             "no display: this test needs a real window (cargo xtask test runs it under xvfb-run when xvfb is installed)",
         )
         val dataDir = Files.createTempDirectory("lantern-desktop").toFile()
-        val session = DesktopSession(DesktopOptions(dataDir = dataDir, language = "en", dark = false))
+        val session = DesktopSession(DesktopOptions(dataDir = dataDir, language = "en", dark = false)) {
+            it.journal().setKdfIterationsForTests(UiFixture.FAST_KDF_ITERATIONS)
+        }
+        // The caseload shows what peers share under the journal's key: set up and unlocked.
+        kotlinx.coroutines.runBlocking { session.core.journal.setUp(UiFixture.PASSPHRASE) }
         lateinit var window: ComposeWindow
         SwingUtilities.invokeAndWait {
             window = ComposeWindow()
@@ -41,7 +45,7 @@ class DesktopWindowTest {
             val platform = DesktopPlatform { window }
             window.setContent {
                 LanternRoot(session.strings, dark = false) {
-                    LanternApp(session.core, platform, session.autoLock, session.state)
+                    LanternApp(session.core, platform, session.autoLock, session.preferences, session.state)
                 }
             }
             window.isVisible = true
@@ -55,6 +59,10 @@ class DesktopWindowTest {
             awaitNamed(window, EN.get("lesson_section_read"))
             val progress = kotlinx.coroutines.runBlocking { session.core.course.refreshProgress() }
             assertTrue(progress.first { it.unitId == "peer-supporter" }.sectionsRead.toInt() == 1, "the click marked the section read in the core")
+
+            // The supporter's caseload, one click away on the navigation rail.
+            click(robot, window, EN.get("tab_caseload"))
+            awaitNamed(window, EN.get("caseload_empty"))
 
             val shot = File(System.getProperty("lantern.screenshots").orEmpty().ifBlank { System.getProperty("java.io.tmpdir") }, "desktop-window.png")
             shot.parentFile.mkdirs()

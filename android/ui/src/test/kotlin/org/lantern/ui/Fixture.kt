@@ -28,19 +28,20 @@ import java.nio.file.Files
  */
 class UiFixture : AutoCloseable {
     val dir: File = Files.createTempDirectory("lantern-ui").toFile()
-    val core: LanternCore = runBlocking { LanternCore.open(File(dir, "data").path) }
-    val autoLock = AutoLock(Preferences(File(dir, "settings.properties")))
+    /** Opened with a fast KDF: a test knob of the test build of the library, never shipped. */
+    val core: LanternCore = runBlocking {
+        LanternCore.open(File(dir, "data").path) { it.journal().setKdfIterationsForTests(FAST_KDF_ITERATIONS) }
+    }
+    val preferences = Preferences(File(dir, "settings.properties"))
+    val autoLock = AutoLock(preferences)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     val models = ScreenModels(scope)
     val platform = TestPlatform(File(dir, "backup.lantern"))
 
     fun state(start: Destination = Destination.Course) = AppState(models, start)
 
-    /** A journal set up with a known passphrase (fast key derivation for tests), unlocked. */
-    fun unlockedJournal(passphrase: String = PASSPHRASE): String = runBlocking {
-        core.journal.useFastKdfForTests()
-        core.journal.setUp(passphrase)
-    }
+    /** A journal set up with a known passphrase, unlocked. */
+    fun unlockedJournal(passphrase: String = PASSPHRASE): String = runBlocking { core.journal.setUp(passphrase) }
 
     override fun close() {
         models.clearAll()
@@ -51,6 +52,7 @@ class UiFixture : AutoCloseable {
 
     companion object {
         const val PASSPHRASE = "correct horse battery"
+        const val FAST_KDF_ITERATIONS = 1_000u
     }
 }
 
@@ -111,7 +113,7 @@ fun ComposeUiTest.setApp(
     fontScale: Float = 1f,
 ) = setContent {
     Scaled(fontScale) {
-        LanternRoot(strings, dark) { LanternApp(f.core, f.platform, f.autoLock, state) }
+        LanternRoot(strings, dark) { LanternApp(f.core, f.platform, f.autoLock, f.preferences, state) }
     }
 }
 

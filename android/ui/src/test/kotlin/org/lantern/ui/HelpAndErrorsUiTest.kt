@@ -24,7 +24,7 @@ class HelpAndErrorsUiTest {
         val screens = listOf(
             Destination.Course, Destination.Lesson("peer-supporter", "role-model"), Destination.Journal,
             Destination.Entry(null), Destination.Entry(entry.id), Destination.CheckIn, Destination.Trends,
-            Destination.Settings, Destination.Help,
+            Destination.Sharing, Destination.Caseload, Destination.Peer("no-such-peer"), Destination.Settings, Destination.Help,
         )
         val state = f.state()
         setApp(f, state = state)

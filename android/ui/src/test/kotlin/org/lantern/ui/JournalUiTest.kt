@@ -28,7 +28,6 @@ class JournalUiTest {
 
     @Test
     fun firstSetupShowsTheRecoveryCodeOnceThenTheJournal() = uiTest { f ->
-        runBlocking { f.core.journal.useFastKdfForTests() }
         setApp(f, f.state(Destination.Journal))
         awaitText(EN.get("lock_setup_title"))
         assertTrue(f.platform.secure, "the journal marks the window secure")

@@ -61,7 +61,7 @@ class ScreenshotRender {
             mainClock.autoAdvance = false
             setContent {
                 CompositionLocalProvider(LocalDensity provides Density(SCALE, v.fontScale)) {
-                    LanternRoot(v.strings, v.dark) { LanternApp(f.core, f.platform, f.autoLock, f.state(start)) }
+                    LanternRoot(v.strings, v.dark) { LanternApp(f.core, f.platform, f.autoLock, f.preferences, f.state(start)) }
                 }
             }
             awaitText(case.title(f, v.strings))

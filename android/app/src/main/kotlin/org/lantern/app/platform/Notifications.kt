@@ -1,15 +1,12 @@
 package org.lantern.app.platform
 
-import android.Manifest
 import android.app.NotificationChannel
 import android.app.NotificationManager
 import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
-import android.content.pm.PackageManager
 import androidx.core.app.NotificationCompat
 import androidx.core.app.NotificationManagerCompat
-import androidx.core.content.ContextCompat
 import org.lantern.app.MainActivity
 import org.lantern.app.R
 
@@ -35,7 +32,8 @@ object Notifications {
     }
 
     fun newUpdates(context: Context) {
-        if (ContextCompat.checkSelfPermission(context, Manifest.permission.POST_NOTIFICATIONS) != PackageManager.PERMISSION_GRANTED) return
+        // Refused (or never asked: updates off): sync still ran, nothing is posted.
+        if (!notificationsAllowed(context)) return
         val open = PendingIntent.getActivity(
             context, 0,
             Intent(context, MainActivity::class.java).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TOP),

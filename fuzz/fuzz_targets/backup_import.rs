@@ -1,0 +1,81 @@
+//! Backup import (`JournalStore::import_backup`): a backup file chosen by the person, maybe
+//! damaged or crafted, imported into a real, unlocked journal on SQLite. The first byte picks
+//! how the rest is used:
+//!
+//! - `R` (even): the file's bytes, imported with the passphrase `fuzz-backup-passphrase`
+//!   (the committed seeds were exported with it, so the fuzzer starts past the KDF check);
+//! - `S` (odd): the decrypted contents (entries and check-ins as JSON), sealed into a backup
+//!   file under that passphrase, so the fuzzer reaches the validation and merge.
+//!
+//! A refused import must change nothing: the journal's entry and check-in counts are checked
+//! before and after every import that failed.
+#![no_main]
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lantern_core::journal::{JournalStore, seal_backup_for_fuzzing};
+use lantern_core::vault::{Vault, VaultOptions};
+use libfuzzer_sys::fuzz_target;
+
+/// The passphrase of the committed seed backups (see `tests/tests/fuzz_seeds.rs`).
+const PASSPHRASE: &str = "fuzz-backup-passphrase";
+
+struct Harness {
+    dir: tempfile::TempDir,
+    journal: JournalStore,
+}
+
+/// A fresh, unlocked journal in its own directory.
+fn fresh() -> Harness {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("private.db");
+    let vault =
+        Arc::new(Vault::open(&path, VaultOptions { kdf_iterations: 2 }).expect("vault opens"));
+    vault.setup("pw").expect("vault set up");
+    let journal = JournalStore::open(&path, vault).expect("journal opens");
+    Harness { dir, journal }
+}
+
+fn harness() -> &'static Mutex<Harness> {
+    static H: OnceLock<Mutex<Harness>> = OnceLock::new();
+    H.get_or_init(|| Mutex::new(fresh()))
+}
+
+/// Past this many records the journal is replaced, so runs stay fast.
+const MAX_RECORDS: usize = 200;
+
+fn counts(j: &JournalStore) -> (usize, usize) {
+    (
+        j.all_entries().expect("entries").len(),
+        j.checkins_between(i64::MIN, i64::MAX)
+            .expect("check-ins")
+            .len(),
+    )
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let mut h = harness().lock().unwrap_or_else(|p| p.into_inner());
+    let file = if mode % 2 == 0 {
+        rest.to_vec()
+    } else {
+        seal_backup_for_fuzzing(rest, PASSPHRASE, 2)
+    };
+    let path = h.dir.path().join("backup.json");
+    std::fs::write(&path, &file).expect("write the backup file");
+    let before = counts(&h.journal);
+    let imported = h.journal.import_backup(&path, PASSPHRASE);
+    let after = counts(&h.journal);
+    match imported {
+        Err(_) => assert_eq!(after, before, "a refused import changed the journal"),
+        Ok(r) => {
+            let added = (r.entries_added as usize, r.checkins_added as usize);
+            assert_eq!((after.0 - before.0, after.1 - before.1), added);
+            if after.0 + after.1 > MAX_RECORDS {
+                *h = fresh();
+            }
+        }
+    }
+});
