@@ -46,6 +46,13 @@ class SharingUiTest {
         return QRCodeReader().decode(bitmap).text
     }
 
+    /**
+     * Runs the test clock on by two seconds so what a click or a closed dialog started (ripples,
+     * dialog exit) finishes: the harness's own wait for idle, inside performScrollTo, was seen
+     * waiting forever on this screen while the clock stood still.
+     */
+    private fun ComposeUiTest.settle() = mainClock.advanceTimeBy(2_000)
+
     @Test
     fun theSupportersInviteIsDrawnAsAQrCodeThatPairs() = RelayProcess().use { relay ->
         CoreFixture().use { peer ->
@@ -59,8 +66,9 @@ class SharingUiTest {
                 field("sharing_relay_url").performScrollTo().performTextInput(relay.url)
                 node(EN.get("sharing_create_invite")).performScrollTo().performClick()
                 awaitCondition("the invite QR code") { onAllNodes(androidx.compose.ui.test.hasTestTag("invite-qr")).fetchSemanticsNodes().isNotEmpty() }
+                settle()
                 onNodeWithTag("invite-qr").performScrollTo()
-                mainClock.advanceTimeByFrame()
+                settle()
                 val invite = decodeQr("invite-qr")
                 awaitText(invite)
 
@@ -119,10 +127,12 @@ class SharingUiTest {
                 assertTrue(grant.expiresAt - grant.createdAt in 6L * 86_400..8L * 86_400, "seven days")
 
                 // Revoking asks first; Cancel keeps the consent.
+                settle()
                 node(EN.get("grant_revoke")).performScrollTo().performClick()
                 awaitText(EN.get("grant_revoke_confirm_title", "Sam"))
                 node(EN.get("action_cancel")).performClick()
                 awaitGone(EN.get("grant_revoke_confirm_title", "Sam"))
+                settle()
                 assertEquals(GrantStatus.ACTIVE, runBlocking { f.core.sharing.grants.value.single().status })
                 node(EN.get("grant_revoke")).performScrollTo().performClick()
                 awaitText(EN.get("grant_revoke_confirm_title", "Sam"))
