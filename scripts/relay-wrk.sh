@@ -50,10 +50,13 @@ bench() {
     local port url
     port="$(free_port)"
     url="http://127.0.0.1:$port"
-    # Rate limits off and large quotas: this measures storage, not the limiter.
+    # Rate limits (also of mailbox creation) off and large quotas, per mailbox and per
+    # capability: this measures storage, not the limiter (a refusal would show as non-2xx).
     target/release/lantern-relay --listen "127.0.0.1:$port" --database "$database" \
-        --rate-per-ip 0 --rate-per-key 0 --mailbox-max-envelopes 100000000 \
-        --mailbox-max-bytes 1000000000000 "$@" >"$WORK/relay-$name.log" 2>&1 &
+        --rate-per-ip 0 --rate-per-key 0 --create-rate-per-ip 0 \
+        --mailbox-max-envelopes 100000000 --mailbox-max-bytes 1000000000000 \
+        --capability-max-envelopes 100000000 --capability-max-bytes 1000000000000 \
+        "$@" >"$WORK/relay-$name.log" 2>&1 &
     RELAY_PID=$!
     for _ in $(seq 100); do
         curl -fsS "$url/healthz" >/dev/null 2>&1 && break

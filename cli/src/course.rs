@@ -9,7 +9,9 @@ use std::path::Path;
 
 use clap::Subcommand;
 use lantern_core::api::Lantern;
-use lantern_core::api::course::{ContentUpdate, Course, LessonBlock, LessonContent, PackPublisher};
+use lantern_core::api::course::{
+    ContentUpdate, Course, HelpSection, LessonBlock, LessonContent, PackPublisher,
+};
 
 /// Width text is wrapped to.
 const WIDTH: usize = 78;
@@ -155,15 +157,7 @@ pub fn run(data_dir: &Path, command: CourseCommand) -> Result<(), String> {
             Ok(())
         }
         CourseCommand::HelpNow => {
-            let help = course.help_now();
-            println!("{}", help.title);
-            print_publisher(&help.publisher);
-            print_wrapped(&help.note, "");
-            for r in help.resources {
-                println!();
-                println!("{}", r.title);
-                print_wrapped(&r.text, "  ");
-            }
+            print_help(&course.help_now());
             Ok(())
         }
         CourseCommand::Update { url } => {
@@ -175,6 +169,18 @@ pub fn run(data_dir: &Path, command: CourseCommand) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+/// Prints the "Get help now" section (also after `lantern reach-out`).
+pub fn print_help(help: &HelpSection) {
+    println!("{}", help.title);
+    print_publisher(&help.publisher);
+    print_wrapped(&help.note, "");
+    for r in &help.resources {
+        println!();
+        println!("{}", r.title);
+        print_wrapped(&r.text, "  ");
     }
 }
 

@@ -10,10 +10,12 @@ use std::sync::Arc;
 use lantern_core::LanternError;
 use lantern_core::api::Lantern;
 use lantern_core::api::course::LessonBlock;
+use lantern_core::api::reach::AlertDelivery;
 use lantern_core::api::sharing::{ConsentGrant, SharingConnection, format_scope};
-use lantern_core::consent::Scope;
+use lantern_core::consent::{ItemKind, Scope};
 use lantern_core::journal::{NewEntry, format_utc};
 use lantern_core::sharing::SharedContent;
+use lantern_core::sharing::reach::{QuickReply, ReplyAnswer, ReplyTarget};
 
 const PASSPHRASE: &str = "lighthouse kettle meadow river";
 
@@ -78,9 +80,12 @@ pub fn run() -> Result<(), String> {
     supporter_sees_exactly_the_grant(&sam, &written)?;
     revoke_and_delete(&pat, &sam, &grant)?;
     audit_log_verifies(&pat)?;
+    let alert = pat_reaches_out(&pat)?;
+    sam_replies(&pat, &sam, &conn, &alert)?;
 
     println!();
-    println!("Demo complete: consent given, honoured, withdrawn, and accounted for.");
+    println!("Demo complete: consent given, honoured, withdrawn, and accounted for;");
+    println!("and when Pat needed someone, Sam was there.");
     relay.shutdown()?;
     Ok(())
 }
@@ -261,6 +266,19 @@ fn grant_narrow_consent(pat: &Lantern, conn: &SharingConnection) -> Result<Conse
     say(&format!("Why: {}", grant.purpose));
     say(&format!("Until: {}", format_utc(grant.expires_at * 1000)));
     say(&format!("Right to revoke: {}", grant.right_to_revoke));
+    let alerts = pat
+        .sharing()
+        .grant(
+            conn.id.clone(),
+            vec![Scope::Alerts],
+            "So Sam knows when I need support right away.".into(),
+            90 * 86_400,
+        )
+        .map_err(e)?;
+    say(&format!(
+        "And a second consent, for 90 days: {}",
+        alerts.how_much.join("; ")
+    ));
     Ok(grant)
 }
 
@@ -297,6 +315,7 @@ fn supporter_sees_exactly_the_grant(sam: &Lantern, written: &PatsJournal) -> Res
         let words = match &item.content {
             SharedContent::Entry { text, .. } => text.as_str(),
             SharedContent::CheckIn { note, .. } => note.as_deref().unwrap_or(""),
+            SharedContent::Alert { note, .. } => note.as_deref().unwrap_or(""),
             SharedContent::MoodTrends { .. } | SharedContent::CourseProgress { .. } => "",
         };
         say(&format!(
@@ -325,7 +344,7 @@ fn supporter_sees_exactly_the_grant(sam: &Lantern, written: &PatsJournal) -> Res
 fn revoke_and_delete(pat: &Lantern, sam: &Lantern, grant: &ConsentGrant) -> Result<(), String> {
     step(
         9,
-        "Pat revokes the consent; at the next sync Sam's copy is deleted.",
+        "Pat revokes the narrow consent; at the next sync Sam's copy is deleted.",
     );
     pat.sharing().revoke(grant.id.clone()).map_err(e)?;
     pat.sharing().sync().map_err(e)?;
@@ -343,27 +362,108 @@ fn audit_log_verifies(pat: &Lantern) -> Result<(), String> {
         "Pat's audit log: who saw what, when. Append-only and hash-chained.",
     );
     for r in pat.sharing().audit_log().map_err(e)? {
-        let d: serde_json::Value =
-            serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null);
-        let field = |k: &str| {
-            d.get(k)
-                .map(|v| v.to_string().replace('"', ""))
-                .unwrap_or_default()
-        };
-        let what = match r.event.as_str() {
-            "disclosed" | "withdrawn" => format!(
-                "{} v{} (envelope {})",
-                field("item"),
-                field("version"),
-                field("envelope_id")
-            ),
-            _ => format!("grant {}", field("grant_id")),
-        };
-        say(&format!("#{} {:<14} {what}", r.seq, r.event));
+        say(&format!(
+            "#{} {:<14} {}",
+            r.seq,
+            r.event.name(),
+            r.event.references()
+        ));
     }
     let n = pat.sharing().verify_audit().map_err(e)?;
     check(
         n > 0,
         &format!("the audit log verifies ({n} records, chain intact)"),
+    )
+}
+
+fn pat_reaches_out(pat: &Lantern) -> Result<String, String> {
+    step(
+        11,
+        "A hard evening. Pat presses \"I need support now\" with a short note.",
+    );
+    let out = pat
+        .sharing()
+        .reach_out(Some(
+            "Rough evening, cravings are strong. Can you call?".into(),
+        ))
+        .map_err(e)?;
+    say(&format!(
+        "Pat's phone shows at once, offline or not: \"{}\"",
+        out.help.title
+    ));
+    for r in &out.help.resources {
+        say(&format!("  - {}", r.title));
+    }
+    for r in &out.recipients {
+        say(&format!(
+            "Alert to {}: {}",
+            r.supporter_name,
+            match r.delivery {
+                AlertDelivery::Sent => "sent (encrypted to Sam's key, signed by Pat)",
+                AlertDelivery::Queued => "queued for the next sync",
+            }
+        ));
+    }
+    check(
+        out.recipients.len() == 1 && out.recipients[0].delivery == AlertDelivery::Sent,
+        "the alert went to Sam, the one supporter whose consent covers alerts",
+    )?;
+    out.alert_id
+        .ok_or_else(|| "the alert was not recorded".to_string())
+}
+
+fn sam_replies(
+    pat: &Lantern,
+    sam: &Lantern,
+    conn: &SharingConnection,
+    alert_id: &str,
+) -> Result<(), String> {
+    step(12, "Sam's phone syncs, sees the alert, and Sam answers.");
+    let got = sam.sharing().sync().map_err(e)?;
+    check(got.alerts_received == 1, "Sam's phone received Pat's alert")?;
+    let alert = sam
+        .sharing()
+        .inbox(Some(conn.id.clone()))
+        .map_err(e)?
+        .into_iter()
+        .find(|i| i.kind == ItemKind::Alert && i.item_id == alert_id)
+        .ok_or("the alert is not in Sam's inbox")?;
+    if let SharedContent::Alert { note, sent_at_ms } = &alert.content {
+        say(&format!(
+            "Sam sees: Pat needs support now ({}): \"{}\"",
+            format_utc(*sent_at_ms),
+            note.as_deref().unwrap_or("")
+        ));
+    }
+    let sent = sam
+        .sharing()
+        .reply(
+            conn.id.clone(),
+            ReplyTarget {
+                kind: ItemKind::Alert,
+                item_id: alert_id.to_string(),
+            },
+            ReplyAnswer::Quick {
+                reply: QuickReply::CallingNow,
+            },
+        )
+        .map_err(e)?;
+    say(&format!(
+        "Sam taps \"{}\": sealed to Pat's key, signed, sent on the channel pairing set up.",
+        sent.words
+    ));
+    let back = pat.sharing().sync().map_err(e)?;
+    check(back.replies_received == 1, "Pat's phone received the reply")?;
+    let replies = pat.sharing().replies(None).map_err(e)?;
+    let reply = replies.first().ok_or("Pat has no reply")?;
+    say(&format!(
+        "Pat sees: {} answered at {}: \"{}\"",
+        reply.their_name,
+        format_utc(reply.sent_at * 1000),
+        reply.words
+    ));
+    check(
+        reply.in_reply_to.item_id == alert_id && reply.their_name == "Sam",
+        "who answered, to what, and when",
     )
 }

@@ -1,5 +1,5 @@
-//! `lantern invite | pair | connections | consent | sync | inbox | audit`: consent-gated sharing
-//! from a terminal, over the core's Rust API.
+//! `lantern invite | pair | connections | consent | sync | inbox | reach-out | reply | replies |
+//! audit`: consent-gated sharing from a terminal, over the core's Rust API.
 //!
 //! Everything sharing keeps is sealed under the journal's vault, so each command unlocks it
 //! with `LANTERN_PASSPHRASE` (or a prompt). Output for scripts: one record per line,
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use clap::Subcommand;
 use lantern_core::LanternError;
 use lantern_core::api::Lantern;
+use lantern_core::api::reach::{AlertDelivery, ReachOutIssue, Reply};
 use lantern_core::api::sharing::{
     ConnectionRole, ConsentGrant, GrantStatus, SharedItem, Sharing, format_scope, parse_scope,
 };
@@ -19,6 +20,7 @@ use lantern_core::consent::{Scope, parse_duration};
 use lantern_core::journal::format_utc;
 use lantern_core::sharing::SharedContent;
 use lantern_core::sharing::content::display_safe as safe;
+use lantern_core::sharing::reach::{QuickReply, ReplyAnswer, ReplyDirection, ReplyTarget};
 
 /// Sharing commands (flattened into the top-level command list).
 #[derive(Subcommand)]
@@ -53,6 +55,28 @@ pub enum SharingCommand {
     Sync,
     /// Supporter: what peers shared and may still be seen (all peers, or one connection).
     Inbox { connection: Option<String> },
+    /// Peer: "I need support now". Sends an alert to every supporter whose consent includes
+    /// `alerts`, then prints where it went and the course's "Get help now" section.
+    ReachOut {
+        /// A short note for your supporters (at most 280 characters).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Supporter: answers an alert or a shared item (ITEM as `inbox` shows it: KIND:ID, e.g.
+    /// alert:ID or entry:ID) with a ready answer or a short text.
+    Reply {
+        connection: String,
+        item: String,
+        /// calling-now, texting-in-10-minutes, on-my-way, calling-within-the-hour,
+        /// thinking-of-you.
+        #[arg(long, required_unless_present = "text", conflicts_with = "text")]
+        quick: Option<String>,
+        /// Your own words (at most 280 characters).
+        #[arg(long)]
+        text: Option<String>,
+    },
+    /// Replies received (peer) and sent (supporter), newest first.
+    Replies { connection: Option<String> },
     /// Peer: the audit log of every grant, revocation and disclosure.
     Audit {
         /// Check the log (hash chain, signed checkpoint, rollback mark) and the grants against
@@ -85,7 +109,8 @@ pub enum ConsentCommand {
     /// Gives a supporter consent to see some of your data, for a purpose, until an expiry.
     Grant {
         connection: String,
-        /// mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress (repeatable).
+        /// mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, alerts
+        /// (repeatable).
         #[arg(long = "scope", required = true, num_args = 1..)]
         scopes: Vec<String>,
         /// Why you share this, in your words.
@@ -158,6 +183,9 @@ fn scopes_text(scopes: &[Scope]) -> String {
 
 /// Runs one sharing command.
 pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
+    if let SharingCommand::ReachOut { note } = cmd {
+        return reach_out(data_dir, note);
+    }
     let lantern = unlocked(data_dir)?;
     let sharing = lantern.sharing();
     match cmd {
@@ -210,6 +238,38 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
             );
         }
         SharingCommand::Inbox { connection } => inbox(&sharing, connection)?,
+        // Handled before unlocking (above), so that help shows even when unlocking fails.
+        SharingCommand::ReachOut { note } => reach_out(data_dir, note)?,
+        SharingCommand::Reply {
+            connection,
+            item,
+            quick,
+            text,
+        } => {
+            let target = parse_reply_target(&item).map_err(err)?;
+            let answer = match (quick, text) {
+                (Some(q), _) => ReplyAnswer::Quick {
+                    reply: QuickReply::parse(&q).ok_or_else(|| {
+                        format!(
+                            "unknown ready answer (use {})",
+                            QuickReply::ALL.map(QuickReply::to_text).join(", ")
+                        )
+                    })?,
+                },
+                (None, Some(text)) => ReplyAnswer::Text { text },
+                (None, None) => return Err("give --quick or --text".into()),
+            };
+            let r = sharing.reply(connection, target, answer).map_err(err)?;
+            println!("{}", reply_line(&r));
+            if !r.delivered {
+                eprintln!("The relay could not be reached: the reply goes out with the next sync.");
+            }
+        }
+        SharingCommand::Replies { connection } => {
+            for r in sharing.replies(connection).map_err(err)? {
+                println!("{}", reply_line(&r));
+            }
+        }
         SharingCommand::Audit {
             verify,
             json,
@@ -233,7 +293,13 @@ pub fn run(data_dir: &Path, cmd: SharingCommand) -> Result<(), String> {
                 println!("{}", sharing.export_audit().map_err(err)?);
             } else {
                 for r in sharing.audit_log().map_err(err)? {
-                    println!("{}\t{}\t{}\t{}", r.seq, utc(r.at), r.event, r.details);
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        r.seq,
+                        utc(r.at),
+                        r.event.name(),
+                        r.event.references()
+                    );
                 }
             }
         }
@@ -346,6 +412,11 @@ fn item_line(i: &SharedItem) -> String {
                 .collect();
             format!("last {days} days\t{}", points.join("; "))
         }
+        SharedContent::Alert { note, sent_at_ms } => format!(
+            "{}\tNEEDS SUPPORT NOW\t{}",
+            format_utc(*sent_at_ms),
+            one_line(note.as_deref().unwrap_or(""))
+        ),
         SharedContent::CourseProgress { units } => {
             let units: Vec<String> = units
                 .iter()
@@ -369,5 +440,83 @@ fn item_line(i: &SharedItem) -> String {
         i.content.kind().as_str(),
         safe(&i.item_id),
         i.version
+    )
+}
+
+/// `lantern reach-out`: the help section is printed whatever happens (vault locked, relay
+/// down), after the lines saying where the alert went.
+fn reach_out(data_dir: &Path, note: Option<String>) -> Result<(), String> {
+    let lantern = match unlocked(data_dir) {
+        Ok(lantern) => lantern,
+        Err(why) => {
+            if let Ok(core) = Lantern::open_with(data_dir.to_path_buf(), crate::vault_options()) {
+                crate::course::print_help(&core.course().help_now());
+            }
+            return Err(format!("the alert was not sent: {why}"));
+        }
+    };
+    let out = match lantern.sharing().reach_out(note) {
+        Ok(out) => out,
+        Err(e) => {
+            crate::course::print_help(&lantern.course().help_now());
+            return Err(format!("the alert was not sent: {e}"));
+        }
+    };
+    if let Some(id) = &out.alert_id {
+        println!("alert\t{id}");
+    }
+    for r in &out.recipients {
+        let delivery = match r.delivery {
+            AlertDelivery::Sent => "sent",
+            AlertDelivery::Queued => "queued",
+        };
+        println!(
+            "to\t{}\t{}\t{delivery}",
+            safe(&r.connection_id),
+            safe(&r.supporter_name)
+        );
+    }
+    match &out.issue {
+        Some(ReachOutIssue::NoSupporterReceivesAlerts) => eprintln!(
+            "No supporter can receive alerts yet: add the `alerts` scope to a consent \
+             (lantern consent grant CONNECTION --scope alerts ...)."
+        ),
+        Some(ReachOutIssue::Locked) => eprintln!("The vault is locked: the alert was not sent."),
+        Some(ReachOutIssue::Failed { reason }) => {
+            eprintln!("The alert could not be sent: {reason}")
+        }
+        None => {}
+    }
+    if out
+        .recipients
+        .iter()
+        .any(|r| r.delivery == AlertDelivery::Queued)
+    {
+        eprintln!("Queued alerts go out with the next `lantern sync`.");
+    }
+    println!();
+    crate::course::print_help(&out.help);
+    Ok(())
+}
+
+fn parse_reply_target(key: &str) -> Result<ReplyTarget, LanternError> {
+    ReplyTarget::parse(key).map_err(LanternError::from)
+}
+
+/// One line for a reply: `reply`, direction, connection, name, sent, what it answers,
+/// delivered or queued, then the words.
+fn reply_line(r: &Reply) -> String {
+    let direction = match r.direction {
+        ReplyDirection::Sent => "sent",
+        ReplyDirection::Received => "received",
+    };
+    format!(
+        "reply\t{direction}\t{}\t{}\t{}\t{}\t{}\t{}",
+        safe(&r.connection_id),
+        safe(&r.their_name),
+        utc(r.sent_at),
+        safe(&r.in_reply_to.key()),
+        if r.delivered { "delivered" } else { "queued" },
+        safe(&r.words)
     )
 }

@@ -290,3 +290,101 @@ fn pair_refuses_an_invite_with_a_low_order_key() {
     fails(&peer, &["pair", &invite, "--name", "Pat"], "receiving key");
     assert!(!ok(&peer, &["connections", "list"]).contains("Mallory"));
 }
+
+#[test]
+fn reach_out_reply_and_replies_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relay = lantern_relay::spawn(lantern_relay::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: format!("sqlite:{}", tmp.path().join("relay.db").display()),
+        ..lantern_relay::Config::default()
+    })
+    .unwrap();
+    let (peer, sup) = (tmp.path().join("peer"), tmp.path().join("sup"));
+    for d in [&peer, &sup] {
+        ok(d, &["journal", "init"]);
+    }
+    // Nobody can receive alerts yet: the help section shows all the same.
+    let alone = lantern(&peer, &["reach-out", "--note", "anyone?"]);
+    assert!(alone.ok, "{}", alone.stderr);
+    assert!(alone.stdout.contains("Get help now"), "{}", alone.stdout);
+    assert!(alone.stderr.contains("No supporter can receive alerts"));
+
+    let invite = ok(&sup, &["invite", "--relay", &relay.url(), "--name", "Sam"]);
+    let paired = ok(&peer, &["pair", invite.trim(), "--name", "Pat"]);
+    let conn = paired.lines().next().unwrap().to_string();
+    ok(&peer, &["sync"]);
+    ok(&sup, &["sync"]);
+    ok(
+        &peer,
+        &[
+            "consent",
+            "grant",
+            &conn,
+            "--scope",
+            "alerts",
+            "--purpose",
+            "call me when I need it",
+            "--expires",
+            "30d",
+        ],
+    );
+    ok(&peer, &["sync"]);
+    fails(
+        &peer,
+        &["reach-out", "--note", &"x".repeat(281)],
+        "at most 280 characters",
+    );
+    // A control character (a terminal escape) in the note is refused.
+    fails(
+        &peer,
+        &["reach-out", "--note", "rough night\u{1b}[2J"],
+        "no control characters",
+    );
+    let out = ok(&peer, &["reach-out", "--note", "rough night"]);
+    let alert = out
+        .lines()
+        .find_map(|l| l.strip_prefix("alert\t"))
+        .unwrap()
+        .to_string();
+    assert!(out.contains(&format!("to\t{conn}\tSam\tsent")), "{out}");
+    assert!(out.contains("Get help now"));
+
+    ok(&sup, &["sync"]);
+    let inbox = ok(&sup, &["inbox"]);
+    assert!(
+        inbox.contains(&format!("alert\t{alert}")) && inbox.contains("rough night"),
+        "{inbox}"
+    );
+    fails(
+        &sup,
+        &[
+            "reply",
+            &conn,
+            &format!("alert:{alert}"),
+            "--quick",
+            "call-me-maybe",
+        ],
+        "unknown ready answer",
+    );
+    let sent = ok(
+        &sup,
+        &[
+            "reply",
+            &conn,
+            &format!("alert:{alert}"),
+            "--quick",
+            "calling-now",
+        ],
+    );
+    assert!(sent.starts_with("reply\tsent\t") && sent.contains("delivered"));
+    ok(&peer, &["sync"]);
+    let replies = ok(&peer, &["replies"]);
+    assert!(
+        replies.starts_with(&format!("reply\treceived\t{conn}\tSam\t"))
+            && replies.contains(&format!("alert:{alert}"))
+            && replies.contains("I'm calling you now."),
+        "{replies}"
+    );
+    relay.shutdown().unwrap();
+}

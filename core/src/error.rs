@@ -12,6 +12,7 @@ use crate::journal::JournalError;
 use crate::sharing::audit::AuditError;
 use crate::sharing::envelope::EnvelopeError;
 use crate::sharing::identity::InviteError;
+use crate::sharing::reach::ReachError;
 use crate::sharing::relay_client::RelayError;
 use crate::sharing::{SharingError, StoreError};
 use crate::store::StorageError;
@@ -197,6 +198,19 @@ impl From<RelayError> for LanternError {
     }
 }
 
+impl From<ReachError> for LanternError {
+    fn from(e: ReachError) -> Self {
+        match e {
+            ReachError::NotHeld => LanternError::ConsentRequired(e.to_string()),
+            ReachError::BadText
+            | ReachError::EmptyReply
+            | ReachError::NotTheSupportingSide
+            | ReachError::NoReplyChannel
+            | ReachError::BadTarget => LanternError::InvalidInput(e.to_string()),
+        }
+    }
+}
+
 impl From<AuditError> for LanternError {
     fn from(e: AuditError) -> Self {
         match e {
@@ -217,10 +231,11 @@ impl From<SharingError> for LanternError {
             SharingError::Refused(e) => e.into(),
             SharingError::Integrity(e) => e.into(),
             SharingError::NoSuchConnection => LanternError::NotFound("connection".into()),
-            e @ (SharingError::NotTheSharingSide | SharingError::OwnInvite) => {
-                LanternError::InvalidInput(e.to_string())
-            }
+            e @ (SharingError::NotTheSharingSide
+            | SharingError::OwnInvite
+            | SharingError::Push(_)) => LanternError::InvalidInput(e.to_string()),
             SharingError::Cancelled => LanternError::Cancelled,
+            SharingError::Reach(e) => e.into(),
         }
     }
 }

@@ -172,6 +172,78 @@ pub struct AckResponse {
     pub deleted: u64,
 }
 
+/// Longest push endpoint URL, in characters.
+pub const MAX_PUSH_ENDPOINT_LEN: usize = 1024;
+/// Shortest and longest push token, in characters (`[A-Za-z0-9_-]`).
+pub const PUSH_TOKEN_LEN: std::ops::RangeInclusive<usize> = 16..=256;
+
+/// Whether `token` is a well-formed push token: the opaque value a device chose, which is the
+/// whole body of every wake-up the relay sends it (`[A-Za-z0-9_-]{16,256}`).
+pub fn is_valid_push_token(token: &str) -> bool {
+    PUSH_TOKEN_LEN.contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Whether `id` has the form of the ids this relay issues for capabilities and push
+/// registrations (12 random bytes, base64url without padding: 16 characters).
+pub fn is_valid_issued_id(id: &str) -> bool {
+    id.len() == 16
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `POST /v1/mailboxes/{id}/push`: wake this endpoint when an envelope arrives. The relay
+/// sends it an HTTP POST whose body is exactly `token`, nothing else about the mailbox.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPushRequest {
+    /// The push endpoint (a UnifiedPush endpoint or an operator's gateway), `https://`.
+    pub endpoint: String,
+    /// Chosen by the device; see [`is_valid_push_token`].
+    pub token: String,
+}
+
+impl std::fmt::Debug for RegisterPushRequest {
+    // The endpoint names the device's push account and the token authenticates wake-ups.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterPushRequest")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer to a push registration: 201 new, 200 the same endpoint was registered already (its
+/// token is replaced).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RegisterPushResponse {
+    pub registration_id: String,
+}
+
+/// One push registration as listed to its owner (the token is not shown again).
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PushRegistrationView {
+    pub registration_id: String,
+    pub endpoint: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for PushRegistrationView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushRegistrationView")
+            .field("registration_id", &self.registration_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer to `GET /v1/mailboxes/{id}/push`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ListPushResponse {
+    pub registrations: Vec<PushRegistrationView>,
+}
+
 /// Every refusal's body: a stable machine code and a short human message (never user data).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ErrorBody {
@@ -202,6 +274,13 @@ pub mod codes {
     pub const MAILBOX_NOT_FOUND: &str = "mailbox_not_found";
     /// 404: no such capability (revoke).
     pub const CAPABILITY_NOT_FOUND: &str = "capability_not_found";
+    /// 404: no such push registration (unregister).
+    pub const PUSH_NOT_FOUND: &str = "push_not_found";
+    /// 403: the relay will not send wake-ups to this endpoint (not https, a private or
+    /// loopback address, a host the operator does not allow, or not a usable URL).
+    pub const PUSH_ENDPOINT_REFUSED: &str = "push_endpoint_refused";
+    /// 409: the mailbox has as many push registrations as the relay allows.
+    pub const PUSH_LIMIT: &str = "push_limit";
     /// 404: no such route.
     pub const NOT_FOUND: &str = "not_found";
     /// 405: the route exists but not with this method.

@@ -111,6 +111,26 @@ pub struct Config {
     pub capability_reserved_bytes: i64,
     /// PEM file of extra CA certificates trusted for PostgreSQL TLS (besides the OS roots).
     pub postgres_ca_file: Option<PathBuf>,
+    /// Most push registrations per mailbox (0: the relay takes none).
+    pub push_max_registrations: u32,
+    /// At most one wake-up per mailbox in this many milliseconds; envelopes arriving meanwhile
+    /// get one more wake-up when the interval ends.
+    pub push_interval_ms: u64,
+    /// Tries per wake-up, the first included (failures: no connection, 408, 429, 5xx).
+    pub push_max_attempts: u32,
+    /// Wait before the second try, in milliseconds; doubles with each further try.
+    pub push_initial_backoff_ms: u64,
+    /// Each try's time limit, in seconds.
+    pub push_timeout_secs: u64,
+    /// Accept `http://` push endpoints (loopback tests only: wake-ups then travel in clear).
+    pub push_allow_http: bool,
+    /// Accept and wake endpoints on loopback, private, link-local or other non-public
+    /// addresses (an operator's gateway on a private network, or tests). Off: refused at
+    /// registration (literal addresses, `localhost`) and at every send (resolved addresses).
+    pub push_allow_private_addresses: bool,
+    /// If not empty, the only endpoint hosts accepted: `host` exactly, or `.suffix` for every
+    /// name under it (e.g. `ntfy.sh`, `.push.example.org`).
+    pub push_endpoint_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -151,6 +171,14 @@ impl Default for Config {
             capability_reserved_envelopes: 16,
             capability_reserved_bytes: 1024 * 1024,
             postgres_ca_file: None,
+            push_max_registrations: 4,
+            push_interval_ms: 15_000,
+            push_max_attempts: 5,
+            push_initial_backoff_ms: 1_000,
+            push_timeout_secs: 10,
+            push_allow_http: false,
+            push_allow_private_addresses: false,
+            push_endpoint_hosts: Vec::new(),
         }
     }
 }
@@ -242,6 +270,32 @@ impl Config {
         crate::client_addr::ClientAddrRule::from_config(self)?;
         if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
             return Err("metrics token must be at least 16 characters".into());
+        }
+        self.validate_push()
+    }
+
+    /// Checks the push (wake-up) settings.
+    fn validate_push(&self) -> Result<(), String> {
+        if self.push_interval_ms == 0
+            || self.push_max_attempts == 0
+            || self.push_initial_backoff_ms == 0
+            || self.push_timeout_secs == 0
+        {
+            return Err("push interval, attempts, backoff and timeout must be positive".into());
+        }
+        if self.push_max_attempts > 20 {
+            return Err("push attempts must be at most 20".into());
+        }
+        if let Some(bad) = self.push_endpoint_hosts.iter().find(|h| {
+            let name = h.strip_prefix('.').unwrap_or(h);
+            name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        }) {
+            return Err(format!(
+                "push endpoint host {bad:?} is not a host name or .suffix"
+            ));
         }
         Ok(())
     }
@@ -376,6 +430,40 @@ pub struct Args {
     /// Extra CA certificates (PEM) for PostgreSQL TLS (`sslmode=require` in the URL).
     #[arg(long, env = "LANTERN_RELAY_POSTGRES_CA_FILE")]
     pub postgres_ca_file: Option<PathBuf>,
+    /// Most push registrations per mailbox, 0 = none [default: 4].
+    #[arg(long, env = "LANTERN_RELAY_PUSH_MAX_REGISTRATIONS")]
+    pub push_max_registrations: Option<u32>,
+    /// At most one wake-up per mailbox per this many milliseconds [default: 15000].
+    #[arg(long, env = "LANTERN_RELAY_PUSH_INTERVAL_MS")]
+    pub push_interval_ms: Option<u64>,
+    /// Tries per wake-up [default: 5].
+    #[arg(long, env = "LANTERN_RELAY_PUSH_MAX_ATTEMPTS")]
+    pub push_max_attempts: Option<u32>,
+    /// Milliseconds before the second try, doubling after [default: 1000].
+    #[arg(long, env = "LANTERN_RELAY_PUSH_INITIAL_BACKOFF_MS")]
+    pub push_initial_backoff_ms: Option<u64>,
+    /// Seconds each wake-up try may take [default: 10].
+    #[arg(long, env = "LANTERN_RELAY_PUSH_TIMEOUT_SECS")]
+    pub push_timeout_secs: Option<u64>,
+    /// Accept http:// push endpoints (loopback tests only).
+    #[arg(long, env = "LANTERN_RELAY_PUSH_ALLOW_HTTP", num_args = 0..=1, default_missing_value = "true")]
+    pub push_allow_http: Option<bool>,
+    /// Wake endpoints on loopback, private or link-local addresses.
+    #[arg(
+        long,
+        env = "LANTERN_RELAY_PUSH_ALLOW_PRIVATE_ADDRESSES",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub push_allow_private_addresses: Option<bool>,
+    /// The only push endpoint hosts accepted: HOST or .SUFFIX (repeat, or comma-separated)
+    /// [default: any public host].
+    #[arg(
+        long = "push-endpoint-host",
+        env = "LANTERN_RELAY_PUSH_ENDPOINT_HOSTS",
+        value_delimiter = ','
+    )]
+    pub push_endpoint_hosts: Option<Vec<String>>,
 }
 
 impl Args {
@@ -415,7 +503,15 @@ impl Args {
             capability_max_envelopes,
             capability_max_bytes,
             capability_reserved_envelopes,
-            capability_reserved_bytes
+            capability_reserved_bytes,
+            push_max_registrations,
+            push_interval_ms,
+            push_max_attempts,
+            push_initial_backoff_ms,
+            push_timeout_secs,
+            push_allow_http,
+            push_allow_private_addresses,
+            push_endpoint_hosts
         );
         if self.postgres_schema.is_some() {
             c.postgres_schema = self.postgres_schema;

@@ -1,7 +1,8 @@
 //! `lantern-relay`: a store-and-forward mailbox server that only ever holds ciphertext.
 //!
 //! Owners (identified by an Ed25519 key) create mailboxes, hand out posting capabilities in
-//! invites, list and acknowledge envelopes with signed requests; senders post opaque envelopes
+//! invites, list and acknowledge envelopes with signed requests, and may register a push
+//! endpoint to be woken (content-free) when an envelope arrives; senders post opaque envelopes
 //! with a capability. Storage is SQLite (default) or PostgreSQL behind [`store::Store`].
 //!
 //! Use as a binary (`lantern-relay --help`) or in-process: [`spawn`] starts a relay with its own
@@ -15,6 +16,7 @@ pub mod client_addr;
 pub mod config;
 pub mod limits;
 pub mod metrics;
+pub mod push;
 pub mod store;
 
 pub use config::{Config, Database};
@@ -205,8 +207,12 @@ async fn run<S: Store>(
     handle: axum_server::Handle<SocketAddr>,
     ready: Option<std::sync::mpsc::Sender<Result<(), String>>>,
 ) -> Result<(), String> {
-    let state = match AppState::new(store, config) {
+    let (state, push_receiver) = match AppState::new(store, config) {
         Ok(s) => s,
+        Err(e) => return report(ready, Err(e)),
+    };
+    let sender = match push::Sender::new(&state.config, state.metrics.clone()) {
+        Ok(s) => std::sync::Arc::new(s),
         Err(e) => return report(ready, Err(e)),
     };
     let metrics_server = match &state.config.metrics_listen {
@@ -219,6 +225,13 @@ async fn run<S: Store>(
     let background = [
         tokio::spawn(sweep_loop(state.clone())),
         tokio::spawn(totals_loop(state.clone())),
+        tokio::spawn(push::dispatch(
+            state.store.clone(),
+            sender,
+            Duration::from_millis(state.config.push_interval_ms),
+            state.metrics.clone(),
+            push_receiver,
+        )),
     ];
     let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let config = &state.config;

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::push::PushEvent;
 use crate::store::Totals;
 
 /// Upper bounds of the latency histogram, in seconds.
@@ -27,7 +28,19 @@ pub struct Metrics {
     ttl_dropped: AtomicU64,
     totals: Mutex<Option<Totals>>,
     totals_refreshes: AtomicU64,
+    /// Wake-up counters, indexed by [`PushEvent`] in the order of `PUSH_EVENTS`.
+    push: [AtomicU64; PUSH_EVENTS.len()],
 }
+
+/// Every push counter with its label, in index order.
+const PUSH_EVENTS: [(PushEvent, &str); 6] = [
+    (PushEvent::Sent, "sent"),
+    (PushEvent::Retried, "retried"),
+    (PushEvent::Failed, "failed"),
+    (PushEvent::Gone, "gone"),
+    (PushEvent::Coalesced, "coalesced"),
+    (PushEvent::Dropped, "dropped"),
+];
 
 impl Metrics {
     /// Records one answered request.
@@ -54,6 +67,13 @@ impl Metrics {
         self.latency_sum_micros
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
         self.latency_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one wake-up event.
+    pub fn push_event(&self, event: PushEvent) {
+        if let Some(i) = PUSH_EVENTS.iter().position(|(e, _)| *e == event) {
+            self.push[i].fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Records envelopes dropped by the TTL sweep.
@@ -129,6 +149,14 @@ impl Metrics {
             "lantern_relay_totals_refreshes_total {}",
             self.totals_refreshes.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP lantern_relay_push_total Wake-ups, by outcome (sent, retried, failed, gone, coalesced, dropped).\n# TYPE lantern_relay_push_total counter\n");
+        for (i, (_, label)) in PUSH_EVENTS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "lantern_relay_push_total{{event=\"{label}\"}} {}",
+                self.push[i].load(Ordering::Relaxed)
+            );
+        }
         if let Some(t) = totals {
             out.push_str("# HELP lantern_relay_mailboxes Mailboxes in the store.\n# TYPE lantern_relay_mailboxes gauge\n");
             let _ = writeln!(out, "lantern_relay_mailboxes {}", t.mailboxes);

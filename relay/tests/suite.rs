@@ -223,12 +223,14 @@ fn schema_1_storage_upgrades_in_place(b: &Backend) {
     let first = client.post_envelope(&id, &cap.token, "e1", b"one").unwrap();
     relay.stop();
     // Back to schema 1: migration 0002 only added the tombstone table (and its index), 0003
-    // the capability counters, their triggers and the envelopes' capability column.
+    // the capability counters, their triggers and the envelopes' capability column, 0004 the
+    // push registrations.
     match &relay.backend {
         Backend::Sqlite => {
             let db = rusqlite::Connection::open(relay.dir.path().join("relay.db")).unwrap();
             db.execute_batch(
                 "DROP TABLE acked_envelopes;
+                 DROP TABLE push_registrations;
                  DROP TRIGGER envelopes_count_capability;
                  DROP TRIGGER envelopes_uncount_capability;
                  ALTER TABLE envelopes DROP COLUMN capability_hash;
@@ -244,6 +246,7 @@ fn schema_1_storage_upgrades_in_place(b: &Backend) {
                 url,
                 &format!(
                     "SET search_path TO {schema}; DROP TABLE acked_envelopes;
+                     DROP TABLE push_registrations;
                      DROP TRIGGER envelopes_count_capability ON envelopes;
                      DROP FUNCTION lantern_count_capability();
                      ALTER TABLE envelopes DROP COLUMN capability_hash;

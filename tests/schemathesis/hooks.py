@@ -1,6 +1,9 @@
 """Schemathesis hooks for the Lantern relay: owner requests are signed exactly as
 docs/relay-api.md ("Owner signatures") describes, and generated ids are steered towards
-mailboxes and capabilities that exist, so the run exercises the routes and not only their 404s.
+mailboxes, capabilities and push registrations that exist, so the run exercises the routes and
+not only their 404s. Generated push endpoints are steered to a few on 127.0.0.1's discard port
+(the relay under test allows only that host, so wake-ups never leave this machine, and a
+generated endpoint it was not steered to is refused with 403).
 
 The relay's URL comes from LANTERN_RELAY_URL (set by `cargo xtask test`). Only requests whose
 three owner headers were generated well formed are signed: a case that leaves a header out or
@@ -60,6 +63,9 @@ KEYS = [Ed25519PrivateKey.generate() for _ in range(3)]
 BY_MAILBOX = {mailbox_id(public_bytes(k)): k for k in KEYS}
 BY_PUBLIC = {base64.b64encode(public_bytes(k)).decode(): k for k in KEYS}
 TOKENS: dict[str, str] = {}  # mailbox id -> a capability token issued for it
+REGISTRATIONS: dict[str, list[str]] = {}  # mailbox id -> push registration ids issued for it
+# Nothing listens on port 9 (discard): the relay's wake-ups fail at once and are retried.
+WAKE_ENDPOINTS = [f"http://127.0.0.1:9/wake/{name}" for name in ("a", "b", "c")]
 
 
 def sign(request, key: Ed25519PrivateKey) -> None:
@@ -110,20 +116,34 @@ class OwnerSignature(requests.auth.AuthBase):
         return request
 
 
-def setup_mailbox(key: Ed25519PrivateKey) -> None:
-    """Creates the mailbox of `key` (idempotent) and issues it a capability."""
-    body = json.dumps({"public_key": base64.b64encode(public_bytes(key)).decode()}).encode()
+def signed_call(key: Ed25519PrivateKey, method: str, path: str, data: bytes = b"") -> requests.Response:
+    """Sends one request signed by `key` and fails the run if it is refused."""
     headers = {name: "0" * 16 for name in OWNER_HEADERS}
     headers["Content-Type"] = "application/json"
-    for method, path, data in [
-        ("POST", "/v1/mailboxes", body),
-        ("POST", f"/v1/mailboxes/{mailbox_id(public_bytes(key))}/capabilities", b""),
-    ]:
-        prepared = requests.Request(method, BASE + path, data=data, headers=headers).prepare()
-        sign(prepared, key)
-        response = requests.Session().send(prepared, timeout=10)
-        response.raise_for_status()
-    TOKENS[mailbox_id(public_bytes(key))] = response.json()["token"]
+    prepared = requests.Request(method, BASE + path, data=data, headers=headers).prepare()
+    sign(prepared, key)
+    response = requests.Session().send(prepared, timeout=10)
+    response.raise_for_status()
+    return response
+
+
+def setup_mailbox(key: Ed25519PrivateKey) -> None:
+    """Creates the mailbox of `key` (idempotent), issues it a capability and registers a push
+    endpoint (so the unregister cases have one to find)."""
+    mailbox = mailbox_id(public_bytes(key))
+    body = json.dumps({"public_key": base64.b64encode(public_bytes(key)).decode()}).encode()
+    signed_call(key, "POST", "/v1/mailboxes", body)
+    TOKENS[mailbox] = signed_call(key, "POST", f"/v1/mailboxes/{mailbox}/capabilities").json()["token"]
+    register_push(key)
+
+
+def register_push(key: Ed25519PrivateKey) -> None:
+    mailbox = mailbox_id(public_bytes(key))
+    body = json.dumps({"endpoint": WAKE_ENDPOINTS[0], "token": "hooks-token-0123456789"}).encode()
+    registration = signed_call(key, "POST", f"/v1/mailboxes/{mailbox}/push", body).json()
+    known = REGISTRATIONS.setdefault(mailbox, [])
+    if registration["registration_id"] not in known:
+        known.append(registration["registration_id"])
 
 
 for _key in KEYS:
@@ -153,6 +173,25 @@ def before_call(context, case, kwargs):
     ):
         headers[CAPABILITY_HEADER] = TOKENS[mailbox]
     body = case.body
+    registration = params.get("registration")
+    known = REGISTRATIONS.get(mailbox, [])
+    if (
+        isinstance(registration, str)
+        and re.fullmatch(r"[A-Za-z0-9_-]{16}", registration)
+        and registration not in known
+        and known
+        and steer(registration, known)
+    ):
+        params["registration"] = steer(registration, known)
+    if (
+        case.operation.method.upper() == "POST"
+        and case.operation.path == "/v1/mailboxes/{mailbox}/push"
+        and isinstance(body, dict)
+        and isinstance(body.get("endpoint"), str)
+        and 1 <= len(body["endpoint"]) <= 1024
+        and steer(body["endpoint"], WAKE_ENDPOINTS)
+    ):
+        body["endpoint"] = steer(body["endpoint"], WAKE_ENDPOINTS)
     if (
         case.operation.method.upper() == "POST"
         and case.operation.path == "/v1/mailboxes"
@@ -167,11 +206,31 @@ def before_call(context, case, kwargs):
 
 @schemathesis.hook
 def after_call(context, case, response):
+    method = case.operation.method.upper()
+    params = case.path_parameters or {}
+    mailbox = params.get("mailbox")
     # A deleted mailbox of ours comes back (with a new capability) for the cases that follow.
-    if case.operation.method.upper() == "DELETE" and response.status_code == 204:
-        mailbox = (case.path_parameters or {}).get("mailbox")
+    if method == "DELETE" and response.status_code == 204:
         if mailbox in BY_MAILBOX and case.operation.path == "/v1/mailboxes/{mailbox}":
+            REGISTRATIONS.pop(mailbox, None)
             setup_mailbox(BY_MAILBOX[mailbox])
+        if case.operation.path == "/v1/mailboxes/{mailbox}/push/{registration}":
+            known = REGISTRATIONS.get(mailbox, [])
+            if params.get("registration") in known:
+                known.remove(params["registration"])
+            if mailbox in BY_MAILBOX and not known:
+                register_push(BY_MAILBOX[mailbox])
+    # Push registrations of our mailboxes, for the unregister cases to find.
+    if (
+        method == "POST"
+        and case.operation.path == "/v1/mailboxes/{mailbox}/push"
+        and response.status_code in (200, 201)
+        and mailbox in BY_MAILBOX
+    ):
+        known = REGISTRATIONS.setdefault(mailbox, [])
+        registration = response.json().get("registration_id")
+        if registration not in known:
+            known.append(registration)
 
 
 @schemathesis.hook("after_call")

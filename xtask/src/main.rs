@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("size") => size().map(|_| ()),
         Some("ship") => ship(),
-        Some("relay-spec") => relay_spec(),
+        Some("relay-spec") => relay_spec(RelayBuild::Build),
         Some("fuzz") => fuzz_command(&args[1..]),
         Some("strings") => strings::strings(&args[1..]),
         Some("screenshots") => ui::screenshots(),
@@ -221,7 +221,10 @@ fn test() -> Result {
         rust_tests.env("LANTERN_TEST_POSTGRES_CA", ca);
     }
     run("Rust tests", &mut rust_tests)?;
-    relay_spec()?;
+    // The relay suite's integration tests built target/debug/lantern-relay with the
+    // workspace's features; `cargo build -p lantern-relay` would resolve features anew and
+    // rebuild most dependencies.
+    relay_spec(RelayBuild::AlreadyBuilt)?;
     run(
         "generated string files are current",
         cargo().args(["xtask", "strings", "--check"]),
@@ -250,6 +253,13 @@ fn test() -> Result {
     Ok(())
 }
 
+/// Whether the spec run builds the relay binary or finds it built by the Rust tests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RelayBuild {
+    Build,
+    AlreadyBuilt,
+}
+
 /// Cases per operation in the schemathesis run: about a minute on the project's machine.
 const SPEC_MAX_EXAMPLES: &str = "40";
 
@@ -267,11 +277,13 @@ impl Drop for Reaped {
 /// `docs/relay-openapi.yaml` against the relay binary on 127.0.0.1 (SQLite in a temporary
 /// directory), with hooks that sign owner requests (`tests/schemathesis/hooks.py`): every
 /// check, all phases including the stateful flows, bounded by `--max-examples`.
-fn relay_spec() -> Result {
-    run(
-        "build the relay for the spec run",
-        cargo().args(["build", "-p", "lantern-relay", "--bin", "lantern-relay"]),
-    )?;
+fn relay_spec(build: RelayBuild) -> Result {
+    if build == RelayBuild::Build {
+        run(
+            "build the relay for the spec run",
+            cargo().args(["build", "-p", "lantern-relay", "--bin", "lantern-relay"]),
+        )?;
+    }
     let target = env::var("CARGO_TARGET_DIR").map_or_else(|_| root().join("target"), PathBuf::from);
     let dir = env::temp_dir().join(format!("lantern-relay-spec-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("temp dir: {e}"))?;
@@ -293,6 +305,14 @@ fn relay_spec() -> Result {
                 "0",
                 "--create-rate-per-ip",
                 "0",
+                // Push endpoints: only 127.0.0.1 (the hooks steer generated ones to its discard
+                // port), so the run never sends a wake-up off this machine.
+                "--push-allow-http",
+                "--push-allow-private-addresses",
+                "--push-endpoint-host",
+                "127.0.0.1",
+                "--push-max-attempts",
+                "2",
             ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

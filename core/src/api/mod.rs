@@ -4,6 +4,8 @@
 
 pub mod course;
 pub mod journal;
+pub mod push;
+pub mod reach;
 pub mod sharing;
 
 use std::path::PathBuf;

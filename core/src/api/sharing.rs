@@ -13,12 +13,14 @@ use crate::LanternError;
 use crate::api::Lantern;
 use crate::api::course::Course;
 use crate::api::journal::Journal;
-use crate::consent::{self, Grant, GrantState, GrantTerms, Scope};
-use crate::sharing::audit::AuditRecord;
+use crate::consent::{self, Grant, GrantState, GrantTerms, ItemKind, Scope};
+use crate::sharing::audit::{AuditEvent, AuditRecord};
 use crate::sharing::engine::{self, SyncHooks, SyncReport};
 use crate::sharing::inbox::{HeldGrant, ReceivedItem};
 use crate::sharing::pairing::{ConnectionInfo, Role};
-use crate::sharing::{SharedContent, SharedUnitProgress, SharingStore, sources, unix_now};
+use crate::sharing::{
+    ShareableItem, SharedContent, SharedUnitProgress, SharingStore, sources, unix_now,
+};
 
 /// Sharing with supporters (as a peer) and receiving from peers (as a supporter). Needs the
 /// vault unlocked: every record it keeps is sealed under the vault's key.
@@ -96,6 +98,8 @@ pub struct ConsentGrant {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SharedItem {
     pub connection_id: String,
+    /// What kind of item (with `item_id`, what a reply names as `ReplyTarget`).
+    pub kind: ItemKind,
     pub item_id: String,
     /// Goes up with every edit the peer shares.
     pub version: u64,
@@ -109,6 +113,7 @@ impl From<ReceivedItem> for SharedItem {
     fn from(i: ReceivedItem) -> Self {
         SharedItem {
             connection_id: i.connection_id,
+            kind: i.meta.kind,
             item_id: i.meta.id,
             version: i.version,
             content: i.content,
@@ -133,7 +138,7 @@ pub fn normalize_tag(tag: String) -> Result<String, LanternError> {
 }
 
 /// Reads a scope in its text form (`mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
-/// `course-progress`), as the CLI writes it.
+/// `course-progress`, `alerts`), as the CLI writes it.
 #[uniffi::export]
 pub fn parse_scope(text: String) -> Result<Scope, LanternError> {
     Ok(Scope::parse(&text)?)
@@ -173,6 +178,10 @@ pub struct SyncSummary {
     pub duplicates: u64,
     pub refused: u64,
     pub deleted: u64,
+    /// Supporter: "I need support now" alerts received.
+    pub alerts_received: u64,
+    /// Peer: replies received from supporters.
+    pub replies_received: u64,
 }
 
 /// Which step a sync is at.
@@ -275,10 +284,8 @@ impl SyncHooks for ForeignHooks {
 pub struct AuditEntry {
     pub seq: i64,
     pub at: i64,
-    /// `grant-created`, `grant-revoked`, `grant-expired`, `disclosed`, `withdrawn`, `dropped`.
-    pub event: String,
-    /// The record's fields as JSON (ids, versions, envelope ids; never content).
-    pub details: String,
+    /// What happened, with its ids and versions (never content).
+    pub event: AuditEvent,
     pub hash: String,
 }
 
@@ -332,23 +339,18 @@ impl From<SyncReport> for SyncSummary {
             duplicates: r.duplicates,
             refused: r.refused,
             deleted: r.deleted,
+            alerts_received: r.alerts_received,
+            replies_received: r.replies_received,
         }
     }
 }
 
 impl From<AuditRecord> for AuditEntry {
     fn from(r: AuditRecord) -> Self {
-        let details = serde_json::to_value(&r.event).expect("audit events serialize");
-        let event = details
-            .get("event")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
         AuditEntry {
             seq: r.seq,
             at: r.at,
-            event,
-            details: details.to_string(),
+            event: r.event,
             hash: r.hash,
         }
     }
@@ -369,7 +371,12 @@ impl Sharing {
         })
     }
 
-    fn store(&self) -> MutexGuard<'_, SharingStore> {
+    /// The course (its "Get help now" section goes with every alert).
+    pub(super) fn course(&self) -> &Course {
+        &self.course
+    }
+
+    pub(super) fn store(&self) -> MutexGuard<'_, SharingStore> {
         // A panic mid-call leaves SQLite consistent (transactions roll back): keep using it.
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -398,9 +405,19 @@ impl Sharing {
             return Err(LanternError::Cancelled);
         }
         let mut store = self.store();
+        let items = self.shareable_items(&store, now)?;
+        Ok(store.sync_with(&items, now, hooks)?.into())
+    }
+
+    /// Everything that could be shared at `now` (the consent decision picks): read only when
+    /// this installation shares with someone; a supporter-only installation sends nothing.
+    pub(super) fn shareable_items(
+        &self,
+        store: &SharingStore,
+        now: i64,
+    ) -> Result<Vec<ShareableItem>, LanternError> {
         let sharing = store.connections()?.iter().any(|c| c.role == Role::Peer);
-        // Only a peer's core reads the journal; a supporter-only installation sends nothing.
-        let items = if sharing {
+        Ok(if sharing {
             let mut items = sources::journal_items(self.journal.store(), now * 1000)?;
             let units = self
                 .course
@@ -418,8 +435,7 @@ impl Sharing {
             items
         } else {
             Vec::new()
-        };
-        Ok(store.sync_with(&items, now, hooks)?.into())
+        })
     }
 }
 
@@ -436,10 +452,14 @@ impl Sharing {
     /// Supporter: creates an invite for a peer (one line of text, fit for a QR code) using a
     /// mailbox on the relay at `relay_url`; `name` is how the peer will see me.
     pub fn create_invite(&self, relay_url: String, name: String) -> Result<String, LanternError> {
-        Ok(self
-            .store()
+        let store = self.store();
+        let invite = store
             .invite_via_relay(&relay_url, &name, unix_now())?
-            .encode())
+            .encode();
+        // A new relay's mailbox joins the wake-ups; if it cannot now, `push_status` lists it
+        // as pending and `enable_push` retries it.
+        let _ = store.push_catch_up();
+        Ok(invite)
     }
 
     /// Peer: pairs with a supporter's invite; `name` is how the supporter will see me. Compare
@@ -449,6 +469,7 @@ impl Sharing {
     pub fn pair(&self, invite: String, name: String) -> Result<SharingConnection, LanternError> {
         let mut store = self.store();
         let c = store.pair_via_relay(&invite, &name, unix_now())?;
+        let _ = store.push_catch_up(); // as in create_invite
         self.connection_view(&store, c)
     }
 

@@ -44,7 +44,7 @@ pub enum ConsentError {
     #[error("a consent lasts at least one hour and at most one year")]
     ExpiryOutOfRange,
     #[error(
-        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress)"
+        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, alerts)"
     )]
     UnknownScope,
     #[error("grant signature or format is invalid")]
@@ -55,8 +55,11 @@ pub enum ConsentError {
     BadTag,
 }
 
-/// The kinds of item that can ever leave the device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// The kinds of item that can ever leave the device. Crosses the FFI typed (a shared item's
+/// kind, and what a reply answers).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, uniffi::Enum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {
     /// The derived mood trend (averages over time), one item.
@@ -67,6 +70,8 @@ pub enum ItemKind {
     Entry,
     /// The course progress summary, one item.
     CourseProgress,
+    /// One "I need support now" alert (an event: sent once, never re-sent).
+    Alert,
 }
 
 impl ItemKind {
@@ -77,6 +82,7 @@ impl ItemKind {
             ItemKind::CheckIn => "checkin",
             ItemKind::Entry => "entry",
             ItemKind::CourseProgress => "course-progress",
+            ItemKind::Alert => "alert",
         }
     }
 }
@@ -116,6 +122,8 @@ pub enum Scope {
     Entry { id: String },
     /// Course progress.
     CourseProgress,
+    /// "I need support now" alerts, with their optional short note.
+    Alerts,
 }
 
 /// THE tag rule, for journal tags and tag scopes alike: trimmed, lower case, 1 to
@@ -144,13 +152,14 @@ pub fn check_duration(seconds: i64) -> Result<(), ConsentError> {
 
 impl Scope {
     /// Parses the CLI form: `mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
-    /// `course-progress`.
+    /// `course-progress`, `alerts`.
     pub fn parse(text: &str) -> Result<Scope, ConsentError> {
         let text = text.trim();
         let scope = match text {
             "mood-trends" => Scope::MoodTrends,
             "checkins" => Scope::CheckIns,
             "course-progress" => Scope::CourseProgress,
+            "alerts" => Scope::Alerts,
             _ => {
                 if let Some(tag) = text.strip_prefix("entries:tag=") {
                     Scope::EntriesWithTag {
@@ -205,6 +214,7 @@ impl Scope {
             Scope::EntriesWithTag { tag } => format!("entries:tag={tag}"),
             Scope::Entry { id } => format!("entry:{id}"),
             Scope::CourseProgress => "course-progress".into(),
+            Scope::Alerts => "alerts".into(),
         }
     }
 
@@ -214,6 +224,7 @@ impl Scope {
             (Scope::MoodTrends, ItemKind::MoodTrends) => true,
             (Scope::CheckIns, ItemKind::CheckIn) => true,
             (Scope::CourseProgress, ItemKind::CourseProgress) => true,
+            (Scope::Alerts, ItemKind::Alert) => true,
             (Scope::EntriesWithTag { tag }, ItemKind::Entry) => {
                 item.tags.iter().any(|t| tag_key(t) == *tag)
             }
@@ -230,6 +241,7 @@ impl Scope {
             Scope::EntriesWithTag { tag } => format!("every journal entry tagged \"{tag}\" (full text, mood and tags), including new ones and edits, for as long as it carries the tag"),
             Scope::Entry { id } => format!("the one journal entry {id} (full text, mood and tags), including its edits"),
             Scope::CourseProgress => "your course progress (sections read and self-check results)".into(),
+            Scope::Alerts => "your \"I need support now\" alerts, each with the short note you add, when you send them (and the replies this supporter sends back)".into(),
         }
     }
 }
@@ -502,6 +514,7 @@ mod tests {
             "entries:tag=family",
             "entry:abc",
             "course-progress",
+            "alerts",
         ] {
             assert_eq!(Scope::parse(s).expect("parses").to_text(), s);
         }
@@ -587,6 +600,42 @@ mod tests {
             tags: vec![],
         };
         assert_eq!(decide(&grants, "c1", &same_id, NOW), Decision::Deny);
+    }
+
+    #[test]
+    fn only_the_alerts_scope_covers_alerts_and_it_covers_nothing_else() {
+        let key = SigningKey::make();
+        let alerts = grant(&key, "c1", &["alerts"], 3600);
+        let everything_else = grant(
+            &key,
+            "c2",
+            &[
+                "mood-trends",
+                "checkins",
+                "entries:tag=family",
+                "entry:a1",
+                "course-progress",
+            ],
+            3600,
+        );
+        let grants = vec![alerts.clone(), everything_else];
+        let alert = ItemMeta {
+            kind: ItemKind::Alert,
+            id: "a1".into(),
+            tags: vec![],
+        };
+        assert_eq!(
+            decide(&grants, "c1", &alert, NOW),
+            Decision::Allow {
+                grant_id: alerts.terms.id.clone()
+            }
+        );
+        assert_eq!(decide(&grants, "c2", &alert, NOW), Decision::Deny);
+        assert_eq!(
+            decide(&grants, "c1", &entry("a1", &["family"]), NOW),
+            Decision::Deny
+        );
+        assert!(Scope::Alerts.describe().contains("I need support now"));
     }
 
     #[test]

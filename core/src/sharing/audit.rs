@@ -79,8 +79,9 @@ const CHECKPOINT_V2_LEN: usize = 1 + 8 + 32 + ED25519_SIGNATURE_LEN;
 /// Version of the exported JSON document (1 was unsigned and is refused).
 pub const EXPORT_FORMAT: u32 = 2;
 
-/// One thing that happened to consent or disclosure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One thing that happened to consent or disclosure. Crosses the FFI as it is: the apps get
+/// typed fields (ids, versions, times; never content), nothing to parse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum AuditEvent {
     /// A grant was given (its signed terms hash to `terms_sha256`).
@@ -120,6 +121,56 @@ pub enum AuditEvent {
         connection_id: String,
         envelope_id: String,
     },
+}
+
+impl AuditEvent {
+    /// The event's stable name, as in the exported log (`grant-created`, `disclosed`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            AuditEvent::GrantCreated { .. } => "grant-created",
+            AuditEvent::GrantRevoked { .. } => "grant-revoked",
+            AuditEvent::GrantExpired { .. } => "grant-expired",
+            AuditEvent::Disclosed { .. } => "disclosed",
+            AuditEvent::Withdrawn { .. } => "withdrawn",
+            AuditEvent::Dropped { .. } => "dropped",
+        }
+    }
+
+    /// The record's references in one line, for the CLI (ids and versions only).
+    pub fn references(&self) -> String {
+        match self {
+            AuditEvent::GrantCreated {
+                grant_id,
+                connection_id,
+                expires_at,
+                ..
+            } => format!("grant {grant_id} to {connection_id}, expires {expires_at}"),
+            AuditEvent::GrantRevoked {
+                grant_id,
+                connection_id,
+            }
+            | AuditEvent::GrantExpired {
+                grant_id,
+                connection_id,
+            } => format!("grant {grant_id} to {connection_id}"),
+            AuditEvent::Disclosed {
+                item,
+                version,
+                envelope_id,
+                ..
+            }
+            | AuditEvent::Withdrawn {
+                item,
+                version,
+                envelope_id,
+                ..
+            } => format!("{item} v{version} (envelope {envelope_id})"),
+            AuditEvent::Dropped {
+                connection_id,
+                envelope_id,
+            } => format!("envelope {envelope_id} to {connection_id}"),
+        }
+    }
 }
 
 /// One record of the log as stored and exported.

@@ -53,6 +53,11 @@ pub enum SharedContent {
     },
     /// Course progress, per unit.
     CourseProgress { units: Vec<SharedUnitProgress> },
+    /// "I need support now": the peer reached out, with an optional short note.
+    Alert {
+        note: Option<String>,
+        sent_at_ms: i64,
+    },
 }
 
 // Hand-written so that shared text never lands in logs, panics or test output.
@@ -63,6 +68,7 @@ impl std::fmt::Debug for SharedContent {
             SharedContent::CheckIn { .. } => "SharedContent::CheckIn",
             SharedContent::MoodTrends { .. } => "SharedContent::MoodTrends",
             SharedContent::CourseProgress { .. } => "SharedContent::CourseProgress",
+            SharedContent::Alert { .. } => "SharedContent::Alert",
         })
     }
 }
@@ -86,6 +92,7 @@ impl SharedContent {
             SharedContent::CheckIn { .. } => ItemKind::CheckIn,
             SharedContent::MoodTrends { .. } => ItemKind::MoodTrends,
             SharedContent::CourseProgress { .. } => ItemKind::CourseProgress,
+            SharedContent::Alert { .. } => ItemKind::Alert,
         }
     }
 }
@@ -197,6 +204,14 @@ struct UnitBody {
     unit_id: String,
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertBody {
+    id: String,
+    note: Option<String>,
+    sent_at_ms: i64,
+}
+
 fn point_body(p: &MoodPoint) -> PointBody {
     PointBody {
         average: p.average,
@@ -268,6 +283,11 @@ pub fn encode(id: &str, content: &SharedContent) -> String {
                 })
                 .collect(),
         }),
+        SharedContent::Alert { note, sent_at_ms } => to_json(&AlertBody {
+            id: id.to_string(),
+            note,
+            sent_at_ms,
+        }),
     }
 }
 
@@ -324,6 +344,18 @@ pub fn decode(meta: &ItemMeta, body: &str) -> Result<SharedContent, ContentMisma
                         self_checks_total: u.self_checks_total,
                     })
                     .collect(),
+            })
+        }
+        ItemKind::Alert => {
+            let b: AlertBody = serde_json::from_str(body).map_err(bad)?;
+            // The note rule holds on arrival too: a peer's core cannot send a longer one.
+            if b.id != meta.id || super::reach::normalize_note(b.note.clone()) != Ok(b.note.clone())
+            {
+                return Err(ContentMismatch);
+            }
+            Ok(SharedContent::Alert {
+                note: b.note,
+                sent_at_ms: b.sent_at_ms,
             })
         }
     }

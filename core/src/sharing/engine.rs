@@ -55,6 +55,10 @@ pub struct SyncReport {
     pub capabilities_replaced: u64,
     /// Supporter side: connections given their own capability (the invite's revoked).
     pub capabilities_issued: u64,
+    /// Supporter side: "I need support now" alerts received.
+    pub alerts_received: u64,
+    /// Peer side: replies received from supporters.
+    pub replies_received: u64,
 }
 
 /// Which step a sync is at.
@@ -115,14 +119,24 @@ struct OwnMailboxes {
 
 /// The relay clients of one sync, one per relay URL, made on first use.
 #[derive(Default)]
-struct Clients(BTreeMap<String, RelayClient>);
+struct Clients {
+    clients: BTreeMap<String, RelayClient>,
+    /// `false`: the default retries (a sync); `true`: [`RelayClient::quick`], for an alert or
+    /// reply that must not keep the person waiting (what fails stays queued for the next sync).
+    quick: bool,
+}
 
 impl Clients {
     fn get(&mut self, url: &str) -> Result<&RelayClient, RelayError> {
-        if !self.0.contains_key(url) {
-            self.0.insert(url.to_string(), RelayClient::new(url)?);
+        if !self.clients.contains_key(url) {
+            let client = if self.quick {
+                RelayClient::quick(url)?
+            } else {
+                RelayClient::new(url)?
+            };
+            self.clients.insert(url.to_string(), client);
         }
-        self.0
+        self.clients
             .get(url)
             .ok_or_else(|| RelayError::Client("relay client missing".into()))
     }
@@ -136,6 +150,11 @@ impl SharingStore {
             }
             None => Ok(OwnMailboxes::default()),
         }
+    }
+
+    /// The relays holding a mailbox of this installation.
+    pub(super) fn own_relay_urls(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.own_mailboxes()?.relays.into_keys().collect())
     }
 
     fn save_mailboxes(&self, m: &OwnMailboxes) -> Result<(), StoreError> {
@@ -232,8 +251,17 @@ impl SharingStore {
             // Posts refused under the invite's (now revoked) capability go under the new one.
             post_error = self.post_outbox(&mut clients, &mut report, hooks)?;
         }
-        if let Err(e) = self.issue_connection_capabilities(&mut clients, now, &mut report) {
-            post_error.get_or_insert(e);
+        match self.issue_connection_capabilities(&mut clients, now, &mut report) {
+            // Replies queued behind a connection capability can go now.
+            Ok(()) if report.capabilities_issued > 0 => {
+                if let Some(e) = self.post_outbox(&mut clients, &mut report, hooks)? {
+                    post_error.get_or_insert(e);
+                }
+            }
+            Ok(()) => {}
+            Err(e) => {
+                post_error.get_or_insert(e);
+            }
         }
         report.deleted += self.purge_expired(now)? as u64;
         if let Some(e) = post_error {
@@ -247,6 +275,37 @@ impl SharingStore {
             connection_id: None,
         });
         Ok(report)
+    }
+
+    /// Sends what is queued now, without fetching, in one short try per envelope
+    /// ([`RelayClient::quick`]): for an alert or a reply, right after it was queued. Queued envelopes are decided again first (`items` as
+    /// for [`SharingStore::sync`]); what cannot be posted stays queued for the next sync.
+    /// Returns how many envelopes were posted, and the first failure if any.
+    pub fn post_now(
+        &mut self,
+        items: &[ShareableItem],
+        now: i64,
+    ) -> Result<(u64, Option<SharingError>), SharingError> {
+        self.recheck_outbox(items, now)?;
+        let mut clients = Clients {
+            quick: true,
+            ..Clients::default()
+        };
+        let mut report = SyncReport::default();
+        let mut error = self.post_outbox(&mut clients, &mut report, &mut NoHooks)?;
+        let revoked = |e: &Option<SharingError>| {
+            matches!(e, Some(SharingError::Relay(r))
+                if r.code() == Some(lantern_protocol::relay::codes::CAPABILITY_REVOKED))
+        };
+        if revoked(&error) {
+            // Just after pairing: the invite's capability was replaced and the new one waits in
+            // my mailbox. Fetch it, then try once more.
+            let fetched = self.fetch_mailboxes(&mut clients, now, &mut report, &mut NoHooks);
+            if fetched.is_ok() && report.capabilities_replaced > 0 {
+                error = self.post_outbox(&mut clients, &mut report, &mut NoHooks)?;
+            }
+        }
+        Ok((report.posted, error))
     }
 
     /// Posts every queued envelope in sequence order. A connection whose post fails keeps its
@@ -357,6 +416,14 @@ impl SharingStore {
                 Ok(Applied::CapabilityReplaced { .. }) => {
                     report.applied += 1;
                     report.capabilities_replaced += 1;
+                }
+                Ok(Applied::Alerted { .. }) => {
+                    report.applied += 1;
+                    report.alerts_received += 1;
+                }
+                Ok(Applied::Replied { .. }) => {
+                    report.applied += 1;
+                    report.replies_received += 1;
                 }
                 Ok(Applied::Duplicate) => report.duplicates += 1,
                 Err(ReceiveError::Refused(_)) => report.refused += 1,

@@ -14,6 +14,7 @@ use crate::consent::{ItemMeta, SignedGrant};
 use crate::crypto::hazmat::verify_ed25519;
 use crate::crypto::hpke::seal_to;
 use crate::sharing::identity::{Identity, PublicKeys};
+use crate::sharing::reach::{ReplyAnswer, ReplyTarget};
 
 const ENVELOPE_FORMAT: u32 = 1;
 const SIGNING_CONTEXT: &[u8] = b"lantern-envelope-v1\n";
@@ -123,6 +124,19 @@ pub enum Payload {
         grants: Vec<SignedGrant>,
         items: Vec<ItemMessage>,
     },
+    /// Peer to supporter: an "I need support now" alert (an `Upsert` of kind `alert`),
+    /// disclosed under `grant`, which covers alerts. Unlike `Update`, it says nothing about
+    /// other grants: it is one event, not the state of the connection.
+    Alert {
+        grant: SignedGrant,
+        alert: ItemMessage,
+    },
+    /// Supporter to peer, on the reply channel the pairing set up: an answer to an alert or a
+    /// shared item.
+    Reply {
+        in_reply_to: ReplyTarget,
+        answer: ReplyAnswer,
+    },
 }
 
 impl std::fmt::Debug for Payload {
@@ -131,6 +145,8 @@ impl std::fmt::Debug for Payload {
             Payload::Hello { .. } => f.write_str("Hello"),
             Payload::ConnectionCapability { .. } => f.write_str("ConnectionCapability"),
             Payload::Update { items, .. } => write!(f, "Update({} items)", items.len()),
+            Payload::Alert { .. } => f.write_str("Alert"),
+            Payload::Reply { .. } => f.write_str("Reply"),
         }
     }
 }

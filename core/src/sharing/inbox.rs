@@ -19,9 +19,10 @@ use super::content::{self, SharedContent};
 use super::envelope::{self, EnvelopeError, Header, ItemMessage, Payload};
 use super::identity::{Identity, connection_id};
 use super::pairing::{ConnectionInfo, Role, insert_connection, record_aad};
+use super::reach::{self, ReplyAnswer, ReplyDirection, ReplyTarget, StoredReply};
 use super::sealer::Sealer;
 use super::store::StoreError;
-use crate::consent::{GrantTerms, ItemMeta, SignedGrant};
+use crate::consent::{GrantTerms, ItemKind, ItemMeta, SignedGrant};
 use crate::crypto::hazmat::constant_time_eq;
 
 /// What applying one envelope did.
@@ -37,6 +38,10 @@ pub enum Applied {
     },
     /// Peer side: the supporter sent this connection's own posting capability.
     CapabilityReplaced { connection_id: String },
+    /// An "I need support now" alert from a peer was stored.
+    Alerted { connection_id: String },
+    /// Peer side: a supporter's reply was stored.
+    Replied { connection_id: String },
     /// This envelope was applied before; nothing changed.
     Duplicate,
 }
@@ -105,6 +110,9 @@ pub struct HeldGrant {
 /// than anything applied, each item covered by a grant it carries and its content well formed.
 struct VerifiedUpdate {
     header: Header,
+    /// Whether `active` is the complete set of the connection's grants (an `Update`: any held
+    /// grant missing from it ended), or just the one an alert came under.
+    complete: bool,
     /// The grants it carries that are still active, with their verified terms.
     active: Vec<(SignedGrant, GrantTerms)>,
     items: Vec<ItemMessage>,
@@ -123,6 +131,13 @@ enum Verified {
         header: Header,
         token: String,
     },
+    /// Peer side: a well-formed reply from the supporter paired on that connection (not yet
+    /// checked against consent).
+    Reply {
+        header: Header,
+        in_reply_to: ReplyTarget,
+        answer: ReplyAnswer,
+    },
 }
 
 impl SharingStore {
@@ -138,6 +153,11 @@ impl SharingStore {
             Verified::ConnectionCapability { header, token } => {
                 self.apply_connection_capability(&header, token, now)
             }
+            Verified::Reply {
+                header,
+                in_reply_to,
+                answer,
+            } => self.apply_reply(&header, in_reply_to, answer, now),
         }
     }
 
@@ -185,21 +205,43 @@ impl SharingStore {
             return Err(EnvelopeError::Stale.into());
         }
         if role == "peer" {
-            // The one message a supporter sends its peer.
+            // What a supporter sends its peer: the connection capability, then replies.
             return match payload {
                 Payload::ConnectionCapability { token } if is_token(&token) => {
                     Ok(Verified::ConnectionCapability { header: h, token })
                 }
+                Payload::Reply {
+                    in_reply_to,
+                    answer,
+                } if reach::check_received(&in_reply_to, &answer) => Ok(Verified::Reply {
+                    header: h,
+                    in_reply_to,
+                    answer,
+                }),
                 _ => Err(EnvelopeError::Malformed.into()),
             };
         }
-        let Payload::Update { grants, items } = payload else {
-            return Err(EnvelopeError::Malformed.into());
+        let (grants, items, complete) = match payload {
+            Payload::Update { grants, items } => (grants, items, true),
+            // One alert under the one grant that covers it, and nothing else.
+            Payload::Alert { grant, alert } => match &alert {
+                ItemMessage::Upsert { meta, .. } if meta.kind == ItemKind::Alert => {
+                    (vec![grant], vec![alert], false)
+                }
+                _ => return Err(EnvelopeError::Malformed.into()),
+            },
+            _ => return Err(EnvelopeError::Malformed.into()),
         };
         let active = active_grants(grants, &h, &remote, &me, now)?;
         check_items(&items, &active)?;
+        let carries_alert = |m: &ItemMessage| matches!(m, ItemMessage::Upsert { meta, .. } if meta.kind == ItemKind::Alert);
+        if complete && items.iter().any(carries_alert) {
+            // An alert travels alone in its own envelope, never inside an update.
+            return Err(EnvelopeError::Malformed.into());
+        }
         Ok(Verified::Update(VerifiedUpdate {
             header: h,
+            complete,
             active,
             items,
         }))
@@ -212,7 +254,11 @@ impl SharingStore {
         let tx = self.db.transaction()?;
         let conn_id = u.header.connection_id.clone();
         let keep: BTreeSet<&str> = u.active.iter().map(|(_, t)| t.id.as_str()).collect();
-        let mut deleted = drop_grants_not_in(&tx, &conn_id, &keep)?;
+        let mut deleted = if u.complete {
+            drop_grants_not_in(&tx, &conn_id, &keep)?
+        } else {
+            0
+        };
         for (signed, terms) in &u.active {
             store_grant(&tx, sealer.as_ref(), &conn_id, signed, terms)?;
         }
@@ -250,10 +296,56 @@ impl SharingStore {
             params![conn_id, u.header.seq as i64],
         )?;
         tx.commit()?;
+        if !u.complete {
+            return Ok(Applied::Alerted {
+                connection_id: conn_id,
+            });
+        }
         Ok(Applied::Updated {
             connection_id: conn_id,
             stored,
             deleted,
+        })
+    }
+
+    /// Peer: stores a supporter's reply if what it answers is still covered by an active grant
+    /// on that connection (refused otherwise: a connection whose consent ended carries none).
+    fn apply_reply(
+        &mut self,
+        h: &Header,
+        in_reply_to: ReplyTarget,
+        answer: ReplyAnswer,
+        now: i64,
+    ) -> Result<Applied, ReceiveError> {
+        let allowed = self
+            .reply_allowed(&h.connection_id, &in_reply_to, now)
+            .map_err(|e| match e {
+                super::SharingError::Store(e) => ReceiveError::Store(e),
+                // Tampered grant state: refuse the reply, as with no consent.
+                _ => ReceiveError::Refused(EnvelopeError::ConsentViolation),
+            })?;
+        if !allowed {
+            return Err(EnvelopeError::ConsentViolation.into());
+        }
+        let reply = StoredReply {
+            id: h.id.clone(),
+            connection_id: h.connection_id.clone(),
+            direction: ReplyDirection::Received,
+            in_reply_to,
+            answer,
+            sent_at: h.sent_at,
+            stored_at: now,
+        };
+        let tx = self.db.transaction()?;
+        reach::store_reply(&tx, self.sealer.as_ref(), &reply)?;
+        mark_applied(&tx, h, now)?;
+        tx.execute(
+            "UPDATE connections SET last_applied_seq = ?2 WHERE id = ?1",
+            params![h.connection_id, h.seq as i64],
+        )?;
+        tx.commit()?;
+        Ok(Applied::Replied {
+            connection_id: h.connection_id.clone(),
         })
     }
 

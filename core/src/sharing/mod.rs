@@ -10,6 +10,7 @@
 //! - `plan` (pure: grants, what was sent, current items, now -> the changes to send) and
 //!   `outbox` (seals and queues them), `envelope` (the sealed, signed unit that travels);
 //! - `inbox`: the supporter's side (verify an envelope, then apply it);
+//! - `reach`: the peer's "I need support now" alerts and the supporter's replies;
 //! - `engine`: one sync (post the outbox, fetch the mailboxes) through `relay_client`, the only
 //!   HTTP client of the relay.
 //!
@@ -26,6 +27,8 @@ pub mod integrity;
 pub mod outbox;
 pub mod pairing;
 pub mod plan;
+pub mod push;
+pub mod reach;
 pub mod relay_client;
 pub mod sealer;
 pub mod sources;
@@ -58,6 +61,8 @@ pub enum SharingError {
     /// The sharing database failed its tamper checks (audit log, grant state, rollback mark).
     #[error(transparent)]
     Integrity(#[from] AuditError),
+    #[error(transparent)]
+    Reach(#[from] reach::ReachError),
     #[error("no such connection")]
     NoSuchConnection,
     #[error("only the sharing side of a connection can grant consent")]
@@ -66,6 +71,8 @@ pub enum SharingError {
     OwnInvite,
     #[error("cancelled")]
     Cancelled,
+    #[error(transparent)]
+    Push(#[from] push::PushError),
 }
 
 impl From<rusqlite::Error> for SharingError {

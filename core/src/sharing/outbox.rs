@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, AuditEvent};
@@ -16,6 +16,7 @@ use super::envelope::{self, ItemMessage, Payload};
 use super::identity::Identity;
 use super::pairing::{ConnectionInfo, Role};
 use super::plan::{self, Change, Plan, Sent, SentItem, item_mac};
+use super::relay_client::mailbox_id;
 use super::store::{StoreError, meta_get, meta_put};
 use super::{SharingError, SharingStore};
 use crate::codec::{hex, make_id};
@@ -33,6 +34,9 @@ struct Refs {
     grants: Vec<String>,
     #[serde(default)]
     items: Vec<ItemRef>,
+    /// A supporter's reply (`reach`): the key of the item it answers, which must still be held.
+    #[serde(default)]
+    reply_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -186,6 +190,8 @@ impl SharingStore {
                 .collect::<Result<_, _>>()
                 .map_err(StoreError::from)?
         };
+        // Replies answer what is held now: expired grants go first.
+        self.purge_expired(now)?;
         let sealer = self.sealer.clone();
         let tx = self.db.transaction().map_err(StoreError::from)?;
         let mut dropped = 0;
@@ -193,6 +199,25 @@ impl SharingStore {
             let refs: Refs =
                 serde_json::from_str(&refs).map_err(|_| StoreError::Corrupt("outbox"))?;
             if refs.hello {
+                continue;
+            }
+            if let Some(key) = &refs.reply_to {
+                // A reply to something no longer held (its consent ended) is not sent. It is
+                // the supporter's own words, not a disclosure: no audit record.
+                let held = tx
+                    .query_row(
+                        "SELECT 1 FROM received_items WHERE connection_id = ?1 AND item_key = ?2",
+                        params![connection_id, key],
+                        |_| Ok(()),
+                    )
+                    .optional()
+                    .map_err(StoreError::from)?
+                    .is_some();
+                if !held {
+                    tx.execute("DELETE FROM outbox WHERE envelope_id = ?1", [&envelope_id])
+                        .map_err(StoreError::from)?;
+                    dropped += 1;
+                }
                 continue;
             }
             let active: BTreeSet<&str> = grants
@@ -249,7 +274,8 @@ impl SharingStore {
         Ok(dropped)
     }
 
-    /// Every queued envelope, per connection in sequence order.
+    /// Every queued envelope that can be posted now, per connection in sequence order (a
+    /// supporter's replies wait until the connection capability reached the peer).
     pub fn pending_envelopes(&self) -> Result<Vec<PendingEnvelope>, StoreError> {
         let rows: Vec<(String, String, i64, Vec<u8>)> = {
             let mut stmt = self
@@ -274,13 +300,23 @@ impl SharingStore {
                 cache.insert(connection_id.clone(), info);
             }
             let info = &cache[&connection_id];
+            let (mailbox_id, capability) = match info.role {
+                Role::Peer => (info.mailbox_id.clone(), info.capability.clone()),
+                // A supporter's reply goes to the peer's mailbox on the reply channel, and only
+                // after the connection capability (sequence 1 on this direction) got there.
+                Role::Supporter if info.capability_rotated => (
+                    mailbox_id(&info.their_keys.signing),
+                    info.reply_capability.clone(),
+                ),
+                Role::Supporter => continue,
+            };
             out.push(PendingEnvelope {
                 id,
                 connection_id,
                 seq,
                 relay_url: info.relay_url.clone(),
-                mailbox_id: info.mailbox_id.clone(),
-                capability: info.capability.clone(),
+                mailbox_id,
+                capability,
                 bytes,
             });
         }
@@ -356,9 +392,9 @@ impl Queue<'_> {
         for changes in &plan.envelopes {
             let envelope_id = make_id();
             let mut refs = Refs {
-                hello: false,
                 grants: plan.grant_ids.clone(),
                 items: Vec::with_capacity(changes.len()),
+                ..Refs::default()
             };
             let mut messages = Vec::with_capacity(changes.len());
             for change in changes {

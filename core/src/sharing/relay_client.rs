@@ -25,7 +25,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use lantern_protocol::relay::{
     self as wire, AckRequest, AckResponse, Base64Bytes, CreateMailboxRequest,
     CreateMailboxResponse, ErrorBody, IssueCapabilityResponse, ListEnvelopesResponse,
-    PostEnvelopeRequest, PostEnvelopeResponse,
+    ListPushResponse, PostEnvelopeRequest, PostEnvelopeResponse, RegisterPushRequest,
+    RegisterPushResponse,
 };
 use reqwest::blocking::{Client, Response};
 use reqwest::{Method, StatusCode};
@@ -109,6 +110,9 @@ impl RelayError {
     }
 }
 
+/// The longest a [`RelayClient::quick`] request may take.
+pub const QUICK_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// A posting capability: hand `token` to the sender inside an invite; keep `id` to revoke it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Capability {
@@ -188,6 +192,9 @@ const KNOWN_CODES: &[&str] = &[
     wire::codes::RATE_LIMITED,
     wire::codes::INTERNAL,
     wire::codes::UNAVAILABLE,
+    wire::codes::PUSH_NOT_FOUND,
+    wire::codes::PUSH_ENDPOINT_REFUSED,
+    wire::codes::PUSH_LIMIT,
     "timeout",
 ];
 
@@ -243,6 +250,25 @@ impl RelayClient {
         retry: RetryPolicy,
         extra_root_pem: Option<&[u8]>,
     ) -> Result<Self, RelayError> {
+        Self::build(base_url, retry, extra_root_pem, Duration::from_secs(30))
+    }
+
+    /// One try, and at most [`QUICK_TIMEOUT`] per request: for an alert or a reply sent while
+    /// the person waits (what fails stays queued for the next sync).
+    pub fn quick(base_url: &str) -> Result<Self, RelayError> {
+        let once = RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        };
+        Self::build(base_url, once, None, QUICK_TIMEOUT)
+    }
+
+    fn build(
+        base_url: &str,
+        retry: RetryPolicy,
+        extra_root_pem: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<Self, RelayError> {
         let base = base_url.trim_end_matches('/');
         let parsed = reqwest::Url::parse(base)
             .map_err(|_| RelayError::InvalidInput("relay url is malformed".into()))?;
@@ -267,8 +293,8 @@ impl RelayClient {
                 }
                 https::HttpsError::Tls => RelayError::Client("cannot set up TLS".into()),
             })?
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .timeout(timeout)
             .build()
             .map_err(|_| RelayError::Client("cannot build the HTTP client".into()))?;
         Ok(RelayClient {
@@ -468,6 +494,82 @@ impl RelayClient {
             deleted += resp.deleted;
         }
         Ok(deleted)
+    }
+
+    /// Asks the relay to wake `endpoint` (a POST whose body is exactly `token`) whenever an
+    /// envelope arrives in `key`'s mailbox. Registering the same endpoint again replaces its
+    /// token and keeps its id. Returns the registration id (to remove it).
+    pub fn register_push(
+        &self,
+        key: &SigningKey,
+        endpoint: &str,
+        token: &str,
+    ) -> Result<String, RelayError> {
+        let body = to_json(&RegisterPushRequest {
+            endpoint: endpoint.to_owned(),
+            token: token.to_owned(),
+        })?;
+        let resp: RegisterPushResponse = self.call(Request {
+            method: Method::POST,
+            path_and_query: format!("/v1/mailboxes/{}/push", mailbox_id(&key.public_key())),
+            body,
+            owner: Some(key),
+            capability: None,
+            success: OK_OR_CREATED,
+            max_answer: MAX_ANSWER_BYTES,
+        })?;
+        if !wire::is_valid_issued_id(&resp.registration_id) {
+            return Err(RelayError::Protocol(
+                "the relay's registration id is malformed".into(),
+            ));
+        }
+        Ok(resp.registration_id)
+    }
+
+    /// Removes a push registration of `key`'s mailbox. Removing one the relay no longer has
+    /// (it removes registrations whose endpoint is gone) is not an error.
+    pub fn unregister_push(
+        &self,
+        key: &SigningKey,
+        registration_id: &str,
+    ) -> Result<(), RelayError> {
+        if !wire::is_valid_issued_id(registration_id) {
+            return Err(RelayError::InvalidInput("malformed registration id".into()));
+        }
+        let removed = self.call_empty(Request {
+            method: Method::DELETE,
+            path_and_query: format!(
+                "/v1/mailboxes/{}/push/{registration_id}",
+                mailbox_id(&key.public_key())
+            ),
+            body: Vec::new(),
+            owner: Some(key),
+            capability: None,
+            success: NO_CONTENT,
+            max_answer: MAX_ANSWER_BYTES,
+        });
+        match removed {
+            Err(e) if e.code() == Some(wire::codes::PUSH_NOT_FOUND) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// The push registrations of `key`'s mailbox: `(registration id, endpoint)`, oldest first.
+    pub fn list_push(&self, key: &SigningKey) -> Result<Vec<(String, String)>, RelayError> {
+        let resp: ListPushResponse = self.call(Request {
+            method: Method::GET,
+            path_and_query: format!("/v1/mailboxes/{}/push", mailbox_id(&key.public_key())),
+            body: Vec::new(),
+            owner: Some(key),
+            capability: None,
+            success: OK,
+            max_answer: MAX_ANSWER_BYTES,
+        })?;
+        Ok(resp
+            .registrations
+            .into_iter()
+            .map(|r| (r.registration_id, r.endpoint))
+            .collect())
     }
 
     /// Whether the relay answers its health check.

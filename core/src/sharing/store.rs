@@ -1,6 +1,6 @@
 //! The sharing database (`sharing.db` in the data directory; `sharing.sqlite3` before, renamed on
 //! open) and [`SharingStore`], the one handle on it: identity, invites, connections, grants,
-//! the audit log, the outbox, what was sent and what was received.
+//! the audit log, the outbox, what was sent and what was received, alerts and replies.
 //!
 //! Private content (keys, names, relay capabilities, grant terms, received items) is sealed with
 //! the installation's [`Sealer`](super::sealer::Sealer) before it is written. Plaintext metadata,
@@ -141,6 +141,20 @@ const MIGRATIONS: &[&str] = &[
     // Grant state (revocation, expiry noted) sealed under the vault's key, so an edit of the
     // plaintext columns is seen. NULL until the one-time upgrade (see `integrity`) seals it.
     "ALTER TABLE grants ADD COLUMN state_seal BLOB;",
+    // Reaching out (`reach`): the peer's alerts (note and recipients sealed) and replies, sent
+    // by a supporter or received by a peer (target and answer sealed).
+    "CREATE TABLE alerts (
+         id TEXT PRIMARY KEY NOT NULL,
+         created_at INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE replies (
+         id TEXT PRIMARY KEY NOT NULL,
+         connection_id TEXT NOT NULL REFERENCES connections(id),
+         direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+         at INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// Opens (creating and migrating) the sharing database in `data_dir`, with the pragmas every

@@ -40,6 +40,12 @@ struct InboxView: View {
             }
         case .moodTrends: Text("trend.title")
         case .courseProgress: Text("inbox.course")
+        case let .alert(note, sentAtMs):
+            VStack(alignment: .leading) {
+                Text("inbox.alert \(Date(timeIntervalSince1970: TimeInterval(sentAtMs) / 1000), style: .time)")
+                    .font(.headline)
+                if let note { Text(note) }
+            }
         }
     }
 }

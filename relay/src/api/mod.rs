@@ -6,6 +6,7 @@
 
 mod error;
 mod owner;
+mod push;
 mod request;
 mod state;
 
@@ -72,7 +73,15 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/v1/mailboxes/{mailbox}/envelopes",
             post(post_envelope::<S>).get(list_envelopes::<S>),
         )
-        .route("/v1/mailboxes/{mailbox}/ack", post(ack_envelopes::<S>));
+        .route("/v1/mailboxes/{mailbox}/ack", post(ack_envelopes::<S>))
+        .route(
+            "/v1/mailboxes/{mailbox}/push",
+            post(push::register::<S>).get(push::list::<S>),
+        )
+        .route(
+            "/v1/mailboxes/{mailbox}/push/{registration}",
+            delete(push::unregister::<S>),
+        );
     let v1 = if state.config.metrics_listen.is_none() {
         v1.route("/metrics", get(metrics::<S>))
     } else {
@@ -251,7 +260,7 @@ async fn revoke_capability<S: Store>(
     owner: OwnerRequest,
 ) -> Result<Response, ApiError> {
     let mailbox = owner.without_body()?;
-    if !wire_capability_id(&capability) {
+    if !wire::is_valid_issued_id(&capability) {
         return Err(ApiError::malformed(
             "capability id must be [A-Za-z0-9_-]{16}",
         ));
@@ -269,14 +278,6 @@ async fn revoke_capability<S: Store>(
     }
     tracing::info!("capability revoked");
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// Whether `id` has the form of the capability ids this relay issues (12 random bytes).
-fn wire_capability_id(id: &str) -> bool {
-    id.len() == 16
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// SHA-256 of a capability token's 32 decoded bytes; `None` if it is not such a token.
@@ -388,6 +389,10 @@ async fn post_envelope<S: Store>(
             quota(&st.config),
         )
         .await?;
+    if let PostOutcome::Stored { .. } = outcome {
+        // Committed: wake the owner's devices (queued, never awaited here).
+        st.push.notify(&mailbox);
+    }
     post_answer(outcome)
 }
 

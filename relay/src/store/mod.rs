@@ -3,14 +3,19 @@
 //!
 //! The store keeps only what a relay needs across requests and processes: mailboxes (public key
 //! and counters), capability token HASHES, ciphertext envelopes, tombstones of acknowledged
-//! envelopes (id, seq, payload hash, times: no payload) until their TTL would have ended, and
-//! recently seen request nonces. It never stores a capability token itself and never interprets a
-//! payload.
+//! envelopes (id, seq, payload hash, times: no payload) until their TTL would have ended,
+//! recently seen request nonces, and push registrations (endpoint and the owner's wake-up
+//! token). It never stores a capability token itself and never interprets a payload.
 
 use std::future::Future;
 
 pub mod postgres;
+mod postgres_push;
+pub mod push;
 pub mod sqlite;
+mod sqlite_push;
+
+pub use push::{PushRegistration, PushStore, PushTarget, RegisterOutcome};
 
 /// A storage failure. The message names the operation, never a payload or key.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -111,7 +116,7 @@ pub struct Totals {
 
 /// The relay's storage. Implementations must be safe to share between many relay processes
 /// (PostgreSQL) or at least between all tasks of one process (SQLite).
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PushStore + Send + Sync + 'static {
     /// Creates a mailbox; `Ok(false)` when it already exists with this key.
     /// `Err` never; a different key for the same id cannot happen (the id is the key's hash).
     fn create_mailbox(

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_ack_tombstones.sql"),
     include_str!("../../migrations/sqlite/0003_capability_quota.sql"),
+    include_str!("../../migrations/sqlite/0004_push_registrations.sql"),
 ];
 
 /// Most requests committed together in one transaction.
@@ -104,7 +105,7 @@ impl SqliteStore {
 
     /// Runs `f` on the database thread inside its own savepoint of the current batch and
     /// returns its result once the batch has committed.
-    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub(super) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,

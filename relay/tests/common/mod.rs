@@ -2,6 +2,8 @@
 //! or PostgreSQL in a fresh schema), and send raw, deliberately wrong requests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod wake;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;

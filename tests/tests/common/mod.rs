@@ -19,14 +19,20 @@ pub struct Relay {
 
 impl Relay {
     pub fn start() -> Relay {
+        Self::start_with(|_| {})
+    }
+
+    /// As [`Relay::start`], with the configuration changed by `tweak` first.
+    pub fn start_with(tweak: impl FnOnce(&mut Config)) -> Relay {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             database: format!("sqlite:{}", dir.path().join("relay.db").display()),
             rate_per_ip: 0.0,
             rate_per_key: 0.0,
             ..Config::default()
         };
+        tweak(&mut config);
         Relay {
             handle: lantern_relay::spawn(config).unwrap(),
             dir,
@@ -175,4 +181,30 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
         }
     }
     hits
+}
+
+/// Pairs through the relay as the apps do (`pair_via_relay`, which sets up the reply channel),
+/// both sides syncing until the peer holds the connection's own capability and the supporter
+/// may reply. Returns the connection id.
+pub fn pair_with_reply_channel(
+    relay: &Relay,
+    peer: &mut Side,
+    sup: &mut Side,
+    sup_name: &str,
+    now: i64,
+) -> String {
+    let invite = sup
+        .s()
+        .invite_via_relay(&relay.url(), sup_name, now)
+        .unwrap();
+    let conn = peer
+        .s()
+        .pair_via_relay(&invite.encode(), "Pat Peername", now)
+        .unwrap();
+    peer.s().sync(&[], now).unwrap();
+    let r = sup.s().sync(&[], now).unwrap();
+    assert_eq!((r.paired, r.capabilities_issued), (1, 1));
+    let r = peer.s().sync(&[], now).unwrap();
+    assert_eq!(r.capabilities_replaced, 1);
+    conn.id
 }

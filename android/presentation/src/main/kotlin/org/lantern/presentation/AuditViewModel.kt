@@ -8,9 +8,25 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.lantern.core.SharingService
+import uniffi.lantern.AuditEntry
+import uniffi.lantern.AuditEvent
 
 /** One line of "who saw what, when". [details] holds ids and versions only, never content. */
-data class AuditRow(val seq: Long, val at: Long, val event: String, val details: String)
+data class AuditRow(val seq: Long, val at: Long, val event: String, val details: String) {
+    companion object {
+        /** The core's typed record as a row: its event name and its references. */
+        fun of(entry: AuditEntry): AuditRow = when (val e = entry.event) {
+            is AuditEvent.GrantCreated -> row(entry, "grant-created", "grant ${e.grantId} to ${e.connectionId}")
+            is AuditEvent.GrantRevoked -> row(entry, "grant-revoked", "grant ${e.grantId} to ${e.connectionId}")
+            is AuditEvent.GrantExpired -> row(entry, "grant-expired", "grant ${e.grantId} to ${e.connectionId}")
+            is AuditEvent.Disclosed -> row(entry, "disclosed", "${e.item} v${e.version} (envelope ${e.envelopeId})")
+            is AuditEvent.Withdrawn -> row(entry, "withdrawn", "${e.item} v${e.version} (envelope ${e.envelopeId})")
+            is AuditEvent.Dropped -> row(entry, "dropped", "envelope ${e.envelopeId} to ${e.connectionId}")
+        }
+
+        private fun row(entry: AuditEntry, event: String, details: String) = AuditRow(entry.seq, entry.at, event, details)
+    }
+}
 
 /** Whether the hash chain was checked, and how it came out. */
 enum class AuditCheck { NotChecked, Intact, Damaged }
@@ -33,7 +49,7 @@ class AuditViewModel(private val sharing: SharingService, private val scope: Cor
         _state.update { s ->
             s.copy(
                 loading = false,
-                rows = log.getOrNull()?.map { AuditRow(it.seq, it.at, it.event, it.details) }?.reversed() ?: s.rows,
+                rows = log.getOrNull()?.map(AuditRow::of)?.reversed() ?: s.rows,
                 error = log.uiError(),
             )
         }

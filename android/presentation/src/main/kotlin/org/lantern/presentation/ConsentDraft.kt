@@ -15,6 +15,8 @@ data class ConsentDraft(
     val moodTrends: Boolean = false,
     val checkIns: Boolean = false,
     val courseProgress: Boolean = false,
+    /** "I need support now" alerts. */
+    val alerts: Boolean = false,
     /** Entries carrying any of these tags, normalised by the core like the journal's tags. */
     val tags: List<String> = emptyList(),
     /** Hand-picked entries, by id. */
@@ -23,7 +25,7 @@ data class ConsentDraft(
     val expiryDays: Int = DEFAULT_EXPIRY_DAYS,
 ) {
     val hasScope: Boolean
-        get() = moodTrends || checkIns || courseProgress || tags.isNotEmpty() || entryIds.isNotEmpty()
+        get() = moodTrends || checkIns || courseProgress || alerts || tags.isNotEmpty() || entryIds.isNotEmpty()
 
     /** What is missing or wrong, or null when the draft can be granted. */
     fun problem(): UiError? = when {
@@ -49,6 +51,7 @@ data class ConsentDraft(
         tags.forEach { add(Scope.EntriesWithTag(it)) }
         entryIds.forEach { add(Scope.Entry(it)) }
         if (courseProgress) add(Scope.CourseProgress)
+        if (alerts) add(Scope.Alerts)
     }
 
     companion object {

@@ -33,6 +33,9 @@ sealed interface InboxItem {
     data class MoodTrend(override val itemId: String, override val version: Long, val points: List<TrendPoint>) : InboxItem
 
     data class CourseProgress(override val itemId: String, override val version: Long, val units: List<UnitRow>) : InboxItem
+
+    /** The peer reached out: "I need support now", with their note if they wrote one. */
+    data class Alert(override val itemId: String, override val version: Long, val note: String?, val sentAtMs: Long) : InboxItem
 }
 
 /** What one peer lets me see, why and until when, and what they shared. */
@@ -91,9 +94,10 @@ class InboxViewModel(private val sharing: SharingService, private val scope: Cor
     }
 
     private fun InboxItem.sortKey(): Long = when (this) {
+        is InboxItem.Alert -> Long.MAX_VALUE // someone needs support: first
         is InboxItem.Entry -> createdAtMs
         is InboxItem.CheckIn -> createdAtMs
-        else -> Long.MAX_VALUE // summaries first
+        else -> Long.MAX_VALUE - 1 // then the summaries
     }
 
     companion object {
@@ -110,12 +114,12 @@ class InboxViewModel(private val sharing: SharingService, private val scope: Cor
                     edited = c.editedAtMs != null,
                 )
                 is SharedContent.CheckIn -> InboxItem.CheckIn(i.itemId, version, c.mood.toInt(), c.note, c.createdAtMs)
-                // Weekly averages: the private mood summary has no daily points (a day's average
-                // could give a single check-in away).
                 is SharedContent.MoodTrends -> InboxItem.MoodTrend(
                     i.itemId, version,
-                    (c.weekly.ifEmpty { c.daily }).map { p -> TrendPoint(p.periodStart, p.average, p.samples.toInt()) },
+                    // The core shares weekly averages only (no daily points, no sample counts).
+                    c.weekly.map { p -> TrendPoint(p.periodStart, p.average, p.samples.toInt()) },
                 )
+                is SharedContent.Alert -> InboxItem.Alert(i.itemId, version, c.note, c.sentAtMs)
                 is SharedContent.CourseProgress -> InboxItem.CourseProgress(
                     i.itemId, version,
                     c.units.map { u ->

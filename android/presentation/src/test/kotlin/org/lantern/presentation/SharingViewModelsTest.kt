@@ -134,7 +134,6 @@ class SharingViewModelsTest {
         assertTrue(assertNotNull(audit.state.value.export).contains("grant-revoked"))
     }
 
-    @org.junit.jupiter.api.Disabled("Times out since pairing goes through the relay (issue 11.3); not yet diagnosed")
     @Test
     fun aRelayThatIsDownIsATypedRetryAndNothingIsLost() = kotlinx.coroutines.runBlocking {
         val (pVm, sVm) = paired()
@@ -150,7 +149,8 @@ class SharingViewModelsTest {
         pVm.openEditor(supporterId)
         pVm.editDraft { it.copy(moodTrends = true, purpose = "trends only") }
         pVm.grant()!!.join()
-        peer.core.journal.add("a mood to share", 5, emptyList())
+        // The mood summary is weekly check-in averages, for weeks with at least three.
+        repeat(3) { peer.core.journal.checkIn(5, null) }
 
         relay.stop()
         pVm.syncNow().join()
