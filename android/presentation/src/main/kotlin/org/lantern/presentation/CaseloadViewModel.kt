@@ -21,7 +21,7 @@ data class CaseloadPeer(
     val newItemIds: Set<String>,
     /** The consents they gave me that are active now: what, why and until when. */
     val consents: List<GrantRow>,
-    /** Their shared entries and check-ins, newest first. */
+    /** Their "I need support now" alerts first, then their shared entries and check-ins, newest first. */
     val timeline: List<InboxItem>,
     /** Their shared mood summary (daily averages, oldest first); empty when they share none. */
     val moodTrend: List<TrendPoint>,
@@ -122,8 +122,8 @@ class CaseloadViewModel(
             newItemIds = shared.filter { it.receivedAt > seen || (it.receivedAt == seen && versionKey(it) !in seenAtMark) }
                 .map { it.itemId }.toSet(),
             consents = consents.sortedBy { it.expiresAt },
-            timeline = items.map { it.second }.filter { it is InboxItem.Entry || it is InboxItem.CheckIn }
-                .sortedByDescending { it.createdAtMs() },
+            timeline = items.map { it.second }.filter { it is InboxItem.Entry || it is InboxItem.CheckIn || it is InboxItem.Alert }
+                .sortedWith(compareByDescending<InboxItem> { it is InboxItem.Alert }.thenByDescending { it.createdAtMs() }),
             moodTrend = items.map { it.second }.filterIsInstance<InboxItem.MoodTrend>().flatMap { it.points },
             courseProgress = items.map { it.second }.filterIsInstance<InboxItem.CourseProgress>().flatMap { it.units },
         )
@@ -135,6 +135,7 @@ class CaseloadViewModel(
     private fun InboxItem.createdAtMs(): Long = when (this) {
         is InboxItem.Entry -> createdAtMs
         is InboxItem.CheckIn -> createdAtMs
+        is InboxItem.Alert -> sentAtMs
         else -> 0
     }
 

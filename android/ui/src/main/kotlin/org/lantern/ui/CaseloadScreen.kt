@@ -157,6 +157,10 @@ private fun TimelineCard(item: InboxItem, isNew: Boolean, format: DateFormat) {
                     Text(tr("mood_value", item.mood))
                     item.note?.let { Text(it, style = MaterialTheme.typography.bodyLarge) }
                 }
+                is InboxItem.Alert -> {
+                    Text(tr("inbox_alert", format.format(Date(item.sentAtMs))), style = MaterialTheme.typography.titleMedium, color = MaterialTheme.colorScheme.error)
+                    item.note?.let { Text(it, style = MaterialTheme.typography.bodyLarge) }
+                }
                 // Summaries are drawn above the timeline, not in it.
                 is InboxItem.MoodTrend, is InboxItem.CourseProgress -> Unit
             }
