@@ -3,6 +3,7 @@ package org.lantern.ui
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.test.ComposeUiTest
+import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithContentDescription
@@ -31,7 +32,8 @@ class HelpAndErrorsUiTest {
         for (screen in screens) {
             runOnIdle { state.selectTab(screen) }
             waitForIdle()
-            node(EN.get("help_now_button")).performClick()
+            // The top bar's button (the help screen's own title reads the same until it loads).
+            onNode(hasText(EN.get("help_now_button")) and hasClickAction()).performClick()
             awaitText(help.title)
             onNode(isHeading() and hasText(help.title)).assertExists()
             assertTrue(help.resources.isNotEmpty())
