@@ -316,7 +316,9 @@ fn supporter_sees_exactly_the_grant(sam: &Lantern, written: &PatsJournal) -> Res
             SharedContent::Entry { text, .. } => text.as_str(),
             SharedContent::CheckIn { note, .. } => note.as_deref().unwrap_or(""),
             SharedContent::Alert { note, .. } => note.as_deref().unwrap_or(""),
-            SharedContent::MoodTrends { .. } | SharedContent::CourseProgress { .. } => "",
+            SharedContent::MoodTrends { .. }
+            | SharedContent::CourseProgress { .. }
+            | SharedContent::RecoveryCount { .. } => "",
         };
         say(&format!(
             "{} {} (v{}): \"{}\"",

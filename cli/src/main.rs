@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 mod course;
 mod demo;
 mod journal;
+mod recovery;
+mod remind;
 mod sharing;
 
 use lantern_core::vault::VaultOptions;
@@ -42,6 +44,12 @@ enum Command {
     Journal(journal::JournalCommand),
     /// Records a daily check-in (mood 1-5, optional note); prints its id.
     Checkin(journal::CheckinArgs),
+    /// Check-in reminders: days and times in your time zone.
+    #[command(subcommand)]
+    Remind(remind::RemindCommand),
+    /// Recovery day count and milestones (sharing it is the `recovery-count` consent scope).
+    #[command(subcommand)]
+    Recovery(recovery::RecoveryCommand),
     #[command(flatten)]
     Sharing(sharing::SharingCommand),
     /// The whole product on an in-process relay and temporary data directories, narrated.
@@ -84,6 +92,8 @@ fn main() -> ExitCode {
         Command::Course { command } => course::run(&data_dir, command),
         Command::Journal(cmd) => journal::run(&data_dir, cmd),
         Command::Checkin(args) => journal::run_checkin(&data_dir, args),
+        Command::Remind(cmd) => remind::run(&data_dir, cmd),
+        Command::Recovery(cmd) => recovery::run(&data_dir, cmd),
         Command::Sharing(cmd) => sharing::run(&data_dir, cmd),
         Command::Demo => demo::run(),
     };

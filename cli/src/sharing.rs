@@ -109,7 +109,7 @@ pub enum ConsentCommand {
     /// Gives a supporter consent to see some of your data, for a purpose, until an expiry.
     Grant {
         connection: String,
-        /// mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, alerts
+        /// mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, alerts, recovery-count
         /// (repeatable).
         #[arg(long = "scope", required = true, num_args = 1..)]
         scopes: Vec<String>,
@@ -127,7 +127,7 @@ pub enum ConsentCommand {
 }
 
 /// Opens the core and unlocks the vault (passphrase from LANTERN_PASSPHRASE or a prompt).
-fn unlocked(data_dir: &Path) -> Result<Arc<Lantern>, String> {
+pub(crate) fn unlocked(data_dir: &Path) -> Result<Arc<Lantern>, String> {
     // As `lantern journal`: debug builds (tests) may lower the KDF cost, so unlocking does not
     // raise a cheap test vault to the production work factor on every command.
     let lantern = Lantern::open_with(data_dir.to_path_buf(), crate::vault_options())
@@ -416,6 +416,11 @@ fn item_line(i: &SharedItem) -> String {
             "{}\tNEEDS SUPPORT NOW\t{}",
             format_utc(*sent_at_ms),
             one_line(note.as_deref().unwrap_or(""))
+        ),
+        // The count only: the peer's start date never travels.
+        SharedContent::RecoveryCount { days, milestone } => format!(
+            "{days} days\t{}",
+            milestone.map_or("-".to_string(), |m| m.describe())
         ),
         SharedContent::CourseProgress { units } => {
             let units: Vec<String> = units

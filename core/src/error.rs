@@ -9,6 +9,8 @@
 use crate::consent::ConsentError;
 use crate::course::ContentError;
 use crate::journal::JournalError;
+use crate::recovery::RecoveryError;
+use crate::reminders::ReminderError;
 use crate::sharing::audit::AuditError;
 use crate::sharing::envelope::EnvelopeError;
 use crate::sharing::identity::InviteError;
@@ -16,6 +18,7 @@ use crate::sharing::reach::ReachError;
 use crate::sharing::relay_client::RelayError;
 use crate::sharing::{SharingError, StoreError};
 use crate::store::StorageError;
+use crate::tzdb::ZoneError;
 use crate::vault::{PlatformKeyError, VaultError};
 
 /// Everything that can go wrong in a call into the core. The variant tells the app what to do;
@@ -68,6 +71,10 @@ pub enum LanternError {
     /// Internal invariant broken; a bug. The message names the place, never user data.
     #[error("internal error: {0}")]
     Internal(String),
+    /// This system has no time zone database the core can read (reminders and recovery days
+    /// need one): install one, or name one with `use_time_zone_database`.
+    #[error("no time zone database: {0}")]
+    TimeZoneDataMissing(String),
 }
 
 /// A foreign `SyncObserver` that threw: its failure is dropped by the sync (see
@@ -131,6 +138,42 @@ impl From<JournalError> for LanternError {
             JournalError::Internal(what) => LanternError::Internal(what.to_string()),
             JournalError::Storage(e) => e.into(),
             JournalError::Vault(v) => v.into(),
+        }
+    }
+}
+
+impl From<ZoneError> for LanternError {
+    fn from(e: ZoneError) -> Self {
+        match e {
+            ZoneError::DatabaseMissing => LanternError::TimeZoneDataMissing(e.to_string()),
+            ZoneError::UnknownZone | ZoneError::NotADatabase => {
+                LanternError::InvalidInput(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<ReminderError> for LanternError {
+    fn from(e: ReminderError) -> Self {
+        match e {
+            ReminderError::InvalidInput(m) => LanternError::InvalidInput(m),
+            ReminderError::Zone(e) => e.into(),
+            ReminderError::Damaged => LanternError::Integrity(e.to_string()),
+            ReminderError::Storage(e) => e.into(),
+            ReminderError::Vault(e) => e.into(),
+        }
+    }
+}
+
+impl From<RecoveryError> for LanternError {
+    fn from(e: RecoveryError) -> Self {
+        match e {
+            RecoveryError::InvalidInput(m) => LanternError::InvalidInput(m),
+            RecoveryError::NotSet => LanternError::NotFound(e.to_string()),
+            RecoveryError::Zone(e) => e.into(),
+            RecoveryError::Damaged => LanternError::Integrity(e.to_string()),
+            RecoveryError::Storage(e) => e.into(),
+            RecoveryError::Vault(e) => e.into(),
         }
     }
 }
@@ -303,6 +346,18 @@ mod tests {
         assert!(matches!(
             LanternError::from(SharingError::NoSuchConnection),
             LanternError::NotFound(_)
+        ));
+        assert!(matches!(
+            LanternError::from(ReminderError::Zone(ZoneError::DatabaseMissing)),
+            LanternError::TimeZoneDataMissing(_)
+        ));
+        assert!(matches!(
+            LanternError::from(RecoveryError::Zone(ZoneError::UnknownZone)),
+            LanternError::InvalidInput(_)
+        ));
+        assert!(matches!(
+            LanternError::from(RecoveryError::Vault(VaultError::Locked)),
+            LanternError::Locked
         ));
     }
 }

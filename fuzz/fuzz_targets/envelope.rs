@@ -1,15 +1,16 @@
 //! Envelope open and verify: everything a supporter's core does with bytes from the relay
 //! (`SharingStore::receive`: parse, recipient and sender checks, signature, HPKE, payload
 //! JSON, sequence, grants, items, apply), on a real supporter store on SQLite, paired for real
-//! with a peer. The first byte picks how the rest is used:
+//! with a peer. The first byte picks how the rest is used (any other byte `b` picks by
+//! `(b - b'R') mod 256 mod 3`):
 //!
-//! - `R` (and any byte = 0 mod 3): the envelope's bytes as they come from the relay;
-//! - `S` (1 mod 3): an envelope payload, sealed and signed by the paired peer on its
+//! - `R`: the envelope's bytes as they come from the relay;
+//! - `S`: an envelope payload, sealed and signed by the paired peer on its
 //!   connection with the next sequence number, so the fuzzer reaches the payload checks;
 //!   `@GRANT@` and `@GRANTID@` in it are replaced by a grant the peer really signed (scopes
 //!   `checkins`, `mood-trends`, `course-progress`, `entries:tag=family`) and its id, so items
 //!   can pass the consent check and be stored;
-//! - `T` (2 mod 3): a payload sealed by a stranger on a new connection for the supporter's open
+//! - `T`: a payload sealed by a stranger on a new connection for the supporter's open
 //!   invite (a pairing `Hello`); `@INVITE@`, `@SECRET@` and `@KEYS@` in it are replaced by the
 //!   open invite's id and secret and the stranger's public keys, so a pairing can succeed.
 #![no_main]
@@ -111,7 +112,8 @@ fuzz_target!(|data: &[u8]| {
     let mut h = harness().lock().unwrap_or_else(|p| p.into_inner());
     let h = &mut *h;
     let id = format!("fz{}", SEQ.fetch_add(1, Ordering::Relaxed));
-    let bytes = match mode % 3 {
+    // `R`, `S` and `T` are 0, 1 and 2; every other byte picks one of the three too.
+    let bytes = match mode.wrapping_sub(b'R') % 3 {
         0 => rest.to_vec(),
         1 => {
             let seq = SEQ.fetch_add(1, Ordering::Relaxed);

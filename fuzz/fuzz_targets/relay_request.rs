@@ -26,7 +26,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -36,8 +36,6 @@ use base64::engine::general_purpose::STANDARD;
 use lantern_protocol::relay as wire;
 use lantern_relay::Config;
 use lantern_relay::api::{AppState, router};
-use lantern_relay::limits::RateLimiter;
-use lantern_relay::metrics::Metrics;
 use lantern_relay::store::sqlite::SqliteStore;
 use libfuzzer_sys::fuzz_target;
 use ring::signature::{Ed25519KeyPair, KeyPair};

@@ -904,6 +904,16 @@ fn malformed_bodies_refused(b: &Backend) {
     assert_eq!((r.status, r.code.as_deref()), (400, Some("malformed")));
     let r = raw(&base, "GET", "/v1/mailboxes/short/envelopes", &[], b"");
     assert_eq!((r.status, r.code.as_deref()), (400, Some("malformed")));
+    // Found by fuzzing (fuzz/fuzz_targets/relay_request.rs): a path segment that is not UTF-8
+    // once percent-decoded was refused in plain text, not with the JSON error body.
+    for (method, path) in [
+        ("POST", "/v1/mailboxes/%FF/envelopes".to_owned()),
+        ("DELETE", format!("/v1/mailboxes/{id}/capabilities/%C3%28")),
+    ] {
+        let r = raw(&base, method, &path, &capability, b"");
+        let refusal = (r.status, r.code.as_deref());
+        assert_eq!(refusal, (400, Some("malformed")), "{path}");
+    }
     let r = raw(&base, "GET", "/no/such/route", &[], b"");
     assert_eq!((r.status, r.code.as_deref()), (404, Some("not_found")));
     let r = raw(&base, "PUT", &format!("/v1/mailboxes/{id}"), &[], b"");

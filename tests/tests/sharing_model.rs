@@ -209,6 +209,7 @@ fn covers(scope: &Scope, item: &ShareableItem) -> bool {
         Scope::Entry { id } => item.meta().kind == ItemKind::Entry && item.meta().id == *id,
         Scope::CourseProgress => item.meta().kind == ItemKind::CourseProgress,
         Scope::Alerts => item.meta().kind == ItemKind::Alert,
+        Scope::RecoveryCount => item.meta().kind == ItemKind::RecoveryCount,
     }
 }
 

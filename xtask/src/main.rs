@@ -1,7 +1,7 @@
 //! Build and test automation: `cargo xtask <command>`.
 //!
 //! - `test`     every test: fmt, clippy, Rust (incl. PostgreSQL relay suite), the relay against its
-//!   OpenAPI spec (schemathesis), Kotlin on the JVM, Python
+//!   OpenAPI spec (schemathesis), Kotlin on the JVM, Python, and a short run of every fuzz target
 //! - `relay-spec` only the relay against its OpenAPI spec (part of `test`)
 //! - `bindings` release cdylib + Kotlin, Swift and Python bindings (uniffi library mode) in target/bindings,
 //!   as shipped (no test knobs; `test` builds them with `lantern-core/test-knobs`)
@@ -239,16 +239,8 @@ fn test() -> Result {
             .args(["-m", "pytest", "-q", "tests/python"])
             .env("PYTHONPATH", root().join("target/bindings/python")),
     )?;
-    // The fuzz smoke run is opt-in until the targets have built and run to completion on the
-    // project's machine once (docs/fuzzing.md, "Long runs"): a harness bug must not fail CI.
-    if env::var_os("LANTERN_FUZZ_SMOKE").is_some() {
-        fuzz(&FUZZ_TARGETS, FUZZ_SMOKE_SECS)?;
-    } else {
-        eprintln!(
-            "xtask: fuzz smoke run skipped: not yet run to completion once; \
-             LANTERN_FUZZ_SMOKE=1 cargo xtask test (or cargo xtask fuzz) runs it"
-        );
-    }
+    // Every fuzz target briefly (seeds, then a few seconds of fuzzing): a new crash fails here.
+    fuzz(&FUZZ_TARGETS, FUZZ_SMOKE_SECS)?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }
@@ -381,7 +373,7 @@ const FUZZ_TARGETS: [&str; 7] = [
 ];
 /// Seconds each target runs in `cargo xtask test`: a smoke run that replays the seed corpus
 /// and fuzzes briefly, so a new crash shows up without the long runs (docs/fuzzing.md).
-const FUZZ_SMOKE_SECS: u32 = 15;
+const FUZZ_SMOKE_SECS: u32 = 10;
 /// The cargo-fuzz version `.ci/run` installs.
 const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// libFuzzer limits: more memory than this, or one input running longer, is a failure.

@@ -6,6 +6,8 @@ pub mod course;
 pub mod journal;
 pub mod push;
 pub mod reach;
+pub mod recovery;
+pub mod reminders;
 pub mod sharing;
 
 use std::path::PathBuf;
@@ -23,6 +25,8 @@ pub struct Lantern {
     course: Arc<course::Course>,
     journal: Arc<Journal>,
     sharing: Arc<sharing::Sharing>,
+    reminders: Arc<reminders::Reminders>,
+    recovery: Arc<recovery::Recovery>,
 }
 
 #[uniffi::export]
@@ -46,16 +50,28 @@ impl Lantern {
         crate::store::ensure_data_dir(&data_dir)?;
         let course = Arc::new(course::Course::open(&data_dir)?);
         let journal = Arc::new(Journal::open(&data_dir, options)?);
+        let private_db = data_dir.join(journal::PRIVATE_DB_FILE);
+        let reminders = Arc::new(reminders::Reminders::open(
+            &private_db,
+            journal.vault().clone(),
+        )?);
+        let recovery = Arc::new(recovery::Recovery::open(
+            &private_db,
+            journal.vault().clone(),
+        )?);
         let sharing = Arc::new(sharing::Sharing::open(
             &data_dir,
             journal.clone(),
             course.clone(),
+            recovery.store().clone(),
         )?);
         Ok(Arc::new(Lantern {
             data_dir,
             course,
             journal,
             sharing,
+            reminders,
+            recovery,
         }))
     }
 }

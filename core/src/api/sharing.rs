@@ -14,6 +14,7 @@ use crate::api::Lantern;
 use crate::api::course::Course;
 use crate::api::journal::Journal;
 use crate::consent::{self, Grant, GrantState, GrantTerms, ItemKind, Scope};
+use crate::recovery::RecoveryStore;
 use crate::sharing::audit::{AuditEvent, AuditRecord};
 use crate::sharing::engine::{self, SyncHooks, SyncReport};
 use crate::sharing::inbox::{HeldGrant, ReceivedItem};
@@ -29,6 +30,7 @@ pub struct Sharing {
     store: Mutex<SharingStore>,
     journal: Arc<Journal>,
     course: Arc<Course>,
+    recovery: Arc<RecoveryStore>,
 }
 
 impl std::fmt::Debug for Sharing {
@@ -138,7 +140,7 @@ pub fn normalize_tag(tag: String) -> Result<String, LanternError> {
 }
 
 /// Reads a scope in its text form (`mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
-/// `course-progress`, `alerts`), as the CLI writes it.
+/// `course-progress`, `alerts`, `recovery-count`), as the CLI writes it.
 #[uniffi::export]
 pub fn parse_scope(text: String) -> Result<Scope, LanternError> {
     Ok(Scope::parse(&text)?)
@@ -362,12 +364,14 @@ impl Sharing {
         data_dir: &std::path::Path,
         journal: Arc<Journal>,
         course: Arc<Course>,
+        recovery: Arc<RecoveryStore>,
     ) -> Result<Self, LanternError> {
         let sealer = journal.vault().clone();
         Ok(Sharing {
             store: Mutex::new(SharingStore::open(data_dir, sealer)?),
             journal,
             course,
+            recovery,
         })
     }
 
@@ -432,6 +436,11 @@ impl Sharing {
                     self_checks_total: u.self_checks_total,
                 });
             items.push(sources::course_item(units.collect()));
+            // The count only, never the start date; none when no start is set (a count shared
+            // before is then withdrawn).
+            if let Some(count) = self.recovery.shared_count(now.saturating_mul(1000))? {
+                items.push(sources::recovery_item(count));
+            }
             items
         } else {
             Vec::new()

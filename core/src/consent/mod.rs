@@ -44,7 +44,7 @@ pub enum ConsentError {
     #[error("a consent lasts at least one hour and at most one year")]
     ExpiryOutOfRange,
     #[error(
-        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, alerts)"
+        "unknown scope (use mood-trends, checkins, entries:tag=TAG, entry:ID, course-progress, alerts, recovery-count)"
     )]
     UnknownScope,
     #[error("grant signature or format is invalid")]
@@ -72,6 +72,8 @@ pub enum ItemKind {
     CourseProgress,
     /// One "I need support now" alert (an event: sent once, never re-sent).
     Alert,
+    /// The recovery day count (days and latest milestone, never the start date), one item.
+    RecoveryCount,
 }
 
 impl ItemKind {
@@ -83,6 +85,7 @@ impl ItemKind {
             ItemKind::Entry => "entry",
             ItemKind::CourseProgress => "course-progress",
             ItemKind::Alert => "alert",
+            ItemKind::RecoveryCount => "recovery-count",
         }
     }
 }
@@ -124,6 +127,8 @@ pub enum Scope {
     CourseProgress,
     /// "I need support now" alerts, with their optional short note.
     Alerts,
+    /// The recovery day count and latest milestone only (never the start date or history).
+    RecoveryCount,
 }
 
 /// THE tag rule, for journal tags and tag scopes alike: trimmed, lower case, 1 to
@@ -152,7 +157,7 @@ pub fn check_duration(seconds: i64) -> Result<(), ConsentError> {
 
 impl Scope {
     /// Parses the CLI form: `mood-trends`, `checkins`, `entries:tag=TAG`, `entry:ID`,
-    /// `course-progress`, `alerts`.
+    /// `course-progress`, `alerts`, `recovery-count`.
     pub fn parse(text: &str) -> Result<Scope, ConsentError> {
         let text = text.trim();
         let scope = match text {
@@ -160,6 +165,7 @@ impl Scope {
             "checkins" => Scope::CheckIns,
             "course-progress" => Scope::CourseProgress,
             "alerts" => Scope::Alerts,
+            "recovery-count" => Scope::RecoveryCount,
             _ => {
                 if let Some(tag) = text.strip_prefix("entries:tag=") {
                     Scope::EntriesWithTag {
@@ -215,6 +221,7 @@ impl Scope {
             Scope::Entry { id } => format!("entry:{id}"),
             Scope::CourseProgress => "course-progress".into(),
             Scope::Alerts => "alerts".into(),
+            Scope::RecoveryCount => "recovery-count".into(),
         }
     }
 
@@ -225,6 +232,7 @@ impl Scope {
             (Scope::CheckIns, ItemKind::CheckIn) => true,
             (Scope::CourseProgress, ItemKind::CourseProgress) => true,
             (Scope::Alerts, ItemKind::Alert) => true,
+            (Scope::RecoveryCount, ItemKind::RecoveryCount) => true,
             (Scope::EntriesWithTag { tag }, ItemKind::Entry) => {
                 item.tags.iter().any(|t| tag_key(t) == *tag)
             }
@@ -242,6 +250,7 @@ impl Scope {
             Scope::Entry { id } => format!("the one journal entry {id} (full text, mood and tags), including its edits"),
             Scope::CourseProgress => "your course progress (sections read and self-check results)".into(),
             Scope::Alerts => "your \"I need support now\" alerts, each with the short note you add, when you send them (and the replies this supporter sends back)".into(),
+            Scope::RecoveryCount => "your count of days in recovery and the latest milestone reached, kept up to date (never your start date, nor earlier starts)".into(),
         }
     }
 }
@@ -515,6 +524,7 @@ mod tests {
             "entry:abc",
             "course-progress",
             "alerts",
+            "recovery-count",
         ] {
             assert_eq!(Scope::parse(s).expect("parses").to_text(), s);
         }
@@ -591,6 +601,40 @@ mod tests {
         revoked.revoked_at = Some(NOW);
         assert_eq!(
             decide(&[revoked], "c1", &entry("e1", &["family"]), NOW),
+            Decision::Deny
+        );
+        // The recovery count scope covers the count and nothing else, and nothing else covers it.
+        let count = ItemMeta {
+            kind: ItemKind::RecoveryCount,
+            id: "summary".into(),
+            tags: vec![],
+        };
+        let counted = grant(&key, "c3", &["recovery-count"], 3600);
+        let all_else = grant(
+            &key,
+            "c3",
+            &[
+                "mood-trends",
+                "checkins",
+                "course-progress",
+                "entries:tag=family",
+            ],
+            3600,
+        );
+        assert_eq!(
+            decide(std::slice::from_ref(&all_else), "c3", &count, NOW),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&[all_else, counted.clone()], "c3", &count, NOW),
+            allow(&counted)
+        );
+        assert_eq!(
+            decide(std::slice::from_ref(&counted), "c3", &checkin, NOW),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&[counted], "c3", &entry("e1", &["family"]), NOW),
             Decision::Deny
         );
         // An entry scope does not cover a check-in with the same id.

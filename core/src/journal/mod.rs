@@ -25,7 +25,7 @@ use crate::vault::{RecordKeys, Vault, VaultError};
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use backup::seal_backup_for_fuzzing;
-pub use backup::{ImportReport, PlaintextFormat};
+pub use backup::{ImportReport, MAX_ITERATIONS, PlaintextFormat};
 pub use trends::{MoodPoint, MoodTrends, format_utc};
 
 /// Record kinds used in the sealed records' associated data.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::consent::{ItemKind, ItemMeta};
 use crate::journal::MoodPoint;
+use crate::recovery::Milestone;
 
 /// `text` from a peer made safe to show on one line of a terminal or a UI: control characters
 /// (ESC and the other C0/C1 codes, which a terminal obeys, and line breaks and tabs, which split
@@ -58,6 +59,12 @@ pub enum SharedContent {
         note: Option<String>,
         sent_at_ms: i64,
     },
+    /// The peer's count of days in recovery and the latest milestone reached. Only the count:
+    /// never the start date, the time zone or earlier starts.
+    RecoveryCount {
+        days: u32,
+        milestone: Option<Milestone>,
+    },
 }
 
 // Hand-written so that shared text never lands in logs, panics or test output.
@@ -69,6 +76,7 @@ impl std::fmt::Debug for SharedContent {
             SharedContent::MoodTrends { .. } => "SharedContent::MoodTrends",
             SharedContent::CourseProgress { .. } => "SharedContent::CourseProgress",
             SharedContent::Alert { .. } => "SharedContent::Alert",
+            SharedContent::RecoveryCount { .. } => "SharedContent::RecoveryCount",
         })
     }
 }
@@ -93,6 +101,7 @@ impl SharedContent {
             SharedContent::MoodTrends { .. } => ItemKind::MoodTrends,
             SharedContent::CourseProgress { .. } => ItemKind::CourseProgress,
             SharedContent::Alert { .. } => ItemKind::Alert,
+            SharedContent::RecoveryCount { .. } => ItemKind::RecoveryCount,
         }
     }
 }
@@ -194,6 +203,15 @@ struct CourseBody {
     units: Vec<UnitBody>,
 }
 
+/// The recovery count as it travels: `{"days":N,"milestone":"1-week"}` (the milestone in its
+/// text form, or null). Unknown fields are refused, so nothing else can ride along.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecoveryCountBody {
+    days: u32,
+    milestone: Option<String>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct UnitBody {
     sections_read: u32,
@@ -288,6 +306,10 @@ pub fn encode(id: &str, content: &SharedContent) -> String {
             note,
             sent_at_ms,
         }),
+        SharedContent::RecoveryCount { days, milestone } => to_json(&RecoveryCountBody {
+            days,
+            milestone: milestone.map(Milestone::to_text),
+        }),
     }
 }
 
@@ -356,6 +378,17 @@ pub fn decode(meta: &ItemMeta, body: &str) -> Result<SharedContent, ContentMisma
             Ok(SharedContent::Alert {
                 note: b.note,
                 sent_at_ms: b.sent_at_ms,
+            })
+        }
+        ItemKind::RecoveryCount => {
+            let b: RecoveryCountBody = serde_json::from_str(body).map_err(bad)?;
+            let milestone = match b.milestone {
+                Some(text) => Some(Milestone::parse(&text).ok_or(ContentMismatch)?),
+                None => None,
+            };
+            Ok(SharedContent::RecoveryCount {
+                days: b.days,
+                milestone,
             })
         }
     }
@@ -456,7 +489,15 @@ mod tests {
         }]})
         .to_string();
         assert_eq!(course.body(), old_course);
-        for item in [entry, checkin, trends, course] {
+        let count = ShareableItem::new(
+            "summary",
+            SharedContent::RecoveryCount {
+                days: 400,
+                milestone: Some(Milestone::Years { count: 1 }),
+            },
+        );
+        assert_eq!(count.body(), r#"{"days":400,"milestone":"1-year"}"#);
+        for item in [entry, checkin, trends, course, count] {
             assert_eq!(
                 decode(item.meta(), item.body()).as_ref(),
                 Ok(item.content())
@@ -487,5 +528,26 @@ mod tests {
             Err(ContentMismatch)
         );
         assert!(decode(&meta(ItemKind::Entry, "e1", &["work"]), entry).is_ok());
+        // A count carrying anything more than the count (a start date), or a made-up
+        // milestone, is refused.
+        let count = meta(ItemKind::RecoveryCount, "summary", &[]);
+        assert_eq!(
+            decode(&count, r#"{"days":3,"milestone":null}"#),
+            Ok(SharedContent::RecoveryCount {
+                days: 3,
+                milestone: None
+            })
+        );
+        assert_eq!(
+            decode(
+                &count,
+                r#"{"days":3,"milestone":null,"start":"2026-01-01"}"#
+            ),
+            Err(ContentMismatch)
+        );
+        assert_eq!(
+            decode(&count, r#"{"days":3,"milestone":"forever"}"#),
+            Err(ContentMismatch)
+        );
     }
 }

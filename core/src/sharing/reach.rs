@@ -204,6 +204,7 @@ impl ReplyTarget {
             ItemKind::Entry,
             ItemKind::CourseProgress,
             ItemKind::Alert,
+            ItemKind::RecoveryCount,
         ]
         .into_iter()
         .find(|k| k.as_str() == kind)
@@ -714,6 +715,12 @@ mod tests {
                 .expect("parses")
                 .kind,
             ItemKind::MoodTrends
+        );
+        assert_eq!(
+            ReplyTarget::parse("recovery-count:summary")
+                .expect("parses")
+                .kind,
+            ItemKind::RecoveryCount
         );
         assert_eq!(ReplyTarget::parse("entry:"), Err(ReachError::BadTarget));
         assert_eq!(ReplyTarget::parse("nothing"), Err(ReachError::BadTarget));

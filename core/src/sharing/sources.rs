@@ -1,7 +1,7 @@
-//! What could be shared, read from the journal and the course: every entry, every check-in,
-//! the mood trend summary and the course progress, each as a [`ShareableItem`] with typed
-//! content. Deciding what actually leaves is not done here: every item goes through
-//! [`crate::consent::decide`] when the outbox is planned.
+//! What could be shared, read from the journal, the course and recovery: every entry, every
+//! check-in, the mood trend summary, the course progress and the recovery count, each as a
+//! [`ShareableItem`] with typed content. Deciding what actually leaves is not done here: every
+//! item goes through [`crate::consent::decide`] when the outbox is planned.
 
 use super::content::{ShareableItem, SharedContent, SharedUnitProgress};
 use crate::journal::{JournalError, JournalStore, MoodPoint};
@@ -86,6 +86,18 @@ pub fn shared_weekly_moods(checkins: &[(i64, u8)]) -> Vec<MoodPoint> {
 /// passes the progress in (the course is read through its own module, not from here).
 pub fn course_item(units: Vec<SharedUnitProgress>) -> ShareableItem {
     ShareableItem::new(SUMMARY_ID, SharedContent::CourseProgress { units })
+}
+
+/// The recovery count as one item, when a start date is set: the count only (see
+/// [`crate::recovery::SharedCount`]). The caller reads it from the recovery store.
+pub fn recovery_item(count: crate::recovery::SharedCount) -> ShareableItem {
+    ShareableItem::new(
+        SUMMARY_ID,
+        SharedContent::RecoveryCount {
+            days: count.days,
+            milestone: count.milestone,
+        },
+    )
 }
 
 #[cfg(test)]

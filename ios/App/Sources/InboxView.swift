@@ -46,6 +46,12 @@ struct InboxView: View {
                     .font(.headline)
                 if let note { Text(note) }
             }
+        // The count only: the peer's start date never reaches this device.
+        case let .recoveryCount(days, milestone):
+            VStack(alignment: .leading) {
+                Text("inbox.recovery_days \(Int(days))")
+                if let milestone { Text(describeMilestone(milestone: milestone)) }
+            }
         }
     }
 }

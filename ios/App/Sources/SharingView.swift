@@ -113,6 +113,7 @@ struct ConsentEditorView: View {
                 Toggle("scope.checkins", isOn: $model.draft.checkIns)
                 Toggle("scope.course", isOn: $model.draft.courseProgress)
                 Toggle("scope.alerts", isOn: $model.draft.alerts)
+                Toggle("scope.recovery_count", isOn: $model.draft.recoveryCount)
                 HStack { TextField("scope.tag", text: $tag); Button("entry.addTag") { model.draft.add(tag: tag); tag = "" } }
                 ForEach(model.draft.tags, id: \.self) { Text("scope.tagChosen \($0)") }
                 TextField("consent.purpose", text: $model.draft.purpose, axis: .vertical)

@@ -5,7 +5,7 @@ import LanternCore
 /// the peer's words, and a required expiry within the core's grant limits. Tag normalisation,
 /// the scopes and the limits are the core's; the core checks everything again.
 public struct ConsentDraft: Equatable, Sendable {
-    public var moodTrends = false, checkIns = false, courseProgress = false, alerts = false
+    public var moodTrends = false, checkIns = false, courseProgress = false, alerts = false, recoveryCount = false
     public var tags: [String] = []
     public var entryIds: [String] = []
     public var purpose = ""
@@ -21,7 +21,7 @@ public struct ConsentDraft: Equatable, Sendable {
     /// The expiry choices the editor offers, in days (within the core's limits).
     public static var expiryChoices: [Int] { [7, 30, 90, 180, 365].filter { (minExpiryDays...maxExpiryDays).contains($0) } }
 
-    public var hasScope: Bool { moodTrends || checkIns || courseProgress || alerts || !tags.isEmpty || !entryIds.isEmpty }
+    public var hasScope: Bool { moodTrends || checkIns || courseProgress || alerts || recoveryCount || !tags.isEmpty || !entryIds.isEmpty }
 
     public var problem: UIError? {
         if !hasScope { return .noScopeChosen }
@@ -49,6 +49,7 @@ public struct ConsentDraft: Equatable, Sendable {
         out += entryIds.map { .entry(id: $0) }
         if courseProgress { out.append(.courseProgress) }
         if alerts { out.append(.alerts) }
+        if recoveryCount { out.append(.recoveryCount) }
         return out
     }
 }

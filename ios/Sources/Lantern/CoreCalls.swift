@@ -20,12 +20,16 @@ public final class LanternClient: Sendable {
     public let course: CourseService
     public let journal: JournalService
     public let sharing: SharingService
+    public let reminders: RemindersService
+    public let recovery: RecoveryService
 
     private init(core: Lantern) {
         self.core = core
         self.course = CourseService(core.course())
         self.journal = JournalService(core.journal())
         self.sharing = SharingService(core.sharing())
+        self.reminders = RemindersService(core.reminders())
+        self.recovery = RecoveryService(core.recovery())
     }
 
     /// Opens the core in Application Support/Lantern (created if needed), off the main actor.

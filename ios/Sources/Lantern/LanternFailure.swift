@@ -21,6 +21,8 @@ public enum LanternFailure: Error, Equatable, Sendable {
     case relayRejected(String)
     case cancelled
     case `internal`(String)
+    /// The device has no time zone database the core can read (reminders, recovery days).
+    case timeZoneDataMissing(String)
 
     init(_ error: LanternError) {
         switch error {
@@ -39,6 +41,7 @@ public enum LanternFailure: Error, Equatable, Sendable {
         case .RelayRejected(let m): self = .relayRejected(m)
         case .Cancelled: self = .cancelled
         case .Internal(let m): self = .internal(m)
+        case .TimeZoneDataMissing(let m): self = .timeZoneDataMissing(m)
         }
     }
 }
@@ -70,7 +73,7 @@ public enum UIError: String, Equatable, Sendable {
         case .integrity: self = .damaged
         case .storage: self = .storage
         case .cancelled: self = .cancelled
-        case .internal: self = .unexpected
+        case .internal, .timeZoneDataMissing: self = .unexpected
         }
     }
 }

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Path, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -37,7 +37,9 @@ pub use state::AppState;
 
 use crate::config::Config;
 use crate::store::{PostOutcome, Quota, Store};
-use request::{OWNER_BODY_LIMIT, check_mailbox_id, now_secs, parse_json, read_body, sha256};
+use request::{
+    OWNER_BODY_LIMIT, PathParams, check_mailbox_id, now_secs, parse_json, read_body, sha256,
+};
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     (status, axum::Json(value)).into_response()
@@ -256,7 +258,7 @@ async fn issue_capability<S: Store>(
 
 async fn revoke_capability<S: Store>(
     State(st): State<AppState<S>>,
-    Path((_, capability)): Path<(String, String)>,
+    PathParams((_, capability)): PathParams<(String, String)>,
     owner: OwnerRequest,
 ) -> Result<Response, ApiError> {
     let mailbox = owner.without_body()?;
@@ -366,7 +368,7 @@ fn post_answer(outcome: PostOutcome) -> Result<Response, ApiError> {
 
 async fn post_envelope<S: Store>(
     State(st): State<AppState<S>>,
-    Path(mailbox): Path<String>,
+    PathParams(mailbox): PathParams<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {

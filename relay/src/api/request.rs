@@ -3,7 +3,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use lantern_protocol::relay::codes;
 
 use super::error::ApiError;
@@ -21,6 +23,26 @@ pub async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<By
             codes::TIMEOUT,
             "request body not received in time",
         )),
+    }
+}
+
+/// Path parameters, refused with the JSON error body like every other refusal (axum's own
+/// `Path` answers a segment that is not UTF-8 once percent-decoded, such as `%FF`, in plain
+/// text).
+pub struct PathParams<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PathParams<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(params)| PathParams(params))
+            .map_err(|_| ApiError::malformed("malformed path"))
     }
 }
 

@@ -25,6 +25,12 @@ class LanternCore private constructor(
     /** Consent-gated sharing with supporters, and what peers shared with me. */
     val sharing: SharingService by lazy { SharingService(core.sharing(), calls) }
 
+    /** Check-in reminders: the sealed schedule and the next instants to notify at. */
+    val reminders: RemindersService by lazy { RemindersService(core.reminders(), calls) }
+
+    /** The recovery day count, milestones and private history of earlier starts. */
+    val recovery: RecoveryService by lazy { RecoveryService(core.recovery(), calls) }
+
     override fun close() = core.close()
 
     companion object {

@@ -52,6 +52,9 @@ sealed class LanternFailure(message: String?, cause: Throwable?) : Exception(mes
 
     /** A bug in the core; the message names the place, never user data. */
     class Internal(message: String?, cause: Throwable? = null) : LanternFailure(message, cause)
+
+    /** The device has no time zone database the core can read (reminders, recovery days). */
+    class TimeZoneDataMissing(message: String?, cause: Throwable? = null) : LanternFailure(message, cause)
 }
 
 /** The app-facing failure for a core exception. */
@@ -71,4 +74,5 @@ fun LanternException.toFailure(): LanternFailure = when (this) {
     is LanternException.RelayRejected -> LanternFailure.RelayRejected(message, this)
     is LanternException.Cancelled -> LanternFailure.Cancelled(this)
     is LanternException.Internal -> LanternFailure.Internal(message, this)
+    is LanternException.TimeZoneDataMissing -> LanternFailure.TimeZoneDataMissing(message, this)
 }

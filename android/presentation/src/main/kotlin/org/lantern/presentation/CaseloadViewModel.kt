@@ -27,6 +27,8 @@ data class CaseloadPeer(
     val moodTrend: List<TrendPoint>,
     /** Their shared course progress, if they share it. */
     val courseProgress: List<UnitRow>,
+    /** Their days in recovery (the count only), if they share it. */
+    val recoveryCount: RecoveryCountRow? = null,
 ) {
     val newCount: Int get() = newItemIds.size
 
@@ -113,7 +115,7 @@ class CaseloadViewModel(
     private fun peer(id: String, name: String, shared: List<SharedItem>, consents: List<GrantRow>): CaseloadPeer {
         val seen = prefs.getLong(seenKey(id), Long.MIN_VALUE)
         val seenAtMark = prefs.getString(seenAtKey(id))?.split(",")?.toSet().orEmpty()
-        val items = shared.map { it to InboxViewModel.item(it) }
+        val items = shared.mapNotNull { s -> InboxViewModel.item(s)?.let { s to it } }
         arrivals[id] = shared.map { it.receivedAt to versionKey(it) }
         return CaseloadPeer(
             connectionId = id,
@@ -126,6 +128,7 @@ class CaseloadViewModel(
                 .sortedWith(compareByDescending<InboxItem> { it is InboxItem.Alert }.thenByDescending { it.createdAtMs() }),
             moodTrend = items.map { it.second }.filterIsInstance<InboxItem.MoodTrend>().flatMap { it.points },
             courseProgress = items.map { it.second }.filterIsInstance<InboxItem.CourseProgress>().flatMap { it.units },
+            recoveryCount = shared.firstNotNullOfOrNull(InboxViewModel::recoveryCount),
         )
     }
 

@@ -17,6 +17,8 @@ data class ConsentDraft(
     val courseProgress: Boolean = false,
     /** "I need support now" alerts. */
     val alerts: Boolean = false,
+    /** The recovery day count and latest milestone (never the start date). */
+    val recoveryCount: Boolean = false,
     /** Entries carrying any of these tags, normalised by the core like the journal's tags. */
     val tags: List<String> = emptyList(),
     /** Hand-picked entries, by id. */
@@ -25,7 +27,7 @@ data class ConsentDraft(
     val expiryDays: Int = DEFAULT_EXPIRY_DAYS,
 ) {
     val hasScope: Boolean
-        get() = moodTrends || checkIns || courseProgress || alerts || tags.isNotEmpty() || entryIds.isNotEmpty()
+        get() = moodTrends || checkIns || courseProgress || alerts || recoveryCount || tags.isNotEmpty() || entryIds.isNotEmpty()
 
     /** What is missing or wrong, or null when the draft can be granted. */
     fun problem(): UiError? = when {
@@ -52,6 +54,7 @@ data class ConsentDraft(
         entryIds.forEach { add(Scope.Entry(it)) }
         if (courseProgress) add(Scope.CourseProgress)
         if (alerts) add(Scope.Alerts)
+        if (recoveryCount) add(Scope.RecoveryCount)
     }
 
     companion object {

@@ -11,6 +11,7 @@ import org.lantern.core.SharingService
 import uniffi.lantern.ConnectionRole
 import uniffi.lantern.SharedContent
 import uniffi.lantern.SharedItem
+import uniffi.lantern.describeMilestone
 
 /** What a peer shared, ready to draw; one case per kind of content the core types. */
 sealed interface InboxItem {
@@ -38,6 +39,9 @@ sealed interface InboxItem {
     data class Alert(override val itemId: String, override val version: Long, val note: String?, val sentAtMs: Long) : InboxItem
 }
 
+/** A peer's shared count of days in recovery (never their start date) and its milestone words. */
+data class RecoveryCountRow(val days: Int, val milestone: String?)
+
 /** What one peer lets me see, why and until when, and what they shared. */
 data class PeerInbox(
     val connectionId: String,
@@ -45,6 +49,8 @@ data class PeerInbox(
     /** One line per active consent: the purpose and what it covers. */
     val consents: List<GrantRow>,
     val items: List<InboxItem>,
+    /** Their recovery count, when they share it (a summary, shown apart from the items). */
+    val recoveryCount: RecoveryCountRow? = null,
 )
 
 data class InboxUiState(
@@ -80,11 +86,13 @@ class InboxViewModel(private val sharing: SharingService, private val scope: Cor
         val loaded = attempt {
             sharing.refresh()
             sharing.connections.value.filter { it.role == ConnectionRole.SUPPORTING }.map { c ->
+                val shared = sharing.inbox(c.id)
                 PeerInbox(
                     connectionId = c.id,
                     peerName = c.theirName,
                     consents = sharing.receivedGrants(c.id).map(SharingViewModel::grantRow),
-                    items = sharing.inbox(c.id).map(::item).sortedByDescending { it.sortKey() },
+                    items = shared.mapNotNull(::item).sortedByDescending { it.sortKey() },
+                    recoveryCount = shared.firstNotNullOfOrNull(::recoveryCount),
                 )
             }
         }
@@ -101,8 +109,13 @@ class InboxViewModel(private val sharing: SharingService, private val scope: Cor
     }
 
     companion object {
-        /** A shared item as the inbox draws it; the core has already typed its content. */
-        fun item(i: SharedItem): InboxItem {
+        /** The recovery count a peer shares, or null for any other item. */
+        fun recoveryCount(i: SharedItem): RecoveryCountRow? = (i.content as? SharedContent.RecoveryCount)?.let { c ->
+            RecoveryCountRow(days = c.days.toInt(), milestone = c.milestone?.let(::describeMilestone))
+        }
+
+        /** A shared item as the inbox draws it (null for the recovery count, see [recoveryCount]). */
+        fun item(i: SharedItem): InboxItem? {
             val version = i.version.toLong()
             return when (val c = i.content) {
                 is SharedContent.Entry -> InboxItem.Entry(
@@ -134,6 +147,7 @@ class InboxViewModel(private val sharing: SharingService, private val scope: Cor
                         )
                     },
                 )
+                is SharedContent.RecoveryCount -> null
             }
         }
     }

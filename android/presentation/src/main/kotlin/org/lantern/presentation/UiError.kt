@@ -58,6 +58,8 @@ enum class UiError {
             is LanternFailure.Storage -> Storage
             is LanternFailure.Cancelled -> Cancelled
             is LanternFailure.Internal -> Unexpected
+            // A device without time zone data: nothing the person can do in the app.
+            is LanternFailure.TimeZoneDataMissing -> Unexpected
         }
     }
 }

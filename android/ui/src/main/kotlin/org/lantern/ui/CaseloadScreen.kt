@@ -103,6 +103,10 @@ fun PeerScreen(core: LanternCore, preferences: Preferences, connectionId: String
         ErrorText(s.error)
         if (peer == null) return@ScreenColumn
         PeerConsents(peer)
+        peer.recoveryCount?.let { r ->
+            Text(trPlural("inbox_recovery_days", r.days, r.days), style = MaterialTheme.typography.titleMedium, modifier = Modifier.padding(top = 8.dp))
+            r.milestone?.let { Text(it, style = MaterialTheme.typography.bodyLarge) }
+        }
         SectionTitle(tr("trend_title"))
         val averages = peer.moodTrend.map { it.average }
         when {

@@ -203,6 +203,7 @@ private fun ConsentEditor(to: ConnectionRow, d: ConsentDraft, error: UiError?, v
                 Check(d.checkIns, tr("scope_checkins")) { vm.editDraft { it.copy(checkIns = !it.checkIns) } }
                 Check(d.courseProgress, tr("scope_course")) { vm.editDraft { it.copy(courseProgress = !it.courseProgress) } }
                 Check(d.alerts, tr("scope_alerts")) { vm.editDraft { it.copy(alerts = !it.alerts) } }
+                Check(d.recoveryCount, tr("scope_recovery_count")) { vm.editDraft { it.copy(recoveryCount = !it.recoveryCount) } }
                 Row(verticalAlignment = Alignment.CenterVertically) {
                     OutlinedTextField(tag, { tag = it }, label = { Text(tr("scope_tag")) }, singleLine = true, modifier = Modifier.weight(1f))
                     TextButton(onClick = { vm.editDraft { it.withTag(tag) }; tag = "" }) { Text(tr("entry_add_tag")) }
