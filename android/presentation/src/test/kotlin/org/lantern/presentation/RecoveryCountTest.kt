@@ -3,6 +3,7 @@ package org.lantern.presentation
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertNull
+import uniffi.lantern.ItemKind
 import uniffi.lantern.Milestone
 import uniffi.lantern.Scope
 import uniffi.lantern.SharedContent
@@ -23,7 +24,7 @@ class RecoveryCountTest {
     @Test
     fun theInboxShowsTheCountApartFromTheItems() {
         val shared = SharedItem(
-            connectionId = "c1", itemId = "summary", version = 3uL,
+            connectionId = "c1", kind = ItemKind.RECOVERY_COUNT, itemId = "summary", version = 3uL,
             content = SharedContent.RecoveryCount(days = 400u, milestone = Milestone.Years(1u)),
             grantId = "g1", receivedAt = 0L,
         )
