@@ -56,7 +56,7 @@ pub struct ReachOut {
 }
 
 /// An alert I sent, with where it stands for each supporter.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SentAlertView {
     pub alert_id: String,
     pub note: Option<String>,
@@ -66,7 +66,7 @@ pub struct SentAlertView {
 }
 
 /// A reply: to me from a supporter (as a peer), or from me to a peer (as a supporter).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Reply {
     pub id: String,
     pub connection_id: String,
@@ -82,6 +82,31 @@ pub struct Reply {
     pub sent_at: i64,
     /// Sent: accepted by the relay (false while queued). Received: always true.
     pub delivered: bool,
+}
+
+// Hand-written, like `SharedContent`'s: a note or a reply's words never land in logs, panics
+// or test output.
+impl std::fmt::Debug for SentAlertView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentAlertView")
+            .field("alert_id", &self.alert_id)
+            .field("sent_at", &self.sent_at)
+            .field("recipients", &self.recipients)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("id", &self.id)
+            .field("connection_id", &self.connection_id)
+            .field("direction", &self.direction)
+            .field("in_reply_to", &self.in_reply_to)
+            .field("sent_at", &self.sent_at)
+            .field("delivered", &self.delivered)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The limits of what reaching out carries, for the apps' input fields.
@@ -258,5 +283,40 @@ impl Sharing {
             .into_iter()
             .map(|r| self.reply_view(&store, r))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::ItemKind;
+
+    #[test]
+    fn debug_output_never_shows_a_note_or_a_reply() {
+        let alert = SentAlertView {
+            alert_id: "a1".into(),
+            note: Some("NOTE-CANARY".into()),
+            sent_at: 1,
+            recipients: Vec::new(),
+        };
+        let reply = Reply {
+            id: "r1".into(),
+            connection_id: "c1".into(),
+            their_name: "Sam".into(),
+            direction: ReplyDirection::Received,
+            in_reply_to: ReplyTarget {
+                kind: ItemKind::Alert,
+                item_id: "a1".into(),
+            },
+            answer: ReplyAnswer::Text {
+                text: "REPLY-CANARY".into(),
+            },
+            words: "REPLY-CANARY".into(),
+            sent_at: 2,
+            delivered: true,
+        };
+        let shown = format!("{alert:?} {reply:?}");
+        assert!(shown.contains("a1") && shown.contains("r1"), "{shown}");
+        assert!(!shown.contains("CANARY"), "{shown}");
     }
 }

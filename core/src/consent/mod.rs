@@ -88,6 +88,19 @@ impl ItemKind {
             ItemKind::RecoveryCount => "recovery-count",
         }
     }
+
+    /// The kind named `name` by [`ItemKind::as_str`], if any.
+    pub fn from_name(name: &str) -> Option<ItemKind> {
+        Some(match name {
+            "mood-trends" => ItemKind::MoodTrends,
+            "checkin" => ItemKind::CheckIn,
+            "entry" => ItemKind::Entry,
+            "course-progress" => ItemKind::CourseProgress,
+            "alert" => ItemKind::Alert,
+            "recovery-count" => ItemKind::RecoveryCount,
+            _ => return None,
+        })
+    }
 }
 
 /// What the decision looks at: an item's kind, id and tags (never its text).
@@ -477,6 +490,32 @@ pub fn parse_duration(text: &str) -> Result<i64, ConsentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_item_kind_is_found_by_its_name() {
+        let kinds = [
+            ItemKind::MoodTrends,
+            ItemKind::CheckIn,
+            ItemKind::Entry,
+            ItemKind::CourseProgress,
+            ItemKind::Alert,
+            ItemKind::RecoveryCount,
+        ];
+        for kind in kinds {
+            // Exhaustive: a new kind fails to compile here until it is listed above.
+            match kind {
+                ItemKind::MoodTrends
+                | ItemKind::CheckIn
+                | ItemKind::Entry
+                | ItemKind::CourseProgress
+                | ItemKind::Alert
+                | ItemKind::RecoveryCount => {}
+            }
+            assert_eq!(ItemKind::from_name(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ItemKind::from_name("everything"), None);
+        assert_eq!(ItemKind::from_name("Entry"), None);
+    }
 
     const NOW: i64 = 1_800_000_000;
 

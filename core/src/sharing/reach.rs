@@ -198,17 +198,7 @@ impl ReplyTarget {
     /// Parses an item key (`alert:ID`, `entry:ID`, `checkin:ID`, `mood-trends:summary`...).
     pub fn parse(key: &str) -> Result<ReplyTarget, ReachError> {
         let (kind, id) = key.trim().split_once(':').ok_or(ReachError::BadTarget)?;
-        let kind = [
-            ItemKind::MoodTrends,
-            ItemKind::CheckIn,
-            ItemKind::Entry,
-            ItemKind::CourseProgress,
-            ItemKind::Alert,
-            ItemKind::RecoveryCount,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == kind)
-        .ok_or(ReachError::BadTarget)?;
+        let kind = ItemKind::from_name(kind).ok_or(ReachError::BadTarget)?;
         let target = ReplyTarget {
             kind,
             item_id: id.to_string(),
