@@ -46,7 +46,9 @@ import org.lantern.presentation.Preferences
 /** Where the person is. [key] also names the screen's presentation models (see [ScreenModels]). */
 sealed class Destination(val key: String, val tab: String) {
     data object Course : Destination("course", "course")
-    data class Lesson(val unitId: String, val lessonId: String) : Destination("course/lesson/$unitId/$lessonId", "course")
+    /** A lesson, opened at [sectionId] when it comes from a search hit or a bookmark. */
+    data class Lesson(val unitId: String, val lessonId: String, val sectionId: String? = null) :
+        Destination("course/lesson/$unitId/$lessonId", "course")
     data object Journal : Destination("journal", "journal")
     data class Entry(val id: String?) : Destination("journal/entry/${id ?: "new"}", "journal")
     data object CheckIn : Destination("journal/checkin", "journal")
@@ -193,8 +195,8 @@ private fun TopBar(state: AppState) {
 @Composable
 private fun Screen(core: LanternCore, autoLock: AutoLock, preferences: Preferences, state: AppState) {
     when (val d = state.current) {
-        Destination.Course -> CourseScreen(core, onOpenLesson = { u, l -> state.open(Destination.Lesson(u, l)) })
-        is Destination.Lesson -> LessonScreen(core, d.key, d.unitId, d.lessonId)
+        Destination.Course -> CourseScreen(core, onOpenLesson = { u, l, section -> state.open(Destination.Lesson(u, l, section)) })
+        is Destination.Lesson -> LessonScreen(core, d.key, d.unitId, d.lessonId, d.sectionId)
         Destination.Journal -> JournalScreen(
             core,
             onOpenEntry = { id -> state.open(Destination.Entry(id)) },
@@ -207,7 +209,7 @@ private fun Screen(core: LanternCore, autoLock: AutoLock, preferences: Preferenc
         Destination.Sharing -> SharingScreen(core, preferences)
         Destination.Caseload -> CaseloadScreen(core, preferences, onOpenPeer = { id -> state.open(Destination.Peer(id)) })
         is Destination.Peer -> PeerScreen(core, preferences, d.connectionId)
-        Destination.Settings -> SettingsScreen(core, autoLock)
+        Destination.Settings -> SettingsScreen(core, autoLock, preferences)
         Destination.Help -> HelpScreen(core)
     }
 }

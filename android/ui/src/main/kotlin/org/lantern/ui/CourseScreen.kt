@@ -42,7 +42,7 @@ import org.lantern.presentation.TextRun
 
 /** Course home: search, units with progress and score, a unit's lessons, bookmarks. */
 @Composable
-fun CourseScreen(core: LanternCore, onOpenLesson: (String, String) -> Unit) {
+fun CourseScreen(core: LanternCore, onOpenLesson: (unitId: String, lessonId: String, sectionId: String?) -> Unit) {
     val vm = rememberScreenModel("course") { CourseViewModel(core.course, it) }
     val s by vm.state.collectAsState()
     LaunchedEffect(vm) { vm.load() }
@@ -78,7 +78,7 @@ fun CourseScreen(core: LanternCore, onOpenLesson: (String, String) -> Unit) {
                     headlineContent = { Text(hit.sectionTitle) },
                     overlineContent = { Text(hit.place) },
                     supportingContent = { Text(highlighted(hit.snippet)) },
-                    modifier = Modifier.clickable(onClickLabel = open, role = Role.Button) { onOpenLesson(hit.unitId, hit.lessonId) },
+                    modifier = Modifier.clickable(onClickLabel = open, role = Role.Button) { onOpenLesson(hit.unitId, hit.lessonId, hit.sectionId) },
                 )
             }
         } else if (s.openUnitId == null) {
@@ -103,7 +103,7 @@ fun CourseScreen(core: LanternCore, onOpenLesson: (String, String) -> Unit) {
                     val open = tr("course_open_lesson")
                     ListItem(
                         headlineContent = { Text(b.title) },
-                        modifier = Modifier.clickable(onClickLabel = open, role = Role.Button) { onOpenLesson(b.unitId, b.lessonId) },
+                        modifier = Modifier.clickable(onClickLabel = open, role = Role.Button) { onOpenLesson(b.unitId, b.lessonId, b.sectionId) },
                     )
                 }
             }
@@ -120,7 +120,7 @@ fun CourseScreen(core: LanternCore, onOpenLesson: (String, String) -> Unit) {
                         )
                     },
                     overlineContent = if (lesson.courseAuthored) ({ Text(tr("course_exercise_label")) }) else null,
-                    modifier = Modifier.clickable(onClickLabel = open, role = Role.Button) { onOpenLesson(s.openUnitId.orEmpty(), lesson.id) },
+                    modifier = Modifier.clickable(onClickLabel = open, role = Role.Button) { onOpenLesson(s.openUnitId.orEmpty(), lesson.id, null) },
                 )
             }
         }

@@ -8,6 +8,10 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.lazy.rememberLazyListState
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
 import androidx.compose.foundation.selection.selectable
 import androidx.compose.foundation.selection.selectableGroup
 import androidx.compose.material3.Button
@@ -33,12 +37,23 @@ import org.lantern.presentation.ReaderBlock
 
 /** The lesson reader: draws every block kind the view model hands it. */
 @Composable
-fun LessonScreen(core: LanternCore, key: String, unitId: String, lessonId: String) {
+fun LessonScreen(core: LanternCore, key: String, unitId: String, lessonId: String, sectionId: String? = null) {
     val vm = rememberScreenModel(key) { LessonViewModel(core.course, it, unitId, lessonId) }
     val s by vm.state.collectAsState()
     LaunchedEffect(vm) { vm.load() }
+    val list = rememberLazyListState()
+    // From a search hit or a bookmark: start at that section once the lesson is loaded, once only
+    // (the person may scroll away; coming back from another tab keeps their place).
+    var placed by rememberSaveable(key) { mutableStateOf(sectionId == null) }
+    LaunchedEffect(s.sections) {
+        val index = s.sections.indexOfFirst { it.id == sectionId }
+        if (!placed && index >= 0) {
+            list.scrollToItem(index + 1) // item 0 is the lesson's header
+            placed = true
+        }
+    }
 
-    LazyColumn(Modifier.fillMaxSize().padding(horizontal = 16.dp)) {
+    LazyColumn(Modifier.fillMaxSize().padding(horizontal = 16.dp), state = list) {
         item {
             Text(s.unitTitle, style = MaterialTheme.typography.labelLarge, modifier = Modifier.padding(top = 16.dp))
             Title(s.title)

@@ -10,7 +10,6 @@ import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.isHeading
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onRoot
-import androidx.compose.ui.test.performScrollTo
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 
@@ -39,7 +38,7 @@ class AccessibilityTest {
                 setApp(f, f.state(start), fontScale = 2f)
                 checkScreen(f, case, EN)
                 val primary = case.primary(f, EN)
-                onAllNodesWithText(primary)[0].performScrollTo().assertIsDisplayed()
+                reveal(onAllNodesWithText(primary)[0]).assertIsDisplayed()
             }
         }
     }
@@ -51,7 +50,7 @@ class AccessibilityTest {
                 val start = case.prepare(f)
                 setApp(f, f.state(start), strings = ES, fontScale = 2f)
                 checkScreen(f, case, ES)
-                onAllNodesWithText(case.primary(f, ES))[0].performScrollTo().assertIsDisplayed()
+                reveal(onAllNodesWithText(case.primary(f, ES))[0]).assertIsDisplayed()
             }
         }
     }
@@ -59,9 +58,9 @@ class AccessibilityTest {
     private fun ComposeUiTest.checkScreen(f: UiFixture, case: ScreenCase, strings: Strings) {
         val title = case.title(f, strings)
         awaitText(title)
-        awaitText(case.primary(f, strings))
-        waitForIdle()
         check(onAllNodes(isHeading() and hasText(title)).fetchSemanticsNodes().isNotEmpty()) { "${case.name}: the title \"$title\" is not a heading" }
+        awaitReachable(case.primary(f, strings))
+        waitForIdle()
 
         val problems = mutableListOf<String>()
         val density = onRoot().fetchSemanticsNode().layoutInfo.density.density
@@ -71,8 +70,11 @@ class AccessibilityTest {
             val isTextField = node.config.contains(SemanticsActions.SetText)
             if (what.isBlank()) problems += "a clickable without a label (${node.boundsInRoot})"
             if (!isTextField && node.config.getOrNull(SemanticsProperties.Role) == null) problems += "\"$what\" has no role"
-            val w = node.size.width / density
-            val h = node.size.height / density
+            // The space the control takes in the layout: Material's minimum interactive size
+            // (48 dp) pads the layout node around a smaller visual surface (a 40 dp button), and
+            // the semantics node's own size is that surface's.
+            val w = maxOf(node.size.width, node.layoutInfo.width) / density
+            val h = maxOf(node.size.height, node.layoutInfo.height) / density
             if (w < 48f - 0.5f || h < 48f - 0.5f) problems += "\"$what\" is ${w.toInt()}×${h.toInt()} dp, under 48×48"
         }
         check(problems.isEmpty()) { "${case.name}:\n" + problems.joinToString("\n") }

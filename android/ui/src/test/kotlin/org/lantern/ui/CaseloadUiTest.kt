@@ -3,7 +3,6 @@ package org.lantern.ui
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performScrollTo
 import kotlinx.coroutines.runBlocking
 import org.lantern.presentation.CoreFixture
 import org.lantern.presentation.RelayProcess
@@ -38,7 +37,7 @@ class CaseloadUiTest {
     }
 
     private fun ComposeUiTest.syncFromScreen() {
-        node(EN.get("sharing_sync_now")).performScrollTo().performClick()
+        reveal(node(EN.get("sharing_sync_now"))).performClick()
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.lantern.ui
 
+import androidx.compose.ui.test.assertIsDisplayed
 import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.hasText
@@ -7,7 +8,6 @@ import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performImeAction
-import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.foundation.lazy.LazyColumn
@@ -39,7 +39,7 @@ class CourseUiTest {
 
         // The reader: title as heading, first section marked read.
         awaitText(firstSection.title)
-        onAllNodesWithText(EN.get("lesson_mark_read"))[0].performScrollTo().performClick()
+        reveal(onAllNodesWithText(EN.get("lesson_mark_read"))[0]).performClick()
         awaitText(EN.get("lesson_section_read"))
 
         // The self-check: pick the right choice, see the verdict.
@@ -47,8 +47,8 @@ class CourseUiTest {
         val sectionIndex = lesson.sections.indexOfFirst { sec -> sec.blocks.any { it == selfCheck } }
         onNode(hasScrollToIndexAction()).performScrollToIndex(sectionIndex + 1)
         awaitText(selfCheck.question)
-        onNodeWithText(selfCheck.choices[correct]).performScrollTo().performClick()
-        awaitText(EN.get("lesson_correct")).performScrollTo().assertExistsDisplayed()
+        reveal(onNodeWithText(selfCheck.choices[correct])).performClick()
+        reveal(awaitText(EN.get("lesson_correct"))).assertExistsDisplayed()
 
         // Back on the course list: progress and score moved.
         onNodeWithContentDescription(EN.get("action_back")).performClick()
@@ -68,8 +68,12 @@ class CourseUiTest {
         awaitText("results", substring = true)
         val hits = onAllNodes(hasClickAction() and hasText("Peer Supporter", substring = true)).fetchSemanticsNodes()
         check(hits.isNotEmpty()) { "search shows clickable results" }
+        // The first hit opens its lesson at the section it was found in, whose title is in view.
+        val first = runBlocking { f.core.course.search("confidentiality").first() }
         onAllNodes(hasClickAction() and hasText("Peer Supporter", substring = true))[0].performClick()
-        awaitText(EN.get("lesson_mark_read"))
+        awaitGone(EN.get("action_clear"))
+        awaitText(first.sectionTitle).assertIsDisplayed()
+        check(shows(EN.get("lesson_mark_read")) || shows(EN.get("lesson_section_read"))) { "the hit's section can be marked read" }
 
         // An empty search is refused with a readable message, not sent to the core.
         onNodeWithContentDescription(EN.get("action_back")).performClick()

@@ -3,11 +3,20 @@ package org.lantern.ui
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.platform.LocalDensity
+import androidx.compose.ui.geometry.Rect
+import androidx.compose.ui.semantics.SemanticsActions
+import androidx.compose.ui.semantics.SemanticsNode
 import androidx.compose.ui.test.ComposeUiTest
+import androidx.compose.ui.unit.toSize
 import androidx.compose.ui.test.SemanticsNodeInteraction
+import androidx.compose.ui.test.hasScrollToIndexAction
 import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.onRoot
+import androidx.compose.ui.test.performScrollTo
+import androidx.compose.ui.test.printToString
 import androidx.compose.ui.test.runDesktopComposeUiTest
 import androidx.compose.ui.unit.Density
 import kotlinx.coroutines.CoroutineScope
@@ -17,6 +26,7 @@ import kotlinx.coroutines.cancel
 import kotlinx.coroutines.runBlocking
 import org.lantern.core.LanternCore
 import org.lantern.presentation.AutoLock
+import org.lantern.presentation.NotificationAnswer
 import org.lantern.presentation.Preferences
 import java.io.File
 import java.nio.file.Files
@@ -84,6 +94,16 @@ class TestPlatform(var chosenFile: File?) : Platform {
     override suspend fun sharePlaintext(text: String) {
         sharedPlaintext = text
     }
+
+    /** What the "permission dialog" answers, and how often it was shown. */
+    var notificationAnswer = NotificationAnswer.Granted
+    var notificationAsks = 0
+        private set
+
+    override suspend fun requestNotifications(): NotificationAnswer {
+        notificationAsks++
+        return notificationAnswer
+    }
 }
 
 val EN: Strings = Strings.forLanguage("en")
@@ -131,10 +151,23 @@ fun Scaled(fontScale: Float, content: @Composable () -> Unit) {
 fun ComposeUiTest.awaitCondition(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
     val deadline = System.currentTimeMillis() + timeoutMs
     while (!condition()) {
-        if (System.currentTimeMillis() > deadline) throw AssertionError("not within $timeoutMs ms: $what")
+        if (System.currentTimeMillis() > deadline) {
+            val threads = Thread.getAllStackTraces().filterKeys { "Dispatcher" in it.name || "core" in it.name }
+                .entries.joinToString("\n") { (t, st) -> "${t.name}: " + st.take(12).joinToString("\n    ") }
+            throw AssertionError("not within $timeoutMs ms: $what; on screen:\n" + onRoot().printToString(maxDepth = 12) + "\nthreads:\n$threads")
+        }
         mainClock.advanceTimeByFrame()
         Thread.sleep(10)
     }
+}
+
+/** Whether [target] lies wholly inside the viewport of the container that scrolls it (true when nothing scrolls it). */
+private fun inView(target: SemanticsNode): Boolean {
+    val container = generateSequence(target.parent) { it.parent }.firstOrNull { SemanticsActions.ScrollBy in it.config } ?: return true
+    // The target's full extent (boundsInRoot would be clipped to what is already visible).
+    val item = Rect(target.positionInRoot, target.size.toSize())
+    val view = container.boundsInRoot
+    return item.top >= view.top && item.bottom <= view.bottom && item.left >= view.left && item.right <= view.right
 }
 
 /** Waits (bounded) until a node with [text] exists; core calls run off the UI thread. */
@@ -143,12 +176,50 @@ fun ComposeUiTest.awaitText(text: String, substring: Boolean = false, timeoutMs:
     return onAllNodesWithText(text, substring = substring).onFirstNode()
 }
 
+/**
+ * Waits (bounded) until [text] is on screen, scrolling a lazy list to it: items of a lazy list
+ * that are off screen are not composed, so no node shows them until scrolled to.
+ */
+fun ComposeUiTest.awaitReachable(text: String) = awaitCondition("a node showing \"$text\", scrolled to") {
+    shows(text) || run {
+        if (onAllNodes(hasScrollToIndexAction()).fetchSemanticsNodes().isNotEmpty()) {
+            mainClock.autoAdvance = true
+            try {
+                runCatching { onAllNodes(hasScrollToIndexAction())[0].performScrollToNode(hasText(text)) }
+            } finally {
+                mainClock.autoAdvance = false
+            }
+        }
+        shows(text)
+    }
+}
+
 /** Waits (bounded) until no node shows [text] any more. */
 fun ComposeUiTest.awaitGone(text: String, substring: Boolean = false, timeoutMs: Long = 20_000) {
     awaitCondition("no node showing \"$text\"", timeoutMs) { !shows(text, substring) }
 }
 
 private fun androidx.compose.ui.test.SemanticsNodeInteractionCollection.onFirstNode() = this[0]
+
+/**
+ * Scrolls [node] into view and returns it. Compose's performScrollTo starts an animated scroll
+ * and starts it again until the node is in view; on the manually advanced clock (see [uiTest])
+ * that animation never moves, so performScrollTo would loop forever. The clock advances by
+ * itself while it scrolls (the harness then runs the animation to its end), and goes back to
+ * manual after.
+ */
+fun ComposeUiTest.reveal(node: SemanticsNodeInteraction): SemanticsNodeInteraction {
+    // Already in view: no scroll, and no wait for an idle harness (a screen that keeps animating,
+    // a blinking cursor say, would never report idle).
+    if (inView(node.fetchSemanticsNode("cannot scroll to a node that does not exist"))) return node
+    mainClock.autoAdvance = true
+    try {
+        node.performScrollTo()
+    } finally {
+        mainClock.autoAdvance = false
+    }
+    return node
+}
 
 /** A node showing [text], unique. */
 fun ComposeUiTest.node(text: String): SemanticsNodeInteraction = onNodeWithText(text)

@@ -8,7 +8,6 @@ import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.isHeading
 import kotlinx.coroutines.runBlocking
@@ -54,7 +53,7 @@ class HelpAndErrorsUiTest {
         awaitText(EN.get("entry_new_title"))
         runBlocking { f.core.journal.lock() }
         onNode(hasSetTextAction() and hasText(EN.get("entry_text"))).performTextInput("Written after an auto-lock")
-        node(EN.get("action_save")).performScrollTo().performClick()
+        reveal(node(EN.get("action_save"))).performClick()
         awaitText(EN.get("error_locked"))
     }
 
@@ -74,12 +73,12 @@ class HelpAndErrorsUiTest {
         node(EN.get("lock_unlock")).performClick()
         awaitText(EN.get("error_passphrase_too_short"))
 
-        node(EN.get("lock_forgot")).performScrollTo().performClick()
+        reveal(node(EN.get("lock_forgot"))).performClick()
         awaitText(EN.get("lock_recover_title"))
         onNode(hasSetTextAction() and hasText(EN.get("lock_recovery_code"))).performTextInput("AAAA-BBBB-CCCC-DDDD")
         onNode(hasSetTextAction() and hasText(EN.get("lock_new_passphrase"))).performTextInput("a new passphrase")
         onNode(hasSetTextAction() and hasText(EN.get("lock_passphrase_again"))).performTextInput("another passphrase")
-        node(EN.get("lock_recover_action")).performScrollTo().performClick()
+        reveal(node(EN.get("lock_recover_action"))).performClick()
         awaitText(EN.get("error_passphrases_differ"))
     }
 
@@ -88,12 +87,12 @@ class HelpAndErrorsUiTest {
         f.unlockedJournal()
         runBlocking { f.core.journal.lock() }
         setApp(f, f.state(Destination.Journal))
-        awaitText(EN.get("lock_forgot")).performScrollTo().performClick()
+        reveal(awaitText(EN.get("lock_forgot"))).performClick()
         awaitText(EN.get("lock_recover_title"))
         onNode(hasSetTextAction() and hasText(EN.get("lock_recovery_code"))).performTextInput("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
         onNode(hasSetTextAction() and hasText(EN.get("lock_new_passphrase"))).performTextInput("a new passphrase")
         onNode(hasSetTextAction() and hasText(EN.get("lock_passphrase_again"))).performTextInput("a new passphrase")
-        node(EN.get("lock_recover_action")).performScrollTo().performClick()
+        reveal(node(EN.get("lock_recover_action"))).performClick()
         awaitText(EN.get("error_wrong_recovery_code"))
     }
 

@@ -12,7 +12,6 @@ import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextClearance
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.semantics.SemanticsProperties
@@ -33,16 +32,16 @@ class JournalUiTest {
         assertTrue(f.platform.secure, "the journal marks the window secure")
         field("lock_passphrase").performTextInput("short")
         field("lock_passphrase_again").performTextInput("short")
-        node(EN.get("lock_setup_action")).performScrollTo().performClick()
+        reveal(node(EN.get("lock_setup_action"))).performClick()
         awaitText(EN.get("error_passphrase_too_short"))
 
         field("lock_passphrase").performTextClearance()
         field("lock_passphrase").performTextInput(UiFixture.PASSPHRASE)
         field("lock_passphrase_again").performTextClearance()
         field("lock_passphrase_again").performTextInput(UiFixture.PASSPHRASE)
-        node(EN.get("lock_setup_action")).performScrollTo().performClick()
+        reveal(node(EN.get("lock_setup_action"))).performClick()
         awaitText(EN.get("lock_recovery_code_title"))
-        node(EN.get("lock_recovery_code_saved")).performScrollTo().performClick()
+        reveal(node(EN.get("lock_recovery_code_saved"))).performClick()
         awaitText(EN.get("journal_empty"))
     }
 
@@ -77,7 +76,7 @@ class JournalUiTest {
         field("entry_tag").performTextInput("walks")
         node(EN.get("entry_add_tag")).performClick()
         onNodeWithContentDescription(EN.get("entry_remove_tag", "evening")).assertExists()
-        node(EN.get("action_save")).performScrollTo().performClick()
+        reveal(node(EN.get("action_save"))).performClick()
 
         // Listed, with its mood and tags.
         awaitText("Walked by the river after the meeting")
@@ -92,7 +91,7 @@ class JournalUiTest {
         field("entry_text").performTextClearance()
         field("entry_text").performTextInput("Walked by the river with a friend")
         onNodeWithContentDescription(EN.get("entry_remove_tag", "walks")).performClick()
-        node(EN.get("action_save")).performScrollTo().performClick()
+        reveal(node(EN.get("action_save"))).performClick()
         awaitText("Walked by the river with a friend")
         val edited = runBlocking { f.core.journal.get(saved.id) }
         assertEquals(listOf("evening"), edited.tags)
@@ -114,7 +113,7 @@ class JournalUiTest {
         // Delete, after a confirmation.
         awaitText("Walked by the river with a friend").performClick()
         awaitText(EN.get("entry_edit_title"))
-        node(EN.get("action_delete")).performScrollTo().performClick()
+        reveal(node(EN.get("action_delete"))).performClick()
         awaitText(EN.get("entry_delete_title"))
         node(EN.get("entry_delete_confirm")).performClick()
         awaitGone("Walked by the river with a friend")
@@ -131,7 +130,7 @@ class JournalUiTest {
         onNodeWithContentDescription(EN.get("mood_2")).performClick()
         onNode(hasSetTextAction()).performTextInput("Tired but okay")
         node(EN.get("checkin_note_count", 14, 280)).assertExists()
-        node(EN.get("action_save")).performScrollTo().performClick()
+        reveal(node(EN.get("action_save"))).performClick()
         awaitText(EN.get("journal_new_entry"))
         val today = runBlocking { f.core.journal.checkIns(0, Long.MAX_VALUE) }
         assertEquals(2, today.single().mood.toInt())

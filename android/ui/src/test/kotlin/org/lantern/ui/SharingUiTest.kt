@@ -10,7 +10,6 @@ import androidx.compose.ui.test.onFirst
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
 import com.google.zxing.BinaryBitmap
 import com.google.zxing.RGBLuminanceSource
@@ -60,14 +59,14 @@ class SharingUiTest {
                 f.unlockedJournal()
                 setApp(f, f.state(Destination.Sharing))
                 awaitText(EN.get("sharing_title"))
-                node(EN.get("sharing_create_invite")).performScrollTo().performClick()
+                reveal(node(EN.get("sharing_create_invite"))).performClick()
                 awaitText(EN.get("error_name_missing"))
                 field("sharing_my_name").performTextInput("Sam")
-                field("sharing_relay_url").performScrollTo().performTextInput(relay.url)
-                node(EN.get("sharing_create_invite")).performScrollTo().performClick()
+                reveal(field("sharing_relay_url")).performTextInput(relay.url)
+                reveal(node(EN.get("sharing_create_invite"))).performClick()
                 awaitCondition("the invite QR code") { onAllNodes(androidx.compose.ui.test.hasTestTag("invite-qr")).fetchSemanticsNodes().isNotEmpty() }
                 settle()
-                onNodeWithTag("invite-qr").performScrollTo()
+                reveal(onNodeWithTag("invite-qr"))
                 settle()
                 val invite = decodeQr("invite-qr")
                 awaitText(invite)
@@ -93,8 +92,8 @@ class SharingUiTest {
                 setApp(f, f.state(Destination.Sharing))
                 awaitText(EN.get("sharing_no_supporters"))
                 field("sharing_my_name").performTextInput("Alex")
-                field("sharing_invite_text").performScrollTo().performTextInput(invite)
-                node(EN.get("sharing_pair_action")).performScrollTo().performClick()
+                reveal(field("sharing_invite_text")).performTextInput(invite)
+                reveal(node(EN.get("sharing_pair_action"))).performClick()
 
                 // The safety number: the same twelve groups on both phones.
                 awaitText(EN.get("safety_title", "Sam"))
@@ -110,13 +109,13 @@ class SharingUiTest {
                 awaitText(EN.get("safety_verified"))
 
                 // The consent editor: scopes, purpose and expiry; what is missing is said.
-                node(EN.get("sharing_choose_what")).performScrollTo().performClick()
+                reveal(node(EN.get("sharing_choose_what"))).performClick()
                 awaitText(EN.get("consent_title", "Sam"))
                 node(EN.get("scope_checkins")).performClick()
                 node(EN.get("consent_give")).performClick()
                 awaitText(EN.get("error_purpose_missing"))
                 field("consent_purpose").performTextInput("So Sam can check in on me between meetings")
-                node(EN.plural("consent_days", 7, 7)).performScrollTo().performClick()
+                reveal(node(EN.plural("consent_days", 7, 7))).performClick()
                 node(EN.get("consent_give")).performClick()
                 awaitText(EN.get("grant_to", "Sam"))
                 awaitText(EN.get("grant_purpose", "So Sam can check in on me between meetings"))
@@ -126,13 +125,13 @@ class SharingUiTest {
 
                 // Revoking asks first; Cancel keeps the consent.
                 settle()
-                node(EN.get("grant_revoke")).performScrollTo().performClick()
+                reveal(node(EN.get("grant_revoke"))).performClick()
                 awaitText(EN.get("grant_revoke_confirm_title", "Sam"))
                 node(EN.get("action_cancel")).performClick()
                 awaitGone(EN.get("grant_revoke_confirm_title", "Sam"))
                 settle()
                 assertEquals(GrantStatus.ACTIVE, runBlocking { f.core.sharing.grants.value.single().status })
-                node(EN.get("grant_revoke")).performScrollTo().performClick()
+                reveal(node(EN.get("grant_revoke"))).performClick()
                 awaitText(EN.get("grant_revoke_confirm_title", "Sam"))
                 onAllNodes(hasText(EN.get("grant_revoke")) and hasAnyAncestor(isDialog())).onFirst().performClick()
                 awaitText(EN.get("grant_ended", EN.get("grant_status_revoked")))
