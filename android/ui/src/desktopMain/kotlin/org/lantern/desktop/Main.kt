@@ -13,9 +13,13 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.runBlocking
 import org.lantern.core.LanternCore
+import org.lantern.core.LanternFailure
 import org.lantern.presentation.AutoLock
+import org.lantern.presentation.CoreOpening
+import org.lantern.presentation.UiError
 import org.lantern.presentation.Preferences
 import org.lantern.ui.AppState
+import org.lantern.ui.CoreGate
 import org.lantern.ui.LanternApp
 import org.lantern.ui.LanternRoot
 import org.lantern.ui.ScreenModels
@@ -93,6 +97,32 @@ fun FrameWindowScope.DesktopContent(session: DesktopSession, dark: Boolean) {
 }
 
 /**
+ * Opens the session; when the core cannot open (storage it cannot use, damaged data), shows the
+ * shared start-failure screen instead of a stack trace, and tries again when the person asks.
+ * Null when they closed that window.
+ */
+private fun openOrExplain(options: DesktopOptions): DesktopSession? {
+    while (true) {
+        val failure = try {
+            return DesktopSession(options)
+        } catch (f: LanternFailure) {
+            UiError.of(f)
+        }
+        System.err.println("lantern-desktop: the core could not open ${options.dataDir}: $failure")
+        var retry = false
+        application(exitProcessOnExit = false) {
+            val strings = Strings.forLanguage(options.language)
+            Window(onCloseRequest = ::exitApplication, title = strings.get("app_name")) {
+                LanternRoot(strings, options.dark ?: androidx.compose.foundation.isSystemInDarkTheme()) {
+                    CoreGate(CoreOpening.Failed(failure), onRetry = { retry = true; exitApplication() }) {}
+                }
+            }
+        }
+        if (!retry) return null
+    }
+}
+
+/**
  * Locks the journal after the chosen delay when the window is minimised, as the phone apps do
  * when they go to the background.
  */
@@ -114,7 +144,7 @@ fun main(args: Array<String>) {
         System.err.println(e.message)
         exitProcess(2)
     }
-    val session = DesktopSession(options)
+    val session = openOrExplain(options) ?: return
     val measure = if (options.measure) Measure(session) else null
     application {
         val windowState = rememberWindowState(width = 1100.dp, height = 800.dp)

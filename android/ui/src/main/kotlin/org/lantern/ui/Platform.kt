@@ -1,5 +1,6 @@
 package org.lantern.ui
 
+import org.lantern.presentation.NotificationAnswer
 import uniffi.lantern.PlatformKeyProvider
 
 /**
@@ -19,6 +20,15 @@ interface Platform {
 
     /** Hands the readable (plaintext) journal copy to a place the person chooses. */
     suspend fun sharePlaintext(text: String)
+
+    /**
+     * Asks for permission to post notifications, at the moment the person turns updates on
+     * (Android 13+: `POST_NOTIFICATIONS`). The desktop posts none and needs no permission.
+     */
+    suspend fun requestNotifications(): NotificationAnswer = NotificationAnswer.Granted
+
+    /** Opens the system settings where a refused permission to notify can be given; null where there are none. */
+    val openNotificationSettings: (() -> Unit)? get() = null
 }
 
 /** The biometric prompt in front of the platform key. */

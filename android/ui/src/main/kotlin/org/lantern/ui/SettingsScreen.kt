@@ -37,20 +37,23 @@ import kotlinx.coroutines.launch
 import org.lantern.core.LanternCore
 import org.lantern.presentation.AutoLock
 import org.lantern.presentation.JournalLockViewModel
+import org.lantern.presentation.NotificationAnswer
+import org.lantern.presentation.Preferences
 import org.lantern.presentation.SettingsDone
 import org.lantern.presentation.SettingsViewModel
+import org.lantern.presentation.UpdatesSetting
 
-/** Settings (behind the journal's lock): passphrase, recovery code, backup and export, auto-lock, biometric unlock. */
+/** Settings (behind the journal's lock): passphrase, recovery code, backup and export, auto-lock, biometric unlock, updates. */
 @Composable
-fun SettingsScreen(core: LanternCore, autoLock: AutoLock) {
+fun SettingsScreen(core: LanternCore, autoLock: AutoLock, preferences: Preferences) {
     SecureScreen()
-    JournalGate(core) { Settings(core, autoLock) }
+    JournalGate(core) { Settings(core, autoLock, preferences) }
 }
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-private fun Settings(core: LanternCore, autoLock: AutoLock) {
-    val vm = rememberScreenModel("settings") { SettingsViewModel(core.journal, autoLock, it) }
+private fun Settings(core: LanternCore, autoLock: AutoLock, preferences: Preferences) {
+    val vm = rememberScreenModel("settings") { SettingsViewModel(core.journal, autoLock, it, UpdatesSetting(preferences)) }
     val s by vm.state.collectAsState()
     val platform = LocalPlatform.current
     val scope = rememberCoroutineScope()
@@ -141,6 +144,7 @@ private fun Settings(core: LanternCore, autoLock: AutoLock) {
                     }
                 }
             }
+
             val platformKey = platform.platformKey
             if (platformKey != null) {
                 Row(
@@ -158,6 +162,31 @@ private fun Settings(core: LanternCore, autoLock: AutoLock) {
                     Text(tr("settings_biometric"), Modifier.weight(1f))
                     Switch(checked = s.platformKeyEnabled, onCheckedChange = null)
                 }
+            }
+            HorizontalDivider(Modifier.padding(vertical = 16.dp))
+            SectionTitle(tr("settings_updates"))
+            Row(
+                Modifier.fillMaxWidth().toggleable(
+                    value = s.updatesOn,
+                    role = Role.Switch,
+                    // Turning updates on asks the platform for permission to notify, now.
+                    onValueChange = { on -> vm.setUpdates(on) { platform.requestNotifications() } },
+                ).padding(vertical = 8.dp),
+                verticalAlignment = Alignment.CenterVertically,
+            ) {
+                Text(tr("settings_updates_notify"), Modifier.weight(1f))
+                Switch(checked = s.updatesOn, onCheckedChange = null)
+            }
+            s.updatesRefused?.let { answer ->
+                val refused = answer == NotificationAnswer.Refused
+                Text(
+                    tr(if (refused) "settings_updates_refused" else "settings_updates_failed"),
+                    color = MaterialTheme.colorScheme.error,
+                    style = MaterialTheme.typography.bodyLarge,
+                    modifier = Modifier.padding(vertical = 8.dp).semantics { liveRegion = LiveRegionMode.Polite },
+                )
+                val openSettings = platform.openNotificationSettings
+                if (refused && openSettings != null) TextButton(onClick = openSettings) { Text(tr("settings_updates_open_settings")) }
             }
         }
     }

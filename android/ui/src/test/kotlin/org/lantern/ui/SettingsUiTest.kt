@@ -1,13 +1,17 @@
 package org.lantern.ui
 
 import androidx.compose.ui.test.ComposeUiTest
+import androidx.compose.ui.test.assertIsOff
+import androidx.compose.ui.test.assertIsOn
+import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextClearance
 import androidx.compose.ui.test.performTextInput
 import kotlinx.coroutines.runBlocking
+import org.lantern.presentation.NotificationAnswer
+import org.lantern.presentation.UpdatesSetting
 import java.io.File
 import kotlin.test.Test
 import kotlin.test.assertEquals
@@ -27,13 +31,13 @@ class SettingsUiTest {
         field("settings_current_passphrase").performTextInput("not my passphrase")
         field("lock_new_passphrase").performTextInput("a brand new passphrase")
         field("lock_passphrase_again").performTextInput("a brand new passphrase")
-        node(EN.get("settings_change_passphrase")).performScrollTo().performClick()
+        reveal(node(EN.get("settings_change_passphrase"))).performClick()
         awaitText(EN.get("error_wrong_passphrase"))
 
         // A refused change keeps what was typed: replace the current passphrase.
         field("settings_current_passphrase").performTextClearance()
         field("settings_current_passphrase").performTextInput(UiFixture.PASSPHRASE)
-        node(EN.get("settings_change_passphrase")).performScrollTo().performClick()
+        reveal(node(EN.get("settings_change_passphrase"))).performClick()
         awaitText(EN.get("settings_done_passphrase"))
         runBlocking {
             f.core.journal.lock()
@@ -53,12 +57,12 @@ class SettingsUiTest {
                 awaitText(EN.get("settings_backup"))
                 // Too short a backup passphrase: refused before any file is written.
                 field("settings_backup_passphrase").performTextInput("short")
-                node(EN.get("settings_backup_export")).performScrollTo().performClick()
+                reveal(node(EN.get("settings_backup_export"))).performClick()
                 awaitText(EN.get("error_passphrase_too_short"))
                 assertFalse(backup.exists())
 
                 field("settings_backup_passphrase").performTextInput(" but now long enough")
-                node(EN.get("settings_backup_export")).performScrollTo().performClick()
+                reveal(node(EN.get("settings_backup_export"))).performClick()
                 awaitText(EN.get("settings_done_backup"))
                 assertTrue(backup.length() > 0)
                 assertFalse("Kept safe in the backup" in backup.readBytes().toString(Charsets.ISO_8859_1), "the backup is encrypted")
@@ -69,14 +73,14 @@ class SettingsUiTest {
                 setApp(other, other.state(Destination.Settings))
                 awaitText(EN.get("settings_backup"))
                 field("settings_backup_passphrase").performTextInput("wrong backup passphrase")
-                node(EN.get("settings_backup_import")).performScrollTo().performClick()
+                reveal(node(EN.get("settings_backup_import"))).performClick()
                 awaitText(EN.get("error_wrong_passphrase"))
                 assertEquals(0, runBlocking { other.core.journal.list(0, 10).entries.size }, "a failed import changes nothing")
 
                 // A failed import keeps what was typed: replace it.
                 field("settings_backup_passphrase").performTextClearance()
                 field("settings_backup_passphrase").performTextInput("short but now long enough")
-                node(EN.get("settings_backup_import")).performScrollTo().performClick()
+                reveal(node(EN.get("settings_backup_import"))).performClick()
                 awaitText(EN.get("settings_done_import"))
                 awaitText(EN.plural("settings_imported", 1, 1))
                 val restored = runBlocking { other.core.journal.list(0, 10).entries.single() }
@@ -92,13 +96,13 @@ class SettingsUiTest {
         f.unlockedJournal()
         runBlocking { f.core.journal.add("A line for the readable copy", null, emptyList()) }
         setApp(f, f.state(Destination.Settings))
-        awaitText(EN.get("settings_plaintext_export")).performScrollTo().performClick()
+        reveal(awaitText(EN.get("settings_plaintext_export"))).performClick()
         awaitText(EN.get("settings_plaintext_title"))
         node(EN.get("action_cancel")).performClick()
         awaitGone(EN.get("settings_plaintext_title"))
         assertEquals(null, f.platform.sharedPlaintext)
 
-        node(EN.get("settings_plaintext_export")).performScrollTo().performClick()
+        reveal(node(EN.get("settings_plaintext_export"))).performClick()
         awaitText(EN.get("settings_plaintext_confirm")).performClick()
         awaitText(EN.get("settings_done_plaintext"))
         assertNotNull(f.platform.sharedPlaintext).let { assertTrue("A line for the readable copy" in it) }
@@ -109,10 +113,43 @@ class SettingsUiTest {
         f.unlockedJournal()
         setApp(f, f.state(Destination.Settings))
         awaitText(EN.get("settings_auto_lock"))
-        node(EN.plural("settings_auto_lock_minutes", 5, 5)).performScrollTo().performClick()
+        reveal(node(EN.plural("settings_auto_lock_minutes", 5, 5))).performClick()
         awaitCondition("auto-lock after 5 minutes") { f.autoLock.delayMs == 300_000L }
-        node(EN.get("settings_auto_lock_now")).performScrollTo().performClick()
+        reveal(node(EN.get("settings_auto_lock_now"))).performClick()
         awaitCondition("auto-lock at once") { f.autoLock.delayMs == 0L }
+    }
+
+    @Test
+    fun updatesAskForPermissionWhenTurnedOnAndARefusalLeavesThemOff() = uiTest { f ->
+        f.unlockedJournal()
+        f.platform.notificationAnswer = NotificationAnswer.Refused
+        setApp(f, f.state(Destination.Settings))
+        awaitText(EN.get("settings_updates"))
+        val updates = onNode(hasClickAction() and hasText(EN.get("settings_updates_notify")))
+        reveal(updates).assertIsOff().performClick()
+        awaitText(EN.get("settings_updates_refused"))
+        assertEquals(1, f.platform.notificationAsks, "asked when turned on")
+        updates.assertIsOff()
+        assertFalse(UpdatesSetting(f.preferences).enabled, "a refusal leaves updates off")
+
+        // The question could not be asked: off, and said so.
+        f.platform.notificationAnswer = NotificationAnswer.Failed
+        updates.performClick()
+        awaitText(EN.get("settings_updates_failed"))
+        updates.assertIsOff()
+
+        // Allowed: on, kept, the message gone.
+        f.platform.notificationAnswer = NotificationAnswer.Granted
+        updates.performClick()
+        awaitCondition("updates on") { UpdatesSetting(f.preferences).enabled }
+        awaitGone(EN.get("settings_updates_failed"))
+        updates.assertIsOn()
+        assertEquals(3, f.platform.notificationAsks)
+
+        // Turning them off asks nothing.
+        updates.performClick()
+        awaitCondition("updates off") { !UpdatesSetting(f.preferences).enabled }
+        assertEquals(3, f.platform.notificationAsks)
     }
 
     @Test
