@@ -176,11 +176,31 @@ pub fn bench_ui() -> Result {
         "UI test suite (the org.lantern.ui tests, already compiled): {suite:.0} s wall ({:.2}x of the 240 s budget)",
         suite / 240.0
     );
+    // A supporter's data directory with a caseload of 20 peers (real cores, a real relay), which
+    // the memory figure opens. The passphrase only guards this throw-away directory.
     let data = tempdir()?;
+    let passphrase = "bench-ui caseload supporter";
+    run(
+        "seed a caseload of 20 peers",
+        maven(false)
+            .args([
+                "-pl",
+                "ui",
+                "-am",
+                "test",
+                "-Dtest=CaseloadSeed",
+                "-Dsurefire.failIfNoSpecifiedTests=false",
+            ])
+            .arg(format!("-Dlantern.seedCaseload={}", data.display()))
+            .arg(format!("-Dlantern.seedPassphrase={passphrase}"))
+            .arg(format!("-Djna.library.path={}", lib_dir.display())),
+    )?;
     for run_name in ["cold", "warm"] {
         println!("desktop, {run_name} start:");
         let mut cmd = desktop_command(&lib_dir, true, &["-Dskiko.renderApi=SOFTWARE"])?;
-        cmd.args(["--measure", "--data-dir"]).arg(&data);
+        cmd.args(["--measure", "--data-dir"])
+            .arg(&data)
+            .env("LANTERN_MEASURE_PASSPHRASE", passphrase);
         run("Lantern Desktop --measure", &mut cmd)?;
     }
     let _ = std::fs::remove_dir_all(&data);

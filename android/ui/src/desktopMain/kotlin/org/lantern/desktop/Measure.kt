@@ -5,6 +5,7 @@ import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.withFrameNanos
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.withTimeout
+import org.lantern.presentation.CaseloadViewModel
 import org.lantern.presentation.CourseViewModel
 import org.lantern.presentation.LessonViewModel
 import org.lantern.ui.Destination
@@ -14,7 +15,9 @@ import java.lang.management.ManagementFactory
 /**
  * `lantern-desktop --measure` (run by `cargo xtask desktop --measure`): the budget figures of
  * Lantern Desktop, printed, never asserted. First frame: from the JVM's start to the first frame
- * that draws the course list's units. Memory: resident set size after opening ten lessons.
+ * that draws the course list's units. Memory: resident set size after opening ten lessons and,
+ * when `LANTERN_MEASURE_PASSPHRASE` unlocks a data directory with a caseload (`cargo xtask
+ * bench-ui` seeds one of 20 peers), the caseload and every peer's page.
  */
 class Measure(private val session: DesktopSession) {
     @Composable
@@ -40,13 +43,34 @@ class Measure(private val session: DesktopSession) {
                 session.state.back()
                 opened++
             }
+            val peers = openCaseload()
+
             System.gc()
             val rssAfter = residentKb()
+            val caseload = if (peers > 0) " and a caseload of $peers peers (the list and each peer's page)" else " (no caseload: no LANTERN_MEASURE_PASSPHRASE)"
             println("lantern-desktop measure: first frame of the course list ${firstFrameMs} ms after JVM start (budget 2000 ms, ${"%.2f".format(firstFrameMs / 2000.0)}x of budget)")
-            println("lantern-desktop measure: resident memory ${rssStart / 1024} MiB at first frame, ${rssAfter / 1024} MiB after opening $opened lessons (budget 400 MiB, ${"%.2f".format(rssAfter / 1024.0 / 400.0)}x of budget)")
-            println("lantern-desktop measure: caseload of 20 peers not measured yet (the caseload view comes with the typed sharing contract)")
+            println("lantern-desktop measure: resident memory ${rssStart / 1024} MiB at first frame, ${rssAfter / 1024} MiB after opening $opened lessons$caseload (budget 400 MiB, ${"%.2f".format(rssAfter / 1024.0 / 400.0)}x of budget)")
             onDone()
         }
+    }
+
+    /** Unlocks the journal, draws the caseload and opens every peer's page; the number of peers (0 when not asked to). */
+    private suspend fun openCaseload(): Int {
+        val passphrase = System.getenv("LANTERN_MEASURE_PASSPHRASE")?.takeIf { it.isNotEmpty() } ?: return 0
+        session.core.journal.unlock(passphrase)
+        session.state.selectTab(Destination.Caseload)
+        val caseload = session.state.models.get("caseload") { CaseloadViewModel(session.core.sharing, session.preferences, it) }
+        val loaded = withTimeout(60_000) { caseload.state.first { !it.loading && it.peers.isNotEmpty() } }
+        withFrameNanos { }
+        withFrameNanos { }
+        for (peer in loaded.peers) {
+            session.state.open(Destination.Peer(peer.connectionId))
+            withTimeout(60_000) { caseload.state.first { it.open?.connectionId == peer.connectionId } }
+            withFrameNanos { }
+            withFrameNanos { }
+            session.state.back()
+        }
+        return loaded.peers.size
     }
 
     private fun residentKb(): Long =
