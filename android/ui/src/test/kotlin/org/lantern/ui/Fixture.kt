@@ -2,6 +2,7 @@ package org.lantern.ui
 
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
+import androidx.compose.runtime.snapshots.Snapshot
 import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.geometry.Rect
 import androidx.compose.ui.semantics.SemanticsActions
@@ -15,7 +16,6 @@ import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.onRoot
-import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.printToString
 import androidx.compose.ui.test.runDesktopComposeUiTest
 import androidx.compose.ui.unit.Density
@@ -156,19 +156,20 @@ fun ComposeUiTest.awaitCondition(what: String, timeoutMs: Long = 20_000, conditi
                 .entries.joinToString("\n") { (t, st) -> "${t.name}: " + st.take(12).joinToString("\n    ") }
             throw AssertionError("not within $timeoutMs ms: $what; on screen:\n" + onRoot().printToString(maxDepth = 12) + "\nthreads:\n$threads")
         }
+        // State written off the composition (a view model's flow, a scroll) reaches the screen
+        // only once the snapshot system is told; the desktop harness leaves that to a Swing
+        // task, which a test holding the UI thread may keep from running.
+        Snapshot.sendApplyNotifications()
         mainClock.advanceTimeByFrame()
         Thread.sleep(10)
     }
 }
 
-/** Whether [target] lies wholly inside the viewport of the container that scrolls it (true when nothing scrolls it). */
-private fun inView(target: SemanticsNode): Boolean {
-    val container = generateSequence(target.parent) { it.parent }.firstOrNull { SemanticsActions.ScrollBy in it.config } ?: return true
-    // The target's full extent (boundsInRoot would be clipped to what is already visible).
-    val item = Rect(target.positionInRoot, target.size.toSize())
-    val view = container.boundsInRoot
-    return item.top >= view.top && item.bottom <= view.bottom && item.left >= view.left && item.right <= view.right
-}
+private fun scrollContainer(target: SemanticsNode): SemanticsNode? =
+    generateSequence(target.parent) { it.parent }.firstOrNull { SemanticsActions.ScrollBy in it.config }
+
+/** The node's full extent (boundsInRoot would be clipped to what is already visible). */
+private fun extent(target: SemanticsNode) = Rect(target.positionInRoot, target.size.toSize())
 
 /** Waits (bounded) until a node with [text] exists; core calls run off the UI thread. */
 fun ComposeUiTest.awaitText(text: String, substring: Boolean = false, timeoutMs: Long = 20_000): SemanticsNodeInteraction {
@@ -202,24 +203,41 @@ fun ComposeUiTest.awaitGone(text: String, substring: Boolean = false, timeoutMs:
 private fun androidx.compose.ui.test.SemanticsNodeInteractionCollection.onFirstNode() = this[0]
 
 /**
- * Scrolls [node] into view and returns it. Compose's performScrollTo starts an animated scroll
- * and starts it again until the node is in view; on the manually advanced clock (see [uiTest])
- * that animation never moves, so performScrollTo would loop forever. The clock advances by
- * itself while it scrolls (the harness then runs the animation to its end), and goes back to
- * manual after.
+ * Scrolls until [node] lies inside the viewport of its scrolling container, and returns it.
+ * Compose's performScrollTo starts an animated scroll and starts it again until the node is in
+ * view; on the manually advanced clock (see [uiTest]) it never sees the animation end and loops
+ * forever. Here each step gets the clock time to finish, and its state changes are applied.
  */
 fun ComposeUiTest.reveal(node: SemanticsNodeInteraction): SemanticsNodeInteraction {
-    // Already in view: no scroll, and no wait for an idle harness (a screen that keeps animating,
-    // a blinking cursor say, would never report idle).
-    if (inView(node.fetchSemanticsNode("cannot scroll to a node that does not exist"))) return node
-    mainClock.autoAdvance = true
-    try {
-        node.performScrollTo()
-    } finally {
-        mainClock.autoAdvance = false
+    repeat(MAX_SCROLL_STEPS) {
+        Snapshot.sendApplyNotifications()
+        mainClock.advanceTimeByFrame()
+        val target = node.fetchSemanticsNode("cannot scroll to a node that does not exist")
+        val container = scrollContainer(target) ?: return node
+        val item = extent(target)
+        val view = container.boundsInRoot
+        val dx = intoView(item.left, item.right, view.left, view.right)
+        val dy = intoView(item.top, item.bottom, view.top, view.bottom)
+        if (dx == 0f && dy == 0f) return node
+        runOnUiThread { container.config[SemanticsActions.ScrollBy].action?.invoke(dx, dy) }
+        repeat(SCROLL_FRAMES) {
+            Snapshot.sendApplyNotifications()
+            mainClock.advanceTimeByFrame()
+        }
     }
-    return node
+    throw AssertionError("not scrolled into view in $MAX_SCROLL_STEPS steps")
 }
+
+/** How far to scroll along one axis so that [start]..[end] shows in [viewStart]..[viewEnd] (its start first if it is the larger). */
+private fun intoView(start: Float, end: Float, viewStart: Float, viewEnd: Float): Float = when {
+    start < viewStart -> start - viewStart
+    end > viewEnd -> minOf(end - viewEnd, start - viewStart)
+    else -> 0f
+}
+
+private const val MAX_SCROLL_STEPS = 10
+/** Frames for a scroll's animation (a spring) to come to rest. */
+private const val SCROLL_FRAMES = 60
 
 /** A node showing [text], unique. */
 fun ComposeUiTest.node(text: String): SemanticsNodeInteraction = onNodeWithText(text)

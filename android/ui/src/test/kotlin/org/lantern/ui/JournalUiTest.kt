@@ -80,7 +80,8 @@ class JournalUiTest {
 
         // Listed, with its mood and tags.
         awaitText("Walked by the river after the meeting")
-        node(EN.get("mood_value", 4)).assertExists()
+        // Inside the list item, whose click merges its texts.
+        onNodeWithText(EN.get("mood_value", 4), useUnmergedTree = true).assertExists()
         val saved = runBlocking { f.core.journal.list(0, 10).entries.single() }
         assertEquals(listOf("evening", "walks"), saved.tags.sorted())
         assertEquals(4, saved.mood?.toInt())
