@@ -12,7 +12,9 @@ import androidx.compose.ui.unit.toSize
 import androidx.compose.ui.test.SemanticsNodeInteraction
 import androidx.compose.ui.test.hasScrollToIndexAction
 import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollToNode
+import androidx.compose.ui.test.performSemanticsAction
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.onRoot
@@ -238,6 +240,23 @@ private fun intoView(start: Float, end: Float, viewStart: Float, viewEnd: Float)
 private const val MAX_SCROLL_STEPS = 10
 /** Frames for a scroll's animation (a spring) to come to rest. */
 private const val SCROLL_FRAMES = 60
+
+/** Lets a second of animations (focus, labels, dialogs) finish, their state applied. */
+fun ComposeUiTest.settle() = repeat(60) {
+    Snapshot.sendApplyNotifications()
+    mainClock.advanceTimeByFrame()
+}
+
+/**
+ * Clicks [node] after moving the focus to it (as Tab would) and letting the screen settle: a
+ * click whose press takes the focus out of a text field was seen to be lost by the desktop test
+ * harness on the manual clock.
+ */
+fun ComposeUiTest.tap(node: SemanticsNodeInteraction): SemanticsNodeInteraction {
+    node.performSemanticsAction(SemanticsActions.RequestFocus)
+    settle()
+    return node.performClick()
+}
 
 /** A node showing [text], unique. */
 fun ComposeUiTest.node(text: String): SemanticsNodeInteraction = onNodeWithText(text)

@@ -10,6 +10,7 @@ import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performTextClearance
@@ -70,7 +71,7 @@ class JournalUiTest {
         // Write: text, mood 4, two tags.
         awaitText(EN.get("entry_new_title"))
         field("entry_text").performTextInput("Walked by the river after the meeting")
-        onNodeWithContentDescription(EN.get("mood_4")).performClick()
+        tap(onNodeWithContentDescription(EN.get("mood_4")))
         field("entry_tag").performTextInput("Evening ")
         node(EN.get("entry_add_tag")).performClick()
         field("entry_tag").performTextInput("walks")
@@ -81,7 +82,9 @@ class JournalUiTest {
         // Listed, with its mood and tags.
         awaitText("Walked by the river after the meeting")
         // Inside the list item, whose click merges its texts.
-        onNodeWithText(EN.get("mood_value", 4), useUnmergedTree = true).assertExists()
+        awaitCondition("the entry's mood in the list") {
+            onAllNodesWithText(EN.get("mood_value", 4), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty()
+        }
         val saved = runBlocking { f.core.journal.list(0, 10).entries.single() }
         assertEquals(listOf("evening", "walks"), saved.tags.sorted())
         assertEquals(4, saved.mood?.toInt())
@@ -131,7 +134,7 @@ class JournalUiTest {
         onNodeWithContentDescription(EN.get("mood_2")).performClick()
         onNode(hasSetTextAction()).performTextInput("Tired but okay")
         node(EN.get("checkin_note_count", 14, 280)).assertExists()
-        reveal(node(EN.get("action_save"))).performClick()
+        tap(reveal(node(EN.get("action_save"))))
         awaitText(EN.get("journal_new_entry"))
         val today = runBlocking { f.core.journal.checkIns(0, Long.MAX_VALUE) }
         assertEquals(2, today.single().mood.toInt())
