@@ -35,4 +35,5 @@ rootProject.name = "lantern"
 
 include(":core-bindings")
 include(":presentation")
+include(":ui")
 include(":app")

@@ -1,5 +1,5 @@
-// The Lantern app: Jetpack Compose + Material 3 screens that draw the presentation module's
-// states, and the platform services (Keystore, WorkManager sync, notifications, FLAG_SECURE,
+// The Lantern app: the shared Compose UI (:ui) in one activity, the sharing screens that have
+// not moved there yet, and the platform services (Keystore, WorkManager sync, notifications, FLAG_SECURE,
 // auto-lock). No screen logic lives here.
 plugins {
     alias(libs.plugins.android.application)
@@ -41,6 +41,7 @@ kotlin {
 }
 
 dependencies {
+    implementation(project(":ui"))
     implementation(project(":presentation"))
     implementation(project(":core-bindings"))
 
@@ -54,7 +55,6 @@ dependencies {
     implementation(libs.androidx.biometric)
     implementation(libs.androidx.fragment.ktx)
     implementation(libs.kotlinx.coroutines.android)
-    implementation(libs.zxing.core)
 
     implementation(platform(libs.androidx.compose.bom))
     implementation(libs.androidx.compose.ui)

@@ -8,6 +8,10 @@
 //! - `demo`     the whole product on an in-process relay and temporary data (`lantern demo`)
 //! - `bench`    the benchmarks, figures printed with ratios against their baselines
 //! - `size`     the size-optimised shipping library (LTO, stripped) and its size
+//! - `strings`  iOS Localizable.strings and Android strings.xml from the shared string tables (`--check`)
+//! - `screenshots` every screen of the shared Compose UI rendered headless to PNG + an HTML contact sheet
+//! - `desktop`  Lantern Desktop (`--measure`: first-frame and memory figures, then exit)
+//! - `bench-ui` the UI budgets: UI test suite wall time, desktop first frame and memory
 //! - `ship`     the same library as a release: fails without a real course publisher key
 //!   (`LANTERN_PACK_SIGNING_KEY`, never the committed development key) or over budget
 //! - `fuzz`     `[TARGET] [SECONDS]`: the fuzz targets (cargo fuzz, nightly), each for SECONDS
@@ -18,7 +22,10 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-type Result<T = ()> = std::result::Result<T, String>;
+mod strings;
+mod ui;
+
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -31,7 +38,11 @@ fn main() -> ExitCode {
         Some("ship") => ship(),
         Some("relay-spec") => relay_spec(RelayBuild::Build),
         Some("fuzz") => fuzz_command(&args[1..]),
-        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|size|ship|fuzz>".into()),
+        Some("strings") => strings::strings(&args[1..]),
+        Some("screenshots") => ui::screenshots(),
+        Some("desktop") => ui::desktop(&args[1..]),
+        Some("bench-ui") => ui::bench_ui(),
+        _ => Err("usage: cargo xtask <test|relay-spec|bindings|demo|bench|bench-ui|size|ship|fuzz|strings|screenshots|desktop>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,7 +53,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")
@@ -55,7 +66,7 @@ fn cargo() -> Command {
     c
 }
 
-fn run(what: &str, cmd: &mut Command) -> Result {
+pub(crate) fn run(what: &str, cmd: &mut Command) -> Result {
     eprintln!("xtask: == {what}");
     let status = cmd
         .status()
@@ -69,7 +80,7 @@ fn run(what: &str, cmd: &mut Command) -> Result {
 
 /// Whether the library exposes the test knobs (`lantern-core/test-knobs`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Knobs {
+pub(crate) enum Knobs {
     /// What apps ship: no test knobs in the FFI.
     Shipping,
     /// For the Kotlin and Python suites only (`Journal::set_kdf_iterations_for_tests`).
@@ -78,7 +89,7 @@ enum Knobs {
 
 /// Builds the release cdylib (symbols kept for uniffi's library mode) and generates the
 /// bindings for every language into `target/bindings/<language>`. Returns the library path.
-fn bindings(knobs: Knobs) -> Result<PathBuf> {
+pub(crate) fn bindings(knobs: Knobs) -> Result<PathBuf> {
     let mut build = cargo();
     build.args([
         "build",
@@ -214,15 +225,13 @@ fn test() -> Result {
     // workspace's features; `cargo build -p lantern-relay` would resolve features anew and
     // rebuild most dependencies.
     relay_spec(RelayBuild::AlreadyBuilt)?;
+    run(
+        "generated string files are current",
+        cargo().args(["xtask", "strings", "--check"]),
+    )?;
     let lib = bindings(Knobs::ForTests)?;
     let lib_dir = lib.parent().expect("library has a directory").to_path_buf();
-    run(
-        "Kotlin bindings and wrapper on the JVM (Maven, JUnit 5, JNA)",
-        Command::new("mvn")
-            .current_dir(root().join("android"))
-            .args(["-B", "-q", "-ntp", "test"])
-            .arg(format!("-Djna.library.path={}", lib_dir.display())),
-    )?;
+    ui::maven_tests(&lib_dir)?;
     run(
         "Python bindings (pytest)",
         Command::new("python3")

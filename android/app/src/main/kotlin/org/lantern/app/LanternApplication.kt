@@ -8,16 +8,14 @@ import androidx.lifecycle.ProcessLifecycleOwner
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.flow.MutableStateFlow
-import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
-import org.lantern.app.platform.NotificationPermission
 import org.lantern.app.platform.Notifications
 import org.lantern.app.platform.SyncWorker
 import org.lantern.core.LanternCore
 import org.lantern.presentation.AutoLock
+import org.lantern.presentation.CoreStart
 import org.lantern.presentation.Preferences
+import org.lantern.presentation.UpdatesSetting
 import java.io.File
 
 /**
@@ -27,28 +25,30 @@ import java.io.File
 class LanternApplication : Application() {
     val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
 
-    private val _core = MutableStateFlow<LanternCore?>(null)
-    /** Null until the core has opened; the activity shows a progress indicator until then. */
-    val core: StateFlow<LanternCore?> = _core.asStateFlow()
+    /**
+     * Opening the core: the activity draws the shared `CoreGate` over its state (a progress
+     * indicator, the screens, or a readable error with "Try again"); the sync worker waits for it.
+     */
+    lateinit var coreStart: CoreStart
+        private set
 
     lateinit var preferences: Preferences
         private set
     lateinit var autoLock: AutoLock
         private set
-
-    /**
-     * Asks for POST_NOTIFICATIONS when the person turns updates on; set by the activity on
-     * screen (null with no activity, e.g. during a background sync, when nothing may be asked).
-     */
-    var notificationPermission: NotificationPermission? = null
+    /** Whether a background sync may post the "new updates" notification (Settings asks for the permission). */
+    lateinit var updates: UpdatesSetting
+        private set
 
     override fun onCreate() {
         super.onCreate()
         preferences = Preferences(File(filesDir, "settings.properties"))
         autoLock = AutoLock(preferences)
+        updates = UpdatesSetting(preferences)
         Notifications.createChannel(this)
         SyncWorker.schedule(this)
-        appScope.launch { _core.value = LanternCore.open(File(filesDir, "lantern").path) }
+        coreStart = CoreStart(appScope) { LanternCore.open(File(filesDir, "lantern").path) }
+        coreStart.start()
         ProcessLifecycleOwner.get().lifecycle.addObserver(AutoLockObserver())
     }
 
@@ -63,7 +63,7 @@ class LanternApplication : Application() {
         }
 
         private fun lockJournal() {
-            val core = _core.value ?: return
+            val core = coreStart.core ?: return
             appScope.launch { runCatching { core.journal.lock() } }
         }
     }

@@ -1,46 +1,57 @@
 package org.lantern.app
 
 import android.os.Bundle
-import androidx.fragment.app.FragmentActivity
+import androidx.activity.compose.BackHandler
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
+import androidx.activity.viewModels
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.fillMaxSize
-import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.runtime.getValue
-import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.text.intl.Locale
+import androidx.fragment.app.FragmentActivity
+import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import org.lantern.app.platform.ActivityNotificationPermission
-import org.lantern.app.ui.LanternNavHost
-import org.lantern.app.ui.LanternTheme
+import androidx.lifecycle.viewModelScope
+import org.lantern.app.platform.AndroidPlatform
+import org.lantern.ui.AppState
+import org.lantern.ui.CoreGate
+import org.lantern.ui.LanternApp
+import org.lantern.ui.LanternRoot
+import org.lantern.ui.ScreenModels
+import org.lantern.ui.Strings
 
-/** The single activity (a FragmentActivity, for the biometric prompt): draws the navigation host once the core is open. */
+/** Keeps the shared UI's navigation and screen models across configuration changes. */
+class UiStateHolder : ViewModel() {
+    val state = AppState(ScreenModels(viewModelScope))
+}
+
+/**
+ * The single activity (a FragmentActivity, for the biometric prompt): draws the shared UI
+ * (org.lantern.ui) once the core is open, with the Android platform services; until then the
+ * shared `CoreGate` (progress, or a readable error with "Try again" when the core cannot open).
+ */
 class MainActivity : FragmentActivity() {
-    /** Registered during creation, as the activity result API requires; see [LanternApplication.notificationPermission]. */
-    private val notificationPermission = ActivityNotificationPermission(this)
+    private val holder: UiStateHolder by viewModels()
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         enableEdgeToEdge()
         val app = application as LanternApplication
-        app.notificationPermission = notificationPermission
+        // Registers its activity-result launchers (file picker, notification permission): during onCreate.
+        val platform = AndroidPlatform(this)
         setContent {
-            LanternTheme {
-                val core by app.core.collectAsStateWithLifecycle()
-                val ready = core
-                if (ready == null) {
-                    Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
-                } else {
-                    LanternNavHost(ready, app)
+            LanternRoot(Strings.forLanguage(Locale.current.language)) {
+                val opening by app.coreStart.state.collectAsStateWithLifecycle()
+                Box(Modifier.fillMaxSize().safeDrawingPadding()) {
+                    CoreGate(opening, onRetry = { app.coreStart.start() }) { core ->
+                        BackHandler(enabled = holder.state.canGoBack) { holder.state.back() }
+                        LanternApp(core, platform, app.autoLock, app.preferences, holder.state)
+                    }
                 }
             }
         }
-    }
-
-    override fun onDestroy() {
-        val app = application as LanternApplication
-        if (app.notificationPermission === notificationPermission) app.notificationPermission = null
-        super.onDestroy()
     }
 }

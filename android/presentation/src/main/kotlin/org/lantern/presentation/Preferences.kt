@@ -22,6 +22,9 @@ class Preferences(private val file: File) {
         props.getProperty(key)?.toBooleanStrictOrNull() ?: default
 
     @Synchronized
+    fun getString(key: String): String? = props.getProperty(key)
+
+    @Synchronized
     fun put(key: String, value: Any) {
         props.setProperty(key, value.toString())
         file.parentFile?.mkdirs()

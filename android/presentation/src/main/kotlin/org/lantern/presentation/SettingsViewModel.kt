@@ -25,6 +25,10 @@ data class SettingsUiState(
     val autoLockDelayMs: Long = AutoLock.DEFAULT_DELAY_MS,
     val autoLockChoicesMs: List<Long> = AutoLock.CHOICES_MS,
     val platformKeyEnabled: Boolean = false,
+    /** The "new updates" notification is on (see [UpdatesSetting]). */
+    val updatesOn: Boolean = false,
+    /** Why turning updates on did not work ([NotificationAnswer.Refused] or [NotificationAnswer.Failed]); updates stay off. */
+    val updatesRefused: NotificationAnswer? = null,
     /** The plaintext export asks for an explicit second confirmation before it runs. */
     val confirmingPlaintextExport: Boolean = false,
     val plaintextExport: String? = null,
@@ -36,15 +40,20 @@ data class SettingsUiState(
 
 /**
  * Settings: change the passphrase, reset it with the recovery code, encrypted backup and
- * import, the explicit plaintext export, the auto-lock delay, and unlocking with the platform
- * key. File locations come from the app (the system file picker); this class decides the rest.
+ * import, the explicit plaintext export, the auto-lock delay, unlocking with the platform
+ * key, and the "new updates" notification. File locations and the permission to notify come
+ * from the app (the system file picker, the platform's permission dialog); this class decides
+ * the rest.
  */
 class SettingsViewModel(
     private val journal: JournalService,
     private val autoLock: AutoLock,
     private val scope: CoroutineScope,
+    private val updates: UpdatesSetting? = null,
 ) {
-    private val _state = MutableStateFlow(SettingsUiState(autoLockDelayMs = autoLock.delayMs))
+    private val _state = MutableStateFlow(
+        SettingsUiState(autoLockDelayMs = autoLock.delayMs, updatesOn = updates?.enabled ?: false),
+    )
     val state: StateFlow<SettingsUiState> = _state.asStateFlow()
 
     fun load(): Job = scope.launch {
@@ -140,6 +149,32 @@ class SettingsViewModel(
             if (provider != null) journal.enablePlatformKey(provider) else journal.disablePlatformKey()
             _state.update { it.copy(platformKeyEnabled = provider != null) }
         }
+
+    /**
+     * Turns the "new updates" notification on or off. Turning it on asks the platform first
+     * ([askPermission], at this moment and not at start-up); a refusal or a failure to ask
+     * leaves it off and is shown. Turning it off needs nobody's permission.
+     */
+    fun setUpdates(on: Boolean, askPermission: suspend () -> NotificationAnswer): Job? {
+        val setting = updates ?: return null
+        if (!on) {
+            setting.set(false)
+            _state.update { it.copy(updatesOn = false, updatesRefused = null) }
+            return null
+        }
+        return scope.launch {
+            val answer = try {
+                askPermission()
+            } catch (e: kotlinx.coroutines.CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                NotificationAnswer.Failed
+            }
+            val granted = answer == NotificationAnswer.Granted
+            setting.set(granted)
+            _state.update { it.copy(updatesOn = granted, updatesRefused = if (granted) null else answer) }
+        }
+    }
 
     fun dismiss() = _state.update { it.copy(done = null, error = null) }
 

@@ -11,12 +11,13 @@ import org.lantern.app.R
  * (KeystoreKeyProvider.AUTH_WINDOW_SECONDS) and [onSuccess] calls the core's platform unlock.
  */
 object Biometrics {
-    fun authenticate(activity: FragmentActivity, onSuccess: () -> Unit) {
+    fun authenticate(activity: FragmentActivity, onSuccess: () -> Unit, onFailure: () -> Unit = {}) {
         val prompt = BiometricPrompt(
             activity,
             ContextCompat.getMainExecutor(activity),
             object : BiometricPrompt.AuthenticationCallback() {
                 override fun onAuthenticationSucceeded(result: BiometricPrompt.AuthenticationResult) = onSuccess()
+                override fun onAuthenticationError(errorCode: Int, errString: CharSequence) = onFailure()
             },
         )
         prompt.authenticate(

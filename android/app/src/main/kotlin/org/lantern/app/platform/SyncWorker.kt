@@ -8,10 +8,10 @@ import androidx.work.NetworkType
 import androidx.work.PeriodicWorkRequestBuilder
 import androidx.work.WorkManager
 import androidx.work.WorkerParameters
-import kotlinx.coroutines.flow.filterNotNull
 import kotlinx.coroutines.flow.first
 import org.lantern.app.LanternApplication
 import org.lantern.presentation.BackgroundSync
+import org.lantern.presentation.CoreOpening
 import org.lantern.presentation.SyncOutcome
 import java.util.concurrent.TimeUnit
 
@@ -22,10 +22,16 @@ import java.util.concurrent.TimeUnit
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
         val app = applicationContext as LanternApplication
-        val core = app.core.filterNotNull().first()
+        // A cold start opens the core in LanternApplication.onCreate; a core that cannot open
+        // fails this run (the next period tries again) instead of waiting forever.
+        val core = when (val opening = app.coreStart.state.first { it !is CoreOpening.Opening }) {
+            is CoreOpening.Open -> opening.core
+            else -> return Result.failure()
+        }
         return when (BackgroundSync(core.sharing).run()) {
             SyncOutcome.NewUpdates -> {
-                Notifications.newUpdates(applicationContext)
+                // Only when the person turned updates on (and the system allows it: newUpdates checks).
+                if (app.updates.enabled) Notifications.newUpdates(applicationContext)
                 Result.success()
             }
             SyncOutcome.NothingNew, SyncOutcome.NeedsUnlock -> Result.success()

@@ -1,0 +1,218 @@
+package org.lantern.ui
+
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.BoxWithConstraints
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.automirrored.filled.ArrowBack
+import androidx.compose.material.icons.filled.Favorite
+import androidx.compose.material.icons.filled.Home
+import androidx.compose.material.icons.filled.Person
+import androidx.compose.material.icons.filled.Settings
+import androidx.compose.material.icons.filled.Share
+import androidx.compose.material3.Button
+import androidx.compose.material3.ButtonDefaults
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.NavigationBar
+import androidx.compose.material3.NavigationBarItem
+import androidx.compose.material3.NavigationRail
+import androidx.compose.material3.NavigationRailItem
+import androidx.compose.material3.Surface
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.CompositionLocalProvider
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.Stable
+import androidx.compose.runtime.mutableStateListOf
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.vector.ImageVector
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.style.TextOverflow
+import androidx.compose.ui.unit.dp
+import org.lantern.core.LanternCore
+import org.lantern.core.VaultState
+import org.lantern.presentation.AutoLock
+import org.lantern.presentation.Preferences
+
+/** Where the person is. [key] also names the screen's presentation models (see [ScreenModels]). */
+sealed class Destination(val key: String, val tab: String) {
+    data object Course : Destination("course", "course")
+    /** A lesson, opened at [sectionId] when it comes from a search hit or a bookmark. */
+    data class Lesson(val unitId: String, val lessonId: String, val sectionId: String? = null) :
+        Destination("course/lesson/$unitId/$lessonId", "course")
+    data object Journal : Destination("journal", "journal")
+    data class Entry(val id: String?) : Destination("journal/entry/${id ?: "new"}", "journal")
+    data object CheckIn : Destination("journal/checkin", "journal")
+    data object Trends : Destination("journal/trends", "journal")
+    data object Sharing : Destination("sharing", "sharing")
+    data object Caseload : Destination("caseload", "caseload")
+    data class Peer(val connectionId: String) : Destination("caseload/peer/$connectionId", "caseload")
+    data object Settings : Destination("settings", "settings")
+    data object Help : Destination("help", "help")
+
+
+    /** Screens that show private data: they give way to the lock screen when the journal locks. */
+    val showsJournal: Boolean get() = this is Entry || this == CheckIn || this == Trends || this is Peer
+}
+
+
+/** Navigation and screen models of one running UI; Android keeps it across configuration changes. */
+@Stable
+class AppState(val models: ScreenModels, start: Destination = Destination.Course) {
+    private val stack = mutableStateListOf(start)
+
+    val current: Destination get() = stack.last()
+    val canGoBack: Boolean get() = stack.size > 1
+
+    fun open(destination: Destination) {
+        if (current != destination) stack.add(destination)
+    }
+
+    /** Goes back one screen; false when already at a tab's first screen. */
+    fun back(): Boolean {
+        if (stack.size <= 1) return false
+        models.clear(stack.removeAt(stack.lastIndex).key)
+        return true
+    }
+
+    /** Opens a tab at its first screen, closing the screens above. */
+    fun selectTab(root: Destination) {
+        while (stack.size > 1) models.clear(stack.removeAt(stack.lastIndex).key)
+        stack[0] = root
+    }
+}
+
+private class Tab(val root: Destination, val labelKey: String, val icon: ImageVector)
+
+/**
+ * The whole app: a top bar with "Get help now" (one tap from every screen), the screens, and
+ * tabs (a bottom bar on phones, a rail on wide windows).
+ */
+@Composable
+fun LanternApp(
+    core: LanternCore,
+    platform: Platform,
+    autoLock: AutoLock,
+    preferences: Preferences,
+    state: AppState,
+) {
+    val tabs = listOf(
+        Tab(Destination.Course, "tab_course", Icons.Filled.Home),
+        Tab(Destination.Journal, "tab_journal", Icons.Filled.Favorite),
+        Tab(Destination.Sharing, "tab_sharing", Icons.Filled.Share),
+        Tab(Destination.Caseload, "tab_caseload", Icons.Filled.Person),
+        Tab(Destination.Settings, "tab_settings", Icons.Filled.Settings),
+    )
+
+    // When the journal locks (auto-lock, or a call found it locked), screens showing journal
+    // data give way to the journal's lock screen.
+    LaunchedEffect(core) {
+        core.journal.vault.collect { vault ->
+            if (vault == VaultState.Locked && state.current.showsJournal) state.selectTab(Destination.Journal)
+        }
+    }
+
+    CompositionLocalProvider(LocalPlatform provides platform, LocalScreenModels provides state.models) {
+        Surface(Modifier.fillMaxSize(), color = MaterialTheme.colorScheme.background) {
+            BoxWithConstraints {
+                val wide = maxWidth >= 600.dp
+                Row(Modifier.fillMaxSize()) {
+                    if (wide) {
+                        NavigationRail {
+                            tabs.forEach { tab ->
+                                NavigationRailItem(
+                                    selected = state.current.tab == tab.root.tab,
+                                    onClick = { state.selectTab(tab.root) },
+                                    icon = { Icon(tab.icon, contentDescription = null) },
+                                    label = { Text(tr(tab.labelKey)) },
+                                )
+                            }
+                        }
+                    }
+                    Column(Modifier.weight(1f)) {
+                        TopBar(state)
+                        Box(Modifier.weight(1f).fillMaxWidth()) { Screen(core, autoLock, preferences, state) }
+                        if (!wide) {
+                            NavigationBar {
+                                tabs.forEach { tab ->
+                                    NavigationBarItem(
+                                        selected = state.current.tab == tab.root.tab,
+                                        onClick = { state.selectTab(tab.root) },
+                                        icon = { Icon(tab.icon, contentDescription = null) },
+                                        label = { Text(tr(tab.labelKey), maxLines = 1, overflow = TextOverflow.Ellipsis) },
+                                    )
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/** App name, back, and "Get help now"; grows with the text size instead of clipping it. */
+@Composable
+private fun TopBar(state: AppState) {
+    Surface(color = MaterialTheme.colorScheme.surfaceContainer) {
+        Row(
+            Modifier.fillMaxWidth().heightIn(min = 64.dp).padding(horizontal = 4.dp),
+            verticalAlignment = Alignment.CenterVertically,
+        ) {
+            if (state.canGoBack) {
+                IconButton(onClick = { state.back() }) {
+                    Icon(Icons.AutoMirrored.Filled.ArrowBack, contentDescription = tr("action_back"))
+                }
+            }
+            Text(
+                tr("app_name"),
+                style = MaterialTheme.typography.titleLarge,
+                maxLines = 1,
+                overflow = TextOverflow.Ellipsis,
+                modifier = Modifier.weight(1f).padding(horizontal = 12.dp),
+            )
+            Button(
+                onClick = { state.open(Destination.Help) },
+                colors = ButtonDefaults.buttonColors(
+                    containerColor = MaterialTheme.colorScheme.primary,
+                    contentColor = MaterialTheme.colorScheme.onPrimary,
+                ),
+                modifier = Modifier.padding(8.dp),
+            ) { Text(tr("help_now_button")) }
+        }
+    }
+}
+
+@Composable
+private fun Screen(core: LanternCore, autoLock: AutoLock, preferences: Preferences, state: AppState) {
+    when (val d = state.current) {
+        Destination.Course -> CourseScreen(core, onOpenLesson = { u, l, section -> state.open(Destination.Lesson(u, l, section)) })
+        is Destination.Lesson -> LessonScreen(core, d.key, d.unitId, d.lessonId, d.sectionId)
+        Destination.Journal -> JournalScreen(
+            core,
+            onOpenEntry = { id -> state.open(Destination.Entry(id)) },
+            onCheckIn = { state.open(Destination.CheckIn) },
+            onTrends = { state.open(Destination.Trends) },
+        )
+        is Destination.Entry -> EntryEditorScreen(core, d.key, d.id, onDone = { state.back() })
+        Destination.CheckIn -> CheckInScreen(core, d.key, onDone = { state.back() })
+        Destination.Trends -> MoodTrendScreen(core, d.key)
+        Destination.Sharing -> SharingScreen(core, preferences)
+        Destination.Caseload -> CaseloadScreen(core, preferences, onOpenPeer = { id -> state.open(Destination.Peer(id)) })
+        is Destination.Peer -> PeerScreen(core, preferences, d.connectionId)
+        Destination.Settings -> SettingsScreen(core, autoLock, preferences)
+        Destination.Help -> HelpScreen(core)
+    }
+}
+
+/** A heading for screens whose title is data (course title, lesson title). */
+internal fun Modifier.asHeading(): Modifier = semantics { heading() }
