@@ -168,6 +168,7 @@ pub fn bench_ui() -> Result {
                 "test",
                 "-Dtest=org/lantern/ui/**",
                 "-Dsurefire.failIfNoSpecifiedTests=false",
+                "-Dlantern.failIfNoTests=false",
             ])
             .arg(format!("-Djna.library.path={}", lib_dir.display())),
     )?;
@@ -190,6 +191,7 @@ pub fn bench_ui() -> Result {
                 "test",
                 "-Dtest=CaseloadSeed",
                 "-Dsurefire.failIfNoSpecifiedTests=false",
+                "-Dlantern.failIfNoTests=false",
             ])
             .arg(format!("-Dlantern.seedCaseload={}", data.display()))
             .arg(format!("-Dlantern.seedPassphrase={passphrase}"))
