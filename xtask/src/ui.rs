@@ -24,6 +24,20 @@ fn maven(with_display: bool) -> Command {
     c
 }
 
+/// A Maven run of some of the UI module's tests ([tests] is Surefire's `-Dtest` pattern) against
+/// the library in [lib_dir]. The other modules run no test then, which must not fail the build.
+fn ui_tests(tests: &str, with_display: bool, lib_dir: &Path) -> Command {
+    let mut c = maven(with_display);
+    c.args(["-pl", "ui", "-am", "test"])
+        .arg(format!("-Dtest={tests}"))
+        .args([
+            "-Dsurefire.failIfNoSpecifiedTests=false",
+            "-Dlantern.failIfNoTests=false",
+        ])
+        .arg(format!("-Djna.library.path={}", lib_dir.display()));
+    c
+}
+
 fn has(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
@@ -76,21 +90,12 @@ pub fn screenshots() -> Result {
     let _ = std::fs::remove_dir_all(&out);
     run(
         "render every screen (light, dark, Spanish, font scale 2.0)",
-        maven(false)
-            .args([
-                "-pl",
-                "ui",
-                "-am",
-                "test",
-                "-Dtest=ScreenshotRender",
-                "-Dsurefire.failIfNoSpecifiedTests=false",
-                "-Dlantern.failIfNoTests=false",
-            ])
-            .arg(format!("-Dlantern.screenshots={}", out.display()))
-            .arg(format!(
-                "-Djna.library.path={}",
-                lib.parent().expect("library dir").display()
-            )),
+        ui_tests(
+            "ScreenshotRender",
+            false,
+            lib.parent().expect("library dir"),
+        )
+        .arg(format!("-Dlantern.screenshots={}", out.display())),
     )?;
     println!("screenshots: {}", out.join("index.html").display());
     Ok(())
@@ -161,17 +166,7 @@ pub fn bench_ui() -> Result {
     let started = Instant::now();
     run(
         "UI test suite",
-        maven(true)
-            .args([
-                "-pl",
-                "ui",
-                "-am",
-                "test",
-                "-Dtest=org/lantern/ui/**",
-                "-Dsurefire.failIfNoSpecifiedTests=false",
-                "-Dlantern.failIfNoTests=false",
-            ])
-            .arg(format!("-Djna.library.path={}", lib_dir.display())),
+        &mut ui_tests("org/lantern/ui/**", true, &lib_dir),
     )?;
     let suite = started.elapsed().as_secs_f64();
     println!(
@@ -184,19 +179,9 @@ pub fn bench_ui() -> Result {
     let passphrase = "bench-ui caseload supporter";
     run(
         "seed a caseload of 20 peers",
-        maven(false)
-            .args([
-                "-pl",
-                "ui",
-                "-am",
-                "test",
-                "-Dtest=CaseloadSeed",
-                "-Dsurefire.failIfNoSpecifiedTests=false",
-                "-Dlantern.failIfNoTests=false",
-            ])
+        ui_tests("CaseloadSeed", false, &lib_dir)
             .arg(format!("-Dlantern.seedCaseload={}", data.display()))
-            .arg(format!("-Dlantern.seedPassphrase={passphrase}"))
-            .arg(format!("-Djna.library.path={}", lib_dir.display())),
+            .arg(format!("-Dlantern.seedPassphrase={passphrase}")),
     )?;
     for run_name in ["cold", "warm"] {
         println!("desktop, {run_name} start:");

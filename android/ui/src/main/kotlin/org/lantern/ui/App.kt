@@ -1,7 +1,10 @@
 package org.lantern.ui
 
 import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.BoxWithConstraints
 import androidx.compose.foundation.layout.fillMaxSize
@@ -36,7 +39,9 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.vector.ImageVector
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
-import androidx.compose.ui.text.style.TextOverflow
+import androidx.compose.ui.platform.LocalDensity
+import androidx.compose.ui.text.rememberTextMeasurer
+import androidx.compose.ui.unit.Dp
 import androidx.compose.ui.unit.dp
 import org.lantern.core.LanternCore
 import org.lantern.core.VaultState
@@ -125,15 +130,20 @@ fun LanternApp(
         Surface(Modifier.fillMaxSize(), color = MaterialTheme.colorScheme.background) {
             BoxWithConstraints {
                 val wide = maxWidth >= 600.dp
+                // Labels go when one would not fit whole (large text, a long translation): the
+                // icons stay, named for screen readers.
+                val labels = tabs.map { tr(it.labelKey) }
+                val itemWidth = if (wide) RAIL_ITEM_WIDTH else (maxWidth - NAV_ITEM_GAP * (tabs.size - 1)) / tabs.size
+                val withLabels = labelsFit(labels, itemWidth)
                 Row(Modifier.fillMaxSize()) {
                     if (wide) {
                         NavigationRail {
-                            tabs.forEach { tab ->
+                            tabs.forEachIndexed { i, tab ->
                                 NavigationRailItem(
                                     selected = state.current.tab == tab.root.tab,
                                     onClick = { state.selectTab(tab.root) },
-                                    icon = { Icon(tab.icon, contentDescription = null) },
-                                    label = { Text(tr(tab.labelKey)) },
+                                    icon = { Icon(tab.icon, contentDescription = if (withLabels) null else labels[i]) },
+                                    label = if (withLabels) ({ Text(labels[i], maxLines = 1) }) else null,
                                 )
                             }
                         }
@@ -143,12 +153,12 @@ fun LanternApp(
                         Box(Modifier.weight(1f).fillMaxWidth()) { Screen(core, autoLock, preferences, state) }
                         if (!wide) {
                             NavigationBar {
-                                tabs.forEach { tab ->
+                                tabs.forEachIndexed { i, tab ->
                                     NavigationBarItem(
                                         selected = state.current.tab == tab.root.tab,
                                         onClick = { state.selectTab(tab.root) },
-                                        icon = { Icon(tab.icon, contentDescription = null) },
-                                        label = { Text(tr(tab.labelKey), maxLines = 1, overflow = TextOverflow.Ellipsis) },
+                                        icon = { Icon(tab.icon, contentDescription = if (withLabels) null else labels[i]) },
+                                        label = if (withLabels) ({ Text(labels[i], maxLines = 1) }) else null,
                                     )
                                 }
                             }
@@ -160,37 +170,55 @@ fun LanternApp(
     }
 }
 
-/** App name, back, and "Get help now"; grows with the text size instead of clipping it. */
+/**
+ * App name, back, and "Get help now". With large text the button moves under the name instead
+ * of squeezing it: neither is ever cut.
+ */
+@OptIn(ExperimentalLayoutApi::class)
 @Composable
 private fun TopBar(state: AppState) {
     Surface(color = MaterialTheme.colorScheme.surfaceContainer) {
-        Row(
+        FlowRow(
             Modifier.fillMaxWidth().heightIn(min = 64.dp).padding(horizontal = 4.dp),
-            verticalAlignment = Alignment.CenterVertically,
+            horizontalArrangement = Arrangement.SpaceBetween,
         ) {
-            if (state.canGoBack) {
-                IconButton(onClick = { state.back() }) {
-                    Icon(Icons.AutoMirrored.Filled.ArrowBack, contentDescription = tr("action_back"))
+            Row(Modifier.align(Alignment.CenterVertically), verticalAlignment = Alignment.CenterVertically) {
+                if (state.canGoBack) {
+                    IconButton(onClick = { state.back() }) {
+                        Icon(Icons.AutoMirrored.Filled.ArrowBack, contentDescription = tr("action_back"))
+                    }
                 }
+                Text(
+                    tr("app_name"),
+                    style = MaterialTheme.typography.titleLarge,
+                    modifier = Modifier.padding(horizontal = 12.dp),
+                )
             }
-            Text(
-                tr("app_name"),
-                style = MaterialTheme.typography.titleLarge,
-                maxLines = 1,
-                overflow = TextOverflow.Ellipsis,
-                modifier = Modifier.weight(1f).padding(horizontal = 12.dp),
-            )
             Button(
                 onClick = { state.open(Destination.Help) },
                 colors = ButtonDefaults.buttonColors(
                     containerColor = MaterialTheme.colorScheme.primary,
                     contentColor = MaterialTheme.colorScheme.onPrimary,
                 ),
-                modifier = Modifier.padding(8.dp),
+                modifier = Modifier.align(Alignment.CenterVertically).padding(8.dp),
             ) { Text(tr("help_now_button")) }
         }
     }
 }
+
+/** Whether each of [labels] fits on one line in [width] in the navigation bar's label style. */
+@Composable
+private fun labelsFit(labels: List<String>, width: Dp): Boolean {
+    val measurer = rememberTextMeasurer()
+    val style = MaterialTheme.typography.labelMedium
+    val widthPx = with(LocalDensity.current) { width.roundToPx() }
+    return labels.all { measurer.measure(it, style, maxLines = 1, softWrap = false).size.width <= widthPx }
+}
+
+/** The gap between two items of Material 3's navigation bar. */
+private val NAV_ITEM_GAP = 8.dp
+/** A navigation rail item's width in Material 3. */
+private val RAIL_ITEM_WIDTH = 80.dp
 
 @Composable
 private fun Screen(core: LanternCore, autoLock: AutoLock, preferences: Preferences, state: AppState) {

@@ -6,17 +6,16 @@ import androidx.compose.ui.semantics.SemanticsProperties
 import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.test.assertIsDisplayed
-import androidx.compose.ui.test.hasText
-import androidx.compose.ui.test.isHeading
-import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onRoot
+import androidx.compose.ui.text.TextLayoutResult
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 
 /**
  * Accessibility over the semantics tree of every screen: every clickable element has a label
  * and a role; touch targets are at least 48 × 48 dp; the screen title is a heading; at font
- * scale 2.0 in a 360 × 640 dp window the primary action is displayed once scrolled to.
+ * scale 2.0 in a 360 × 640 dp window the primary action is displayed once scrolled to; and no
+ * text is cut (ellipsised or clipped), in the top bar and the tabs included.
  */
 class AccessibilityTest {
     @TestFactory
@@ -37,8 +36,7 @@ class AccessibilityTest {
                 val start = case.prepare(f)
                 setApp(f, f.state(start), fontScale = 2f)
                 checkScreen(f, case, EN)
-                val primary = case.primary(f, EN)
-                reveal(onAllNodesWithText(primary)[0]).assertIsDisplayed()
+                reveal(awaitReachable(case.primary(f, EN))).assertIsDisplayed()
             }
         }
     }
@@ -50,15 +48,13 @@ class AccessibilityTest {
                 val start = case.prepare(f)
                 setApp(f, f.state(start), strings = ES, fontScale = 2f)
                 checkScreen(f, case, ES)
-                reveal(onAllNodesWithText(case.primary(f, ES))[0]).assertIsDisplayed()
+                reveal(awaitReachable(case.primary(f, ES))).assertIsDisplayed()
             }
         }
     }
 
     private fun ComposeUiTest.checkScreen(f: UiFixture, case: ScreenCase, strings: Strings) {
-        val title = case.title(f, strings)
-        awaitText(title)
-        check(onAllNodes(isHeading() and hasText(title)).fetchSemanticsNodes().isNotEmpty()) { "${case.name}: the title \"$title\" is not a heading" }
+        awaitTitle(case.title(f, strings), timeoutMs = 10_000)
         awaitReachable(case.primary(f, strings))
         waitForIdle()
 
@@ -77,7 +73,24 @@ class AccessibilityTest {
             val h = maxOf(node.size.height, node.layoutInfo.height) / density
             if (w < 48f - 0.5f || h < 48f - 0.5f) problems += "\"$what\" is ${w.toInt()}×${h.toInt()} dp, under 48×48"
         }
+        // No text is cut: not ellipsised, not clipped by its own bounds (large text must wrap or
+        // scroll, never hide words).
+        for (node in allNodes(onRoot(useUnmergedTree = true).fetchSemanticsNode())) {
+            val layout = textLayout(node) ?: continue
+            val text = layout.layoutInput.text.text
+            // (Not hasVisualOverflow: the semantics' layout result is as wide as the constraints
+            // allowed, so every line narrower than that counts as overflowing the width.)
+            val cut = (0 until layout.lineCount).any(layout::isLineEllipsized) ||
+                layout.multiParagraph.didExceedMaxLines || layout.size.height < layout.multiParagraph.height
+            if (cut) problems += "the text \"$text\" is cut"
+        }
         check(problems.isEmpty()) { "${case.name}:\n" + problems.joinToString("\n") }
+    }
+
+    private fun textLayout(node: SemanticsNode): TextLayoutResult? {
+        val action = node.config.getOrNull(SemanticsActions.GetTextLayoutResult)?.action ?: return null
+        val results = mutableListOf<TextLayoutResult>()
+        return if (action(results)) results.firstOrNull() else null
     }
 
     private fun allNodes(root: SemanticsNode): List<SemanticsNode> = listOf(root) + root.children.flatMap(::allNodes)

@@ -109,6 +109,47 @@ class CaseloadUiTest {
     }
 
     @Test
+    fun aNewlyPairedPeerIsListedWithNothingSharedUntilTheyGrantAndShare() = RelayProcess().use { relay ->
+        CoreFixture().use { peer ->
+            uiTest(width = 900, height = 900) { f ->
+                // Alex pairs with Sam's invite and has not chosen anything to share yet.
+                val connectionId = runBlocking {
+                    f.unlockedJournal()
+                    val invite = f.core.sharing.createInvite(relay.url, "Sam")
+                    peer.core.journal.setUp("peer passphrase 1")
+                    peer.core.sharing.pair(invite, "Alex").id.also { peer.core.sharing.sync() }
+                }
+                setApp(f, f.state(Destination.Caseload))
+                awaitText(EN.get("caseload_empty"))
+                syncFromScreen()
+                awaitText("Alex")
+                awaitText(EN.get("caseload_never_shared"))
+                awaitText(EN.get("caseload_nothing_new"))
+                awaitText(EN.get("inbox_no_consent"))
+                node("Alex").performClick()
+                awaitText(EN.get("caseload_consents"))
+                awaitText(EN.get("caseload_no_trend"))
+                awaitText(EN.get("caseload_timeline_empty"))
+                onNodeWithContentDescription(EN.get("action_back")).performClick()
+
+                // Then they grant check-ins and check in once: it arrives as new, under the consent.
+                runBlocking {
+                    peer.core.sharing.grant(connectionId, listOf(Scope.CheckIns), purpose, 7)
+                    peer.core.journal.checkIn(4, "first week done")
+                    peer.core.sharing.sync()
+                }
+                syncFromScreen()
+                awaitText(EN.plural("caseload_new", 1, 1))
+                awaitGone(EN.get("caseload_never_shared"))
+                node("Alex").performClick()
+                awaitText("first week done")
+                // Check-ins only: no mood trend is shared.
+                awaitText(EN.get("caseload_no_trend"))
+            }
+        }
+    }
+
+    @Test
     fun anEmptyCaseloadExplainsItselfInSpanish() = uiTest { f ->
         f.unlockedJournal()
         setApp(f, f.state(Destination.Caseload), strings = ES)

@@ -8,7 +8,6 @@ import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performImeAction
-import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.ui.test.hasScrollToIndexAction
@@ -63,7 +62,7 @@ class CourseUiTest {
     fun searchFindsLessonsOfflineAndOpensThem() = uiTest { f ->
         setApp(f)
         awaitText("The Peer Supporter", substring = true)
-        onNodeWithText(EN.get("course_search_label")).performTextInput("confidentiality")
+        enterText(onNodeWithText(EN.get("course_search_label")), "confidentiality")
         onNodeWithContentDescription(EN.get("action_search")).performClick()
         awaitText("results", substring = true)
         val hits = onAllNodes(hasClickAction() and hasText("Peer Supporter", substring = true)).fetchSemanticsNodes()

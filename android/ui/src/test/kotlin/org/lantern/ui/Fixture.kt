@@ -12,17 +12,25 @@ import androidx.compose.ui.unit.toSize
 import androidx.compose.ui.test.SemanticsNodeInteraction
 import androidx.compose.ui.test.hasScrollToIndexAction
 import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.isHeading
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.performSemanticsAction
+import androidx.compose.ui.test.performTextClearance
+import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.onRoot
 import androidx.compose.ui.test.printToString
-import androidx.compose.ui.test.runDesktopComposeUiTest
+import androidx.compose.ui.InternalComposeUiApi
+import androidx.compose.ui.test.InternalTestApi
+import androidx.compose.ui.test.SkikoComposeUiTest
+import androidx.compose.ui.test.runInternalSkikoComposeUiTest
 import androidx.compose.ui.unit.Density
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.test.StandardTestDispatcher
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.runBlocking
@@ -112,18 +120,34 @@ val EN: Strings = Strings.forLanguage("en")
 val ES: Strings = Strings.forLanguage("es")
 
 /**
+ * Runs a Compose UI test in a [width] × [height] px window on the manual clock, with every
+ * coroutine of the composition confined to the UI thread.
+ *
+ * Why not `runDesktopComposeUiTest`: Compose 1.7.3's desktop harness runs the composition's
+ * coroutines on an `UnconfinedTestDispatcher`, so a view model emitting from a background
+ * thread resumes the screen's `collectAsState` collector *on that thread*, and from there the
+ * recomposer, while the UI thread lays out and the test thread reads the semantics tree. That
+ * race made 1-3 of the UI tests fail per run (state never drawn, once an
+ * IndexOutOfBoundsException inside a lazy list). A `StandardTestDispatcher` queues those
+ * resumptions instead; the harness runs the queue on the UI thread at each frame, as
+ * `Dispatchers.Main` does in the real apps. (The harness's own parameter for it is marked
+ * internal test API.)
+ */
+@OptIn(InternalTestApi::class, InternalComposeUiApi::class, ExperimentalCoroutinesApi::class)
+fun composeTest(width: Int, height: Int, body: SkikoComposeUiTest.() -> Unit) =
+    runInternalSkikoComposeUiTest(width, height, coroutineDispatcher = StandardTestDispatcher()) {
+        // The clock moves one frame per check (see awaitText) instead of "until idle": some
+        // screens never report idle to the desktop test harness, which would wait forever.
+        mainClock.autoAdvance = false
+        body()
+    }
+
+/**
  * Runs a UI test on a fresh [UiFixture] in a phone-sized window (dp = px at density 1):
  * [setApp] draws the whole app there.
  */
 fun uiTest(width: Int = 400, height: Int = 800, body: ComposeUiTest.(UiFixture) -> Unit) {
-    UiFixture().use { f ->
-        runDesktopComposeUiTest(width, height) {
-            // The clock moves one frame per check (see awaitText) instead of "until idle": some
-            // screens never report idle to the desktop test harness, which would wait forever.
-            mainClock.autoAdvance = false
-            body(f)
-        }
-    }
+    UiFixture().use { f -> composeTest(width, height) { body(f) } }
 }
 
 /** The whole app on [f]'s core, in [strings], at [fontScale]. */
@@ -180,10 +204,25 @@ fun ComposeUiTest.awaitText(text: String, substring: Boolean = false, timeoutMs:
 }
 
 /**
- * Waits (bounded) until [text] is on screen, scrolling a lazy list to it: items of a lazy list
- * that are off screen are not composed, so no node shows them until scrolled to.
+ * Waits (bounded) until a screen's title [text] is shown as a heading (a tab may show the same
+ * word before the screen itself is drawn).
  */
-fun ComposeUiTest.awaitReachable(text: String) = awaitCondition("a node showing \"$text\", scrolled to") {
+fun ComposeUiTest.awaitTitle(text: String, timeoutMs: Long = 20_000) =
+    awaitCondition("the title \"$text\" as a heading", timeoutMs) {
+        onAllNodes(isHeading() and hasText(text)).fetchSemanticsNodes().isNotEmpty()
+    }
+
+/**
+ * Waits (bounded) until [text] is on screen, scrolling a lazy list to it, and returns its node:
+ * items of a lazy list that are off screen are not composed, so no node shows them until
+ * scrolled to.
+ */
+fun ComposeUiTest.awaitReachable(text: String): SemanticsNodeInteraction {
+    awaitScrolledTo(text)
+    return onAllNodesWithText(text).onFirstNode()
+}
+
+private fun ComposeUiTest.awaitScrolledTo(text: String) = awaitCondition("a node showing \"$text\", scrolled to") {
     shows(text) || run {
         if (onAllNodes(hasScrollToIndexAction()).fetchSemanticsNodes().isNotEmpty()) {
             mainClock.autoAdvance = true
@@ -192,6 +231,9 @@ fun ComposeUiTest.awaitReachable(text: String) = awaitCondition("a node showing 
             } finally {
                 mainClock.autoAdvance = false
             }
+            // The scroll runs in coroutines the harness may leave queued when it thinks it is
+            // idle; they run now, so what is checked below is where the list came to rest.
+            frames(2)
         }
         shows(text)
     }
@@ -241,10 +283,36 @@ private const val MAX_SCROLL_STEPS = 10
 /** Frames for a scroll's animation (a spring) to come to rest. */
 private const val SCROLL_FRAMES = 60
 
-/** Lets a second of animations (focus, labels, dialogs) finish, their state applied. */
-fun ComposeUiTest.settle() = repeat(60) {
+/** Moves the clock [n] frames, state written in between applied (and queued coroutines run). */
+fun ComposeUiTest.frames(n: Int) = repeat(n) {
     Snapshot.sendApplyNotifications()
     mainClock.advanceTimeByFrame()
+}
+
+/** Lets a second of animations (focus, labels, dialogs) finish, their state applied. */
+fun ComposeUiTest.settle() = frames(60)
+
+/**
+ * Types [text] into the text field [node] as a person would: focus first, then the text. The
+ * field opens its input session in a coroutine when it gains focus, which runs on the next
+ * frame (see [composeTest]); text sent before that would be lost.
+ */
+fun ComposeUiTest.enterText(node: SemanticsNodeInteraction, text: String) {
+    focus(node)
+    node.performTextInput(text)
+    frames(2)
+}
+
+/** Empties the text field [node] (focused first, as [enterText]). */
+fun ComposeUiTest.clearText(node: SemanticsNodeInteraction) {
+    focus(node)
+    node.performTextClearance()
+    frames(2)
+}
+
+private fun ComposeUiTest.focus(node: SemanticsNodeInteraction) {
+    node.performSemanticsAction(SemanticsActions.RequestFocus)
+    frames(2)
 }
 
 /**

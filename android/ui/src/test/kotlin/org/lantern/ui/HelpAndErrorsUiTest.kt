@@ -8,7 +8,6 @@ import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.isHeading
 import kotlinx.coroutines.runBlocking
 import kotlin.test.Test
@@ -52,7 +51,7 @@ class HelpAndErrorsUiTest {
         setScreen(f) { EntryEditorScreen(f.core, "journal/entry/new", null, onDone = {}) }
         awaitText(EN.get("entry_new_title"))
         runBlocking { f.core.journal.lock() }
-        onNode(hasSetTextAction() and hasText(EN.get("entry_text"))).performTextInput("Written after an auto-lock")
+        enterText(onNode(hasSetTextAction() and hasText(EN.get("entry_text"))), "Written after an auto-lock")
         reveal(node(EN.get("action_save"))).performClick()
         awaitText(EN.get("error_locked"))
     }
@@ -75,9 +74,9 @@ class HelpAndErrorsUiTest {
 
         reveal(node(EN.get("lock_forgot"))).performClick()
         awaitText(EN.get("lock_recover_title"))
-        onNode(hasSetTextAction() and hasText(EN.get("lock_recovery_code"))).performTextInput("AAAA-BBBB-CCCC-DDDD")
-        onNode(hasSetTextAction() and hasText(EN.get("lock_new_passphrase"))).performTextInput("a new passphrase")
-        onNode(hasSetTextAction() and hasText(EN.get("lock_passphrase_again"))).performTextInput("another passphrase")
+        enterText(onNode(hasSetTextAction() and hasText(EN.get("lock_recovery_code"))), "AAAA-BBBB-CCCC-DDDD")
+        enterText(onNode(hasSetTextAction() and hasText(EN.get("lock_new_passphrase"))), "a new passphrase")
+        enterText(onNode(hasSetTextAction() and hasText(EN.get("lock_passphrase_again"))), "another passphrase")
         reveal(node(EN.get("lock_recover_action"))).performClick()
         awaitText(EN.get("error_passphrases_differ"))
     }
@@ -89,9 +88,9 @@ class HelpAndErrorsUiTest {
         setApp(f, f.state(Destination.Journal))
         reveal(awaitText(EN.get("lock_forgot"))).performClick()
         awaitText(EN.get("lock_recover_title"))
-        onNode(hasSetTextAction() and hasText(EN.get("lock_recovery_code"))).performTextInput("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
-        onNode(hasSetTextAction() and hasText(EN.get("lock_new_passphrase"))).performTextInput("a new passphrase")
-        onNode(hasSetTextAction() and hasText(EN.get("lock_passphrase_again"))).performTextInput("a new passphrase")
+        enterText(onNode(hasSetTextAction() and hasText(EN.get("lock_recovery_code"))), "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
+        enterText(onNode(hasSetTextAction() and hasText(EN.get("lock_new_passphrase"))), "a new passphrase")
+        enterText(onNode(hasSetTextAction() and hasText(EN.get("lock_passphrase_again"))), "a new passphrase")
         reveal(node(EN.get("lock_recover_action"))).performClick()
         awaitText(EN.get("error_wrong_recovery_code"))
     }
@@ -102,7 +101,7 @@ class HelpAndErrorsUiTest {
         runBlocking { f.core.journal.lock() }
         setApp(f, f.state(Destination.Journal), strings = ES)
         awaitText(ES.get("lock_title"))
-        onNode(hasSetTextAction() and hasText(ES.get("lock_passphrase"))).performTextInput("no es esta")
+        enterText(onNode(hasSetTextAction() and hasText(ES.get("lock_passphrase"))), "no es esta")
         node(ES.get("lock_unlock")).performClick()
         awaitText(ES.get("error_wrong_passphrase"))
         onNodeWithContentDescription(ES.get("action_back")).assertDoesNotExist()

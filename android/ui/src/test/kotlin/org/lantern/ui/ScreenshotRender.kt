@@ -4,7 +4,6 @@ import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.graphics.asSkiaBitmap
 import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.test.onRoot
-import androidx.compose.ui.test.runDesktopComposeUiTest
 import androidx.compose.ui.unit.Density
 import org.jetbrains.skia.EncodedImageFormat
 import org.jetbrains.skia.Image
@@ -57,8 +56,7 @@ class ScreenshotRender {
 
     private fun render(case: ScreenCase, v: Variant, file: File) = UiFixture().use { f ->
         val start = case.prepare(f)
-        runDesktopComposeUiTest((WIDTH_DP * SCALE).toInt(), (HEIGHT_DP * SCALE).toInt()) {
-            mainClock.autoAdvance = false
+        composeTest((WIDTH_DP * SCALE).toInt(), (HEIGHT_DP * SCALE).toInt()) {
             setContent {
                 CompositionLocalProvider(LocalDensity provides Density(SCALE, v.fontScale)) {
                     LanternRoot(v.strings, v.dark) { LanternApp(f.core, f.platform, f.autoLock, f.preferences, f.state(start)) }

@@ -7,8 +7,6 @@ import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performTextClearance
-import androidx.compose.ui.test.performTextInput
 import kotlinx.coroutines.runBlocking
 import org.lantern.presentation.NotificationAnswer
 import org.lantern.presentation.UpdatesSetting
@@ -27,16 +25,16 @@ class SettingsUiTest {
     fun changePassphraseThenUnlockWithTheNewOne() = uiTest { f ->
         f.unlockedJournal()
         setApp(f, f.state(Destination.Settings))
-        awaitText(EN.get("settings_title"))
-        field("settings_current_passphrase").performTextInput("not my passphrase")
-        field("lock_new_passphrase").performTextInput("a brand new passphrase")
-        field("lock_passphrase_again").performTextInput("a brand new passphrase")
+        awaitTitle(EN.get("settings_title"))
+        enterText(field("settings_current_passphrase"), "not my passphrase")
+        enterText(field("lock_new_passphrase"), "a brand new passphrase")
+        enterText(field("lock_passphrase_again"), "a brand new passphrase")
         reveal(node(EN.get("settings_change_passphrase"))).performClick()
         awaitText(EN.get("error_wrong_passphrase"))
 
         // A refused change keeps what was typed: replace the current passphrase.
-        field("settings_current_passphrase").performTextClearance()
-        field("settings_current_passphrase").performTextInput(UiFixture.PASSPHRASE)
+        clearText(field("settings_current_passphrase"))
+        enterText(field("settings_current_passphrase"), UiFixture.PASSPHRASE)
         reveal(node(EN.get("settings_change_passphrase"))).performClick()
         awaitText(EN.get("settings_done_passphrase"))
         runBlocking {
@@ -56,12 +54,12 @@ class SettingsUiTest {
                 setApp(f, f.state(Destination.Settings))
                 awaitText(EN.get("settings_backup"))
                 // Too short a backup passphrase: refused before any file is written.
-                field("settings_backup_passphrase").performTextInput("short")
+                enterText(field("settings_backup_passphrase"), "short")
                 reveal(node(EN.get("settings_backup_export"))).performClick()
                 awaitText(EN.get("error_passphrase_too_short"))
                 assertFalse(backup.exists())
 
-                field("settings_backup_passphrase").performTextInput(" but now long enough")
+                enterText(field("settings_backup_passphrase"), " but now long enough")
                 reveal(node(EN.get("settings_backup_export"))).performClick()
                 awaitText(EN.get("settings_done_backup"))
                 assertTrue(backup.length() > 0)
@@ -72,14 +70,14 @@ class SettingsUiTest {
                 other.platform.chosenFile = backup
                 setApp(other, other.state(Destination.Settings))
                 awaitText(EN.get("settings_backup"))
-                field("settings_backup_passphrase").performTextInput("wrong backup passphrase")
+                enterText(field("settings_backup_passphrase"), "wrong backup passphrase")
                 reveal(node(EN.get("settings_backup_import"))).performClick()
                 awaitText(EN.get("error_wrong_passphrase"))
                 assertEquals(0, runBlocking { other.core.journal.list(0, 10).entries.size }, "a failed import changes nothing")
 
                 // A failed import keeps what was typed: replace it.
-                field("settings_backup_passphrase").performTextClearance()
-                field("settings_backup_passphrase").performTextInput("short but now long enough")
+                clearText(field("settings_backup_passphrase"))
+                enterText(field("settings_backup_passphrase"), "short but now long enough")
                 reveal(node(EN.get("settings_backup_import"))).performClick()
                 awaitText(EN.get("settings_done_import"))
                 awaitText(EN.plural("settings_imported", 1, 1))
@@ -105,6 +103,8 @@ class SettingsUiTest {
         reveal(node(EN.get("settings_plaintext_export"))).performClick()
         awaitText(EN.get("settings_plaintext_confirm")).performClick()
         awaitText(EN.get("settings_done_plaintext"))
+        // The screen hands the copy to the platform in an effect of the next frame.
+        awaitCondition("the readable copy handed to the platform") { f.platform.sharedPlaintext != null }
         assertNotNull(f.platform.sharedPlaintext).let { assertTrue("A line for the readable copy" in it) }
     }
 

@@ -10,7 +10,6 @@ import androidx.compose.ui.test.onFirst
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.performTextInput
 import com.google.zxing.BinaryBitmap
 import com.google.zxing.RGBLuminanceSource
 import com.google.zxing.common.HybridBinarizer
@@ -58,11 +57,11 @@ class SharingUiTest {
             uiTest(width = 500, height = 2400) { f ->
                 f.unlockedJournal()
                 setApp(f, f.state(Destination.Sharing))
-                awaitText(EN.get("sharing_title"))
+                awaitTitle(EN.get("sharing_title"))
                 reveal(node(EN.get("sharing_create_invite"))).performClick()
                 awaitText(EN.get("error_name_missing"))
-                field("sharing_my_name").performTextInput("Sam")
-                reveal(field("sharing_relay_url")).performTextInput(relay.url)
+                enterText(field("sharing_my_name"), "Sam")
+                enterText(reveal(field("sharing_relay_url")), relay.url)
                 reveal(node(EN.get("sharing_create_invite"))).performClick()
                 awaitCondition("the invite QR code") { onAllNodes(androidx.compose.ui.test.hasTestTag("invite-qr")).fetchSemanticsNodes().isNotEmpty() }
                 settle()
@@ -91,8 +90,8 @@ class SharingUiTest {
                 f.unlockedJournal()
                 setApp(f, f.state(Destination.Sharing))
                 awaitText(EN.get("sharing_no_supporters"))
-                field("sharing_my_name").performTextInput("Alex")
-                reveal(field("sharing_invite_text")).performTextInput(invite)
+                enterText(field("sharing_my_name"), "Alex")
+                enterText(reveal(field("sharing_invite_text")), invite)
                 reveal(node(EN.get("sharing_pair_action"))).performClick()
 
                 // The safety number: the same twelve groups on both phones.
@@ -114,7 +113,7 @@ class SharingUiTest {
                 node(EN.get("scope_checkins")).performClick()
                 node(EN.get("consent_give")).performClick()
                 awaitText(EN.get("error_purpose_missing"))
-                field("consent_purpose").performTextInput("So Sam can check in on me between meetings")
+                enterText(field("consent_purpose"), "So Sam can check in on me between meetings")
                 reveal(node(EN.plural("consent_days", 7, 7))).performClick()
                 node(EN.get("consent_give")).performClick()
                 awaitText(EN.get("grant_to", "Sam"))

@@ -4,7 +4,6 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.test.performClick
-import androidx.compose.ui.test.runDesktopComposeUiTest
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -29,8 +28,7 @@ class StartUiTest {
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         val start = CoreStart(scope) { LanternCore.open(dataDir.path) }
         try {
-            runDesktopComposeUiTest(400, 800) {
-                mainClock.autoAdvance = false
+            composeTest(400, 800) {
                 start.start()
                 setContent {
                     LanternRoot(ES, dark = false) {
