@@ -134,7 +134,7 @@ fun LanternApp(
                 // icons stay, named for screen readers.
                 val labels = tabs.map { tr(it.labelKey) }
                 val itemWidth = if (wide) RAIL_ITEM_WIDTH else (maxWidth - NAV_ITEM_GAP * (tabs.size - 1)) / tabs.size
-                val withLabels = labelsFit(labels, itemWidth)
+                val withLabels = labelsFit(labels, itemWidth - LABEL_INSET)
                 Row(Modifier.fillMaxSize()) {
                     if (wide) {
                         NavigationRail {
@@ -217,6 +217,8 @@ private fun labelsFit(labels: List<String>, width: Dp): Boolean {
 
 /** The gap between two items of Material 3's navigation bar. */
 private val NAV_ITEM_GAP = 8.dp
+/** What a navigation item keeps free beside its label (measured: ~10 dp of a bar item at 360 dp). */
+private val LABEL_INSET = 12.dp
 /** A navigation rail item's width in Material 3. */
 private val RAIL_ITEM_WIDTH = 80.dp
 

@@ -30,6 +30,17 @@ class AccessibilityTest {
     }
 
     @TestFactory
+    fun everyScreenInSpanishOnASmallPhone() = Catalogue.screens.map { case ->
+        DynamicTest.dynamicTest(case.name) {
+            uiTest(360, 640) { f ->
+                val start = case.prepare(f)
+                setApp(f, f.state(start), strings = ES)
+                checkScreen(f, case, ES)
+            }
+        }
+    }
+
+    @TestFactory
     fun everyScreenAtFontScale2OnASmallPhone() = Catalogue.screens.map { case ->
         DynamicTest.dynamicTest(case.name) {
             uiTest(360, 640) { f ->
