@@ -12,7 +12,7 @@ import java.nio.file.Files
  * `cargo xtask test` before the JVM tests) or `cargo build -p lantern-relay` leaves in target/,
  * or LANTERN_RELAY_BIN.
  */
-class RelayProcess(val port: Int = freePort()) : AutoCloseable {
+class RelayProcess(val port: Int = freePort(), private val extraArgs: List<String> = emptyList()) : AutoCloseable {
     private val dir = Files.createTempDirectory("lantern-relay").toFile()
     private var process: Process? = null
     val url = "http://127.0.0.1:$port"
@@ -22,7 +22,8 @@ class RelayProcess(val port: Int = freePort()) : AutoCloseable {
     }
 
     fun start() {
-        val p = ProcessBuilder(binary().path, "--listen", "127.0.0.1:$port", "--database", "sqlite:${File(dir, "relay.db").path}")
+        val args = listOf(binary().path, "--listen", "127.0.0.1:$port", "--database", "sqlite:${File(dir, "relay.db").path}") + extraArgs
+        val p = ProcessBuilder(args)
             .redirectErrorStream(true)
             .redirectOutput(File(dir, "relay.log"))
             .start()

@@ -25,7 +25,9 @@ class CaseloadSeed {
         assumeTrue(out.isNotBlank(), "the caseload is seeded by `cargo xtask bench-ui` (-Dlantern.seedCaseload=DIR)")
         val passphrase = System.getProperty("lantern.seedPassphrase").orEmpty()
         val dir = File(out).also { it.mkdirs() }
-        RelayProcess().use { relay ->
+        // Every peer and the supporter come from 127.0.0.1: the relay's per-address burst of
+        // mailbox creations (20) is raised for this one seeding client.
+        RelayProcess(extraArgs = listOf("--create-burst-per-ip", "100")).use { relay ->
             runBlocking {
                 val supporter = LanternCore.open(dir.path)
                 try {
