@@ -33,6 +33,7 @@ class CoreFixture : AutoCloseable {
         core.close()
         ioPool.shutdown()
         uiPool.shutdown()
+        dir.toFile().deleteRecursively()
     }
 }
 

@@ -33,7 +33,9 @@ class Measure(private val session: DesktopSession) {
 
             var opened = 0
             val lessons = session.core.course.units().flatMap { u -> session.core.course.lessons(u.id).map { u.id to it.id } }
-            for ((unit, lesson) in lessons.take(LESSONS)) {
+            // Ten lesson openings, the course's lessons in turn (the bundled course has fewer).
+            val openings = if (lessons.isEmpty()) emptySequence() else generateSequence { lessons }.flatten().take(LESSONS)
+            for ((unit, lesson) in openings) {
                 val destination = Destination.Lesson(unit, lesson)
                 session.state.open(destination)
                 val vm = models.get(destination.key) { LessonViewModel(session.core.course, it, unit, lesson) }
@@ -49,7 +51,7 @@ class Measure(private val session: DesktopSession) {
             val rssAfter = residentKb()
             val caseload = if (peers > 0) " and a caseload of $peers peers (the list and each peer's page)" else " (no caseload: no LANTERN_MEASURE_PASSPHRASE)"
             println("lantern-desktop measure: first frame of the course list ${firstFrameMs} ms after JVM start (budget 2000 ms, ${"%.2f".format(firstFrameMs / 2000.0)}x of budget)")
-            println("lantern-desktop measure: resident memory ${rssStart / 1024} MiB at first frame, ${rssAfter / 1024} MiB after opening $opened lessons$caseload (budget 400 MiB, ${"%.2f".format(rssAfter / 1024.0 / 400.0)}x of budget)")
+            println("lantern-desktop measure: resident memory ${rssStart / 1024} MiB at first frame, ${rssAfter / 1024} MiB after $opened lesson openings (the course's ${lessons.size} lessons in turn)$caseload (budget 400 MiB, ${"%.2f".format(rssAfter / 1024.0 / 400.0)}x of budget)")
             onDone()
         }
     }

@@ -49,7 +49,6 @@ class CaseloadSeed {
                             peer.core.sharing.sync()
                         } finally {
                             peer.close()
-                            peer.dir.toFile().deleteRecursively()
                         }
                     }
                     // Everything queued for the supporter, fetched until nothing more arrives.
