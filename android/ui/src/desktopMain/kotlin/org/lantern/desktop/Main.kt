@@ -1,6 +1,9 @@
 package org.lantern.desktop
 
-import androidx.compose.runtime.Composable
+import androidx.compose.foundation.isSystemInDarkTheme
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.getValue
 import androidx.compose.runtime.remember
 import androidx.compose.ui.text.intl.Locale
 import androidx.compose.ui.unit.dp
@@ -13,10 +16,9 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.runBlocking
 import org.lantern.core.LanternCore
-import org.lantern.core.LanternFailure
 import org.lantern.presentation.AutoLock
 import org.lantern.presentation.CoreOpening
-import org.lantern.presentation.UiError
+import org.lantern.presentation.CoreStart
 import org.lantern.presentation.Preferences
 import org.lantern.ui.AppState
 import org.lantern.ui.CoreGate
@@ -69,12 +71,8 @@ data class DesktopOptions(
     }
 }
 
-/**
- * The core, settings and UI state of one Lantern Desktop window. [prepare] runs on the opened
- * core first (tests use it for the test build's knobs; the app passes nothing).
- */
-class DesktopSession(val options: DesktopOptions, prepare: (Lantern) -> Unit = {}) : AutoCloseable {
-    val core: LanternCore = runBlocking { LanternCore.open(options.dataDir.also { it.mkdirs() }.path, prepare = prepare) }
+/** The core, settings and UI state of one Lantern Desktop window, on an open [core]. */
+class DesktopSession(val options: DesktopOptions, val core: LanternCore) : AutoCloseable {
     val preferences = Preferences(File(options.dataDir, "desktop-settings.properties"))
     val autoLock = AutoLock(preferences)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main)
@@ -85,40 +83,15 @@ class DesktopSession(val options: DesktopOptions, prepare: (Lantern) -> Unit = {
         state.models.clearAll()
         core.close()
     }
-}
 
-/** The window's content: the shared UI on the desktop's platform services. */
-@Composable
-fun FrameWindowScope.DesktopContent(session: DesktopSession, dark: Boolean) {
-    val platform = remember { DesktopPlatform { window } }
-    LanternRoot(session.strings, dark) {
-        LanternApp(session.core, platform, session.autoLock, session.preferences, session.state)
-    }
-}
+    companion object {
+        /** How to open the core of [options]' data directory; [prepare] runs on it first (tests: the test build's knobs). */
+        fun openCore(options: DesktopOptions, prepare: (Lantern) -> Unit = {}): suspend () -> LanternCore = {
+            LanternCore.open(options.dataDir.also { it.mkdirs() }.path, prepare = prepare)
+        }
 
-/**
- * Opens the session; when the core cannot open (storage it cannot use, damaged data), shows the
- * shared start-failure screen instead of a stack trace, and tries again when the person asks.
- * Null when they closed that window.
- */
-private fun openOrExplain(options: DesktopOptions): DesktopSession? {
-    while (true) {
-        val failure = try {
-            return DesktopSession(options)
-        } catch (f: LanternFailure) {
-            UiError.of(f)
-        }
-        System.err.println("lantern-desktop: the core could not open ${options.dataDir}: $failure")
-        var retry = false
-        application(exitProcessOnExit = false) {
-            val strings = Strings.forLanguage(options.language)
-            Window(onCloseRequest = ::exitApplication, title = strings.get("app_name")) {
-                LanternRoot(strings, options.dark ?: androidx.compose.foundation.isSystemInDarkTheme()) {
-                    CoreGate(CoreOpening.Failed(failure), onRetry = { retry = true; exitApplication() }) {}
-                }
-            }
-        }
-        if (!retry) return null
+        suspend fun open(options: DesktopOptions, prepare: (Lantern) -> Unit = {}): DesktopSession =
+            DesktopSession(options, openCore(options, prepare)())
     }
 }
 
@@ -144,18 +117,34 @@ fun main(args: Array<String>) {
         System.err.println(e.message)
         exitProcess(2)
     }
-    val session = openOrExplain(options) ?: return
-    val measure = if (options.measure) Measure(session) else null
+    // The core opens (native library, storage, the course pack's signature) while the window
+    // and its renderer start: the first frame needs both, and there are two cores to do it on.
+    val start = CoreStart(CoroutineScope(SupervisorJob() + Dispatchers.IO), DesktopSession.openCore(options))
+    start.start()
+    val strings = Strings.forLanguage(options.language)
+    var session: DesktopSession? = null
     application {
         val windowState = rememberWindowState(width = 1100.dp, height = 800.dp)
         Window(
-            onCloseRequest = { session.close(); exitApplication() },
-            title = session.strings.get("app_name"),
+            onCloseRequest = { session?.close(); exitApplication() },
+            title = strings.get("app_name"),
             state = windowState,
         ) {
-            remember { lockWhenMinimised(session) }
-            DesktopContent(session, options.dark ?: androidx.compose.foundation.isSystemInDarkTheme())
-            measure?.Run(onDone = { session.close(); exitApplication() })
+            val opening by start.state.collectAsState()
+            LaunchedEffect(opening) {
+                val failed = opening as? CoreOpening.Failed ?: return@LaunchedEffect
+                System.err.println("lantern-desktop: the core could not open ${options.dataDir}: ${failed.error}")
+                if (options.measure) exitApplication()
+            }
+            val platform = remember { DesktopPlatform { window } }
+            // A core that cannot open is the shared start-failure screen, with "Try again".
+            LanternRoot(strings, options.dark ?: isSystemInDarkTheme()) {
+                CoreGate(opening, onRetry = { start.start() }) { core ->
+                    val open = remember(core) { DesktopSession(options, core).also { session = it; lockWhenMinimised(it) } }
+                    LanternApp(core, platform, open.autoLock, open.preferences, open.state)
+                    if (options.measure) remember(open) { Measure(open) }.Run(onDone = { open.close(); exitApplication() })
+                }
+            }
         }
     }
 }

@@ -31,8 +31,10 @@ class DesktopWindowTest {
             "no display: this test needs a real window (cargo xtask test runs it under xvfb-run when xvfb is installed)",
         )
         val dataDir = Files.createTempDirectory("lantern-desktop").toFile()
-        val session = DesktopSession(DesktopOptions(dataDir = dataDir, language = "en", dark = false)) {
-            it.journal().setKdfIterationsForTests(UiFixture.FAST_KDF_ITERATIONS)
+        val session = kotlinx.coroutines.runBlocking {
+            DesktopSession.open(DesktopOptions(dataDir = dataDir, language = "en", dark = false)) {
+                it.journal().setKdfIterationsForTests(UiFixture.FAST_KDF_ITERATIONS)
+            }
         }
         // The caseload shows what peers share under the journal's key: set up and unlocked.
         kotlinx.coroutines.runBlocking { session.core.journal.setUp(UiFixture.PASSPHRASE) }
