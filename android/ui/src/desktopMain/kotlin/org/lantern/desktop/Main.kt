@@ -85,13 +85,12 @@ class DesktopSession(val options: DesktopOptions, val core: LanternCore) : AutoC
     }
 
     companion object {
-        /** How to open the core of [options]' data directory; [prepare] runs on it first (tests: the test build's knobs). */
-        fun openCore(options: DesktopOptions, prepare: (Lantern) -> Unit = {}): suspend () -> LanternCore = {
+        /** Opens the core of [options]' data directory; [prepare] runs on it first (tests: the test build's knobs). */
+        suspend fun openCore(options: DesktopOptions, prepare: (Lantern) -> Unit = {}): LanternCore =
             LanternCore.open(options.dataDir.also { it.mkdirs() }.path, prepare = prepare)
-        }
 
         suspend fun open(options: DesktopOptions, prepare: (Lantern) -> Unit = {}): DesktopSession =
-            DesktopSession(options, openCore(options, prepare)())
+            DesktopSession(options, openCore(options, prepare))
     }
 }
 
@@ -119,7 +118,7 @@ fun main(args: Array<String>) {
     }
     // The core opens (native library, storage, the course pack's signature) while the window
     // and its renderer start: the first frame needs both, and there are two cores to do it on.
-    val start = CoreStart(CoroutineScope(SupervisorJob() + Dispatchers.IO), DesktopSession.openCore(options))
+    val start = CoreStart(CoroutineScope(SupervisorJob() + Dispatchers.IO)) { DesktopSession.openCore(options) }
     start.start()
     val strings = Strings.forLanguage(options.language)
     var session: DesktopSession? = null

@@ -34,6 +34,7 @@ import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.Stable
 import androidx.compose.runtime.mutableStateListOf
+import androidx.compose.runtime.remember
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.vector.ImageVector
@@ -212,7 +213,10 @@ private fun labelsFit(labels: List<String>, width: Dp): Boolean {
     val measurer = rememberTextMeasurer()
     val style = MaterialTheme.typography.labelMedium
     val widthPx = with(LocalDensity.current) { width.roundToPx() }
-    return labels.all { measurer.measure(it, style, maxLines = 1, softWrap = false).size.width <= widthPx }
+    // Measured again only when the labels, the width or the text size change, not per recomposition.
+    return remember(labels, widthPx, style, measurer) {
+        labels.all { measurer.measure(it, style, maxLines = 1, softWrap = false).size.width <= widthPx }
+    }
 }
 
 /** The gap between two items of Material 3's navigation bar. */

@@ -7,6 +7,8 @@ import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.geometry.Rect
 import androidx.compose.ui.semantics.SemanticsActions
 import androidx.compose.ui.semantics.SemanticsNode
+import androidx.compose.ui.semantics.SemanticsProperties
+import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.unit.toSize
 import androidx.compose.ui.test.SemanticsNodeInteraction
@@ -21,7 +23,6 @@ import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.onRoot
-import androidx.compose.ui.test.printToString
 import androidx.compose.ui.InternalComposeUiApi
 import androidx.compose.ui.test.InternalTestApi
 import androidx.compose.ui.test.SkikoComposeUiTest
@@ -180,7 +181,7 @@ fun ComposeUiTest.awaitCondition(what: String, timeoutMs: Long = 20_000, conditi
         if (System.currentTimeMillis() > deadline) {
             val threads = Thread.getAllStackTraces().filterKeys { "Dispatcher" in it.name || "core" in it.name }
                 .entries.joinToString("\n") { (t, st) -> "${t.name}: " + st.take(12).joinToString("\n    ") }
-            throw AssertionError("not within $timeoutMs ms: $what; on screen:\n" + onRoot().printToString(maxDepth = 12) + "\nthreads:\n$threads")
+            throw AssertionError("not within $timeoutMs ms: $what; on screen:\n" + screenText() + "\nthreads:\n$threads")
         }
         // State written off the composition (a view model's flow, a scroll) reaches the screen
         // only once the snapshot system is told; the desktop harness leaves that to a Swing
@@ -190,6 +191,23 @@ fun ComposeUiTest.awaitCondition(what: String, timeoutMs: Long = 20_000, conditi
         Thread.sleep(10)
     }
 }
+
+/** Every node under [root], [root] first. */
+fun allNodes(root: SemanticsNode): List<SemanticsNode> = listOf(root) + root.children.flatMap(::allNodes)
+
+/**
+ * What the screen shows, a node per line, for failure messages: texts, names and field values,
+ * but never what a password field holds (the test's passphrases stay out of test output).
+ */
+fun ComposeUiTest.screenText(): String = allNodes(onRoot(useUnmergedTree = true).fetchSemanticsNode()).mapNotNull { node ->
+    val c = node.config
+    val value = if (SemanticsProperties.Password in c) "(password field)" else c.getOrNull(SemanticsProperties.EditableText)?.text
+    listOfNotNull(
+        c.getOrNull(SemanticsProperties.Text)?.joinToString(" ") { it.text },
+        c.getOrNull(SemanticsProperties.ContentDescription)?.joinToString(" "),
+        value?.let { "field: $it" },
+    ).filter { it.isNotBlank() }.joinToString(" | ").ifEmpty { null }
+}.joinToString("\n")
 
 private fun scrollContainer(target: SemanticsNode): SemanticsNode? =
     generateSequence(target.parent) { it.parent }.firstOrNull { SemanticsActions.ScrollBy in it.config }

@@ -33,6 +33,14 @@ class JournalUiTest {
         }
     }
 
+    /** Clicks an entry's [tag] chip (a node of its own only in the unmerged tree: its list item merges it). */
+    private fun ComposeUiTest.filterBy(tag: String) {
+        val chip = hasContentDescription(EN.get("journal_filter_by_tag", tag))
+        awaitCondition("the entry's tag chip \"$tag\"") { onAllNodes(chip, useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty() }
+        onAllNodes(chip, useUnmergedTree = true)[0].performClick()
+        awaitText(EN.get("journal_tag_filter", tag))
+    }
+
     @Test
     fun firstSetupShowsTheRecoveryCodeOnceThenTheJournal() = uiTest { f ->
         setApp(f, f.state(Destination.Journal))
@@ -112,17 +120,17 @@ class JournalUiTest {
         assertEquals(listOf("evening"), edited.tags)
         assertNotNull(edited.editedAtMs, "an edit keeps the id and records the edit")
 
-        // Tag filter and search.
-        // The list's page is loaded before another entry arrives that only a reload shows.
+        // Tag filter and search. Another entry arrives; a reload (the filter's) lists it.
+        // The list's page is loaded before it arrives.
         settle()
         runBlocking { f.core.journal.add("Quiet morning, coffee on the step", 3, listOf("morning")) }
-        // The chip is a node of its own only in the unmerged tree: its list item merges it.
-        awaitCondition("the entry's tag chip") {
-            onAllNodes(hasContentDescription(EN.get("journal_filter_by_tag", "evening")), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty()
-        }
-        onNode(hasContentDescription(EN.get("journal_filter_by_tag", "evening")), useUnmergedTree = true).performClick()
-        awaitText(EN.get("journal_tag_filter", "evening"))
-        assertTrue(!shows("Quiet morning, coffee on the step"), "the tag filter hides other entries")
+        filterBy("evening")
+        node(EN.get("journal_tag_filter", "evening")).performClick()
+        awaitText("Quiet morning, coffee on the step")
+        // Now both are listed: the filter hides the one without the tag, and clearing it shows it.
+        filterBy("evening")
+        awaitGone("Quiet morning, coffee on the step")
+        node("Walked by the river with a friend").assertExists()
         node(EN.get("journal_tag_filter", "evening")).performClick()
         awaitText("Quiet morning, coffee on the step")
         enterText(field("journal_search_label"), "coffee")
